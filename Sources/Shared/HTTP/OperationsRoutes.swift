@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// The routes every service answers: health, Prometheus metrics and status (CONTRACT.md section 8).
+public struct OperationsRoutes: Sendable {
+    let settings: ServiceSettings
+    let status: ServiceStatus
+    let readiness: KafkaReadiness
+    let administration: KafkaAdministration
+    let registry: PrometheusCollectorRegistry
+
+    public func register(on router: Router<HarmRankRequestContext>) {
+        router.get("/health/live") { _, _ in try jsonResponse(["status": "live"]) }
+        router.get("/health/ready") { _, _ in
+            let (ready, detail) = readiness.current
+            guard ready else { throw APIError(.serviceUnavailable, code: "not-ready", detail: detail) }
+            return try jsonResponse(["status": "ready", "detail": detail])
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/v1/status") { _, _ in
+            let (ready, detail) = readiness.current
+            // Lag is best effort: a status page must answer while Kafka is down.
+            let lag = (try? await administration.lag(group: settings.groupID, topics: settings.inputTopics)) ?? []
+            return try jsonResponse(
+                StatusReport(
+                    service: settings.identity.name, group: settings.groupID, ready: ready, readiness: detail,
+                    recordsProcessed: status.recordsProcessed, recordsRejected: status.recordsRejected,
+                    clock: status.clock, lag: lag))
+        }
+    }
+}

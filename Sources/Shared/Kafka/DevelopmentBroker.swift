@@ -1,0 +1,43 @@
+import CKafka
+import Logging
+
+/// The embedded development broker: librdkafka's mock cluster, speaking the real Kafka protocol on loopback so that
+/// separate processes can share it. In memory only, no compaction, and each partition keeps only its newest
+/// ~5 MB: producers must apply back-pressure (`KafkaAdministration.waitForConsumers`). Production uses Apache Kafka.
+public final class DevelopmentBroker: @unchecked Sendable {
+    public let bootstrapServers: String
+    public let brokerCount: Int32
+    private let client: KafkaClient
+    private let cluster: OpaquePointer
+
+    public init(brokers: Int32 = 3, logger: Logger) throws(KafkaError) {
+        // A handle configured with test.mock.num.brokers creates and owns a mock cluster of that size.
+        client = try KafkaClient(
+            RD_KAFKA_PRODUCER, configuration: KafkaConfiguration(bootstrapServers: ""),
+            defaults: ["test.mock.num.brokers": String(brokers)], logger: logger)
+        guard let cluster = rd_kafka_handle_mock_cluster(client.handle) else {
+            throw KafkaError(message: "librdkafka did not start a mock cluster", context: "starting the development broker")
+        }
+        self.cluster = cluster
+        self.brokerCount = brokers
+        self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
+    }
+
+    /// Creates a topic (the mock cluster does not support the CreateTopics request). Configs are ignored:
+    /// the mock cluster has neither compaction nor retention settings.
+    public func createTopic(_ specification: TopicSpecification) throws(KafkaError) {
+        let replication = specification.replicationFactor > 0 ? specification.replicationFactor : min(3, brokerCount)
+        try KafkaError.check(
+            rd_kafka_mock_topic_create(cluster, specification.name, specification.partitions, replication),
+            "creating topic \(specification.name) on the development broker")
+    }
+
+    /// Takes broker `id` (1...brokerCount) down: its connections close and it refuses new ones, as a crashed broker.
+    public func setBrokerDown(_ id: Int32) throws(KafkaError) {
+        try KafkaError.check(rd_kafka_mock_broker_set_down(cluster, id), "taking broker \(id) down")
+    }
+
+    public func setBrokerUp(_ id: Int32) throws(KafkaError) {
+        try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "bringing broker \(id) up")
+    }
+}

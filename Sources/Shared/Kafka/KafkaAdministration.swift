@@ -1,0 +1,166 @@
+import CKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// A topic HarmRank needs, with the settings it is created with on a real cluster.
+public struct TopicSpecification: Sendable, Equatable {
+    public var name: String
+    public var partitions: Int32
+    /// -1 takes the cluster's default.
+    public var replicationFactor: Int32
+    /// Topic configs such as `cleanup.policy=compact` or `retention.ms`.
+    public var configs: [String: String]
+
+    public init(name: String, partitions: Int32, replicationFactor: Int32 = -1, configs: [String: String] = [:]) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.configs = configs
+    }
+}
+
+/// How far a consumer group is behind on one partition.
+public struct PartitionLag: Sendable, Codable, Equatable {
+    public var topic: String
+    public var partition: Int32
+    /// The group's committed offset, or nil when it has committed nothing there.
+    public var committedOffset: Int64?
+    /// The offset the next message written to the partition will get.
+    public var endOffset: Int64
+    /// Messages still to be read: from the committed offset (or the oldest message kept) to the end.
+    public var lag: Int64
+}
+
+/// Topic administration and consumer-group lag, on a handle of its own.
+public final class KafkaAdministration: @unchecked Sendable {
+    private let configuration: KafkaConfiguration
+    private let client: KafkaClient
+    private let logger: Logger
+    /// One consumer-type handle per group whose committed offsets are read; it never joins the group.
+    private let groupReaders = Mutex<[String: KafkaClient]>([:])
+
+    public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.client = try KafkaClient(RD_KAFKA_PRODUCER, configuration: configuration, defaults: [:], logger: logger)
+    }
+
+    /// The partition count of every topic in the cluster.
+    public func partitionCounts() async throws(KafkaError) -> [String: Int32] {
+        try await offloaded { [client] () throws(KafkaError) in try client.topicPartitionCounts() }
+    }
+
+    /// Creates the topics that do not exist yet and leaves the others alone, so it can run at every start.
+    /// Returns the names it created. A topic with fewer partitions than specified is reported, not changed:
+    /// adding partitions would move entities between partitions and break co-partitioning.
+    @discardableResult
+    public func ensureTopics(_ specifications: [TopicSpecification]) async throws(KafkaError) -> [String] {
+        let existing = try await partitionCounts()
+        for specification in specifications {
+            if let count = existing[specification.name], count < specification.partitions {
+                logger.warning(
+                    "topic \(specification.name) has \(count) partitions, fewer than the \(specification.partitions) configured; it is used as it is")
+            }
+        }
+        let missing = specifications.filter { existing[$0.name] == nil }
+        guard !missing.isEmpty else { return [] }
+        try await offloaded { [client] () throws(KafkaError) in try Self.createTopics(missing, on: client.handle) }
+        logger.info("created topics \(missing.map(\.name).joined(separator: ", "))")
+        return missing.map(\.name)
+    }
+
+    private static func createTopics(_ specifications: [TopicSpecification], on handle: OpaquePointer)
+        throws(KafkaError)
+    {
+        var errorText = [CChar](repeating: 0, count: 512)
+        func text() -> String { String(decoding: errorText.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self) }
+
+        var newTopics: [OpaquePointer?] = []
+        defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
+        for specification in specifications {
+            guard let topic = rd_kafka_NewTopic_new(
+                specification.name, specification.partitions, specification.replicationFactor, &errorText,
+                errorText.count)
+            else { throw KafkaError(message: text(), context: "describing topic \(specification.name)") }
+            newTopics.append(topic)
+            for (name, value) in specification.configs.sorted(by: { $0.key < $1.key }) {
+                try KafkaError.check(
+                    rd_kafka_NewTopic_set_config(topic, name, value), "setting \(name) on topic \(specification.name)")
+            }
+        }
+        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        try KafkaError.check(
+            rd_kafka_AdminOptions_set_operation_timeout(options, 30_000, &errorText, errorText.count),
+            "setting the topic creation timeout")
+        let queue = rd_kafka_queue_new(handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
+        guard let event = rd_kafka_queue_poll(queue, 60_000) else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "creating topics")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        try KafkaError.check(rd_kafka_event_error(event), "creating topics")
+        var count = 0
+        guard let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
+        else { return }
+        for index in 0..<count {
+            let error = rd_kafka_topic_result_error(results[index])
+            guard error != RD_KAFKA_RESP_ERR_NO_ERROR, error != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS else { continue }
+            let name = String(cString: rd_kafka_topic_result_name(results[index]))
+            let detail = rd_kafka_topic_result_error_string(results[index]).map { String(cString: $0) } ?? ""
+            throw KafkaError(code: error, message: detail, context: "creating topic \(name)")
+        }
+    }
+
+    /// The lag of `group` on every partition of `topics`, from its committed offsets and the partitions' ends.
+    public func lag(group: String, topics: [String]) async throws(KafkaError) -> [PartitionLag] {
+        let counts = try await partitionCounts()
+        let partitions = topics.flatMap { topic in (0..<(counts[topic] ?? 0)).map { TopicPartition(topic, $0) } }
+        let reader = try groupReader(group)
+        return try await offloaded { [client] () throws(KafkaError) in
+            let list = NativePartitionList.make(partitions.map { ($0, nil) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            try KafkaError.check(rd_kafka_committed(reader.handle, list, 10_000), "reading offsets of group \(group)")
+            return try list.entries.map { entry throws(KafkaError) in
+                let (low, high) = try client.watermarks(
+                    topic: entry.topicPartition.topic, partition: entry.topicPartition.partition)
+                let committed = entry.offset >= 0 ? entry.offset : nil
+                return PartitionLag(
+                    topic: entry.topicPartition.topic, partition: entry.topicPartition.partition,
+                    committedOffset: committed, endOffset: high, lag: max(high - max(committed ?? low, low), 0))
+            }
+        }
+    }
+
+    /// Waits until `group` is at most `maxLagPerPartition` messages behind on every partition of `topics`.
+    /// Producers call it between batches: a log that keeps a bounded amount per partition (the embedded broker
+    /// keeps only its newest ~5 MB) silently loses what a producer writes too far ahead of its consumers.
+    public func waitForConsumers(
+        group: String, topics: [String], maxLagPerPartition: Int64, pollInterval: Duration = .milliseconds(20)
+    ) async throws {
+        var lastReport = ContinuousClock.now
+        while true {
+            let worst = try await lag(group: group, topics: topics).map(\.lag).max() ?? 0
+            if worst <= maxLagPerPartition { return }
+            if ContinuousClock.now - lastReport > .seconds(10) {
+                logger.notice("waiting for consumer group \(group) to catch up: \(worst) messages behind on a partition")
+                lastReport = .now
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    private func groupReader(_ group: String) throws(KafkaError) -> KafkaClient {
+        if let reader = groupReaders.withLock({ $0[group] }) { return reader }
+        let reader = try KafkaClient(
+            RD_KAFKA_CONSUMER, configuration: configuration,
+            defaults: ["group.id": group, "enable.auto.commit": "false"], logger: logger)
+        return groupReaders.withLock { readers in
+            if let existing = readers[group] { return existing }
+            readers[group] = reader
+            return reader
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import CKafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A member of a Kafka consumer group that never stores or commits an offset on its own: the application applies a
+/// message, stores its state and the next offset together, and tells the consumer where to resume when a
+/// partition is assigned. That is what makes a crash or rebalance replay exactly what was not applied.
+///
+/// librdkafka is polled on a dedicated thread; events reach the application through `events`, with back-pressure.
+/// Run it as a lifecycle service, or call `close()` and read `events` to their end.
+public final class KafkaConsumer: Service, @unchecked Sendable {
+    public let events: ConsumerEvents
+    private let client: KafkaClient
+    private let loop: PollLoop
+    private let logger: Logger
+
+    public init(configuration: ConsumerConfiguration, logger: Logger) throws(KafkaError) {
+        self.logger = logger
+        let client = try KafkaClient(
+            RD_KAFKA_CONSUMER, configuration: configuration.kafka, defaults: configuration.nativeDefaults,
+            logger: logger
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf) { _, error, partitions, opaque in
+                guard let opaque, let partitions else { return }
+                Unmanaged<KafkaClient.Callbacks>.fromOpaque(opaque).takeUnretainedValue().rebalance?(error, partitions)
+            }
+        }
+        // Messages and rebalances are served on the consumer queue, which the poll loop reads.
+        rd_kafka_poll_set_consumer(client.handle)
+        let channel = ConsumerChannel(capacity: configuration.bufferCapacity)
+        let loop = PollLoop(client: client, channel: channel, batchSize: configuration.batchSize, logger: logger)
+        client.callbacks.rebalance = { [unowned loop] error, partitions in loop.rebalance(error, partitions) }
+
+        let subscription = NativePartitionList.make(configuration.topics.map { (TopicPartition($0, -1), nil) })
+        defer { rd_kafka_topic_partition_list_destroy(subscription) }
+        try KafkaError.check(
+            rd_kafka_subscribe(client.handle, subscription),
+            "subscribing group '\(configuration.groupID)' to \(configuration.topics.joined(separator: ", "))")
+
+        self.client = client
+        self.loop = loop
+        self.events = ConsumerEvents(channel: channel)
+        let thread = Thread { loop.run() }
+        thread.name = "kafka-consumer-poll"
+        thread.start()
+    }
+
+    /// Records how far the application has applied each partition: the offset of the next message to read.
+    /// Stored offsets reach the group with `commit()`. Only partitions this member owns can be stored.
+    public func store(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        try KafkaError.check(rd_kafka_offsets_store(client.handle, list), "storing consumer offsets")
+        for entry in list.entries where entry.error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(entry.error, context: "storing the offset of \(entry.topicPartition)")
+        }
+    }
+
+    /// Commits the stored offsets to the group and waits for the broker's answer. The group's committed offsets
+    /// are what `KafkaAdministration.lag` and a new member without local state start from.
+    public func commit() async throws(KafkaError) {
+        let result = await offloaded { [client] in rd_kafka_commit(client.handle, nil, 0) }
+        // Nothing stored since the last commit is not a failure.
+        guard result != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }
+        try KafkaError.check(result, "committing consumer offsets")
+    }
+
+    /// Stores and commits `offsets` in one step.
+    public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
+        try store(offsets)
+        try await commit()
+    }
+
+    /// Asks the consumer to leave its group. The final `revoked` event still arrives, then `events` ends.
+    public func close() {
+        loop.stopRequested.raise()
+    }
+
+    /// Waits until the poll thread has left the group and ended `events`.
+    public func waitUntilClosed() async {
+        await loop.closed.wait()
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        close()
+        await waitUntilClosed()
+    }
+}
+
+/// Everything the poll thread touches. Only `stopRequested` and `closed` are used from other threads.
+final class PollLoop: @unchecked Sendable {
+    let stopRequested = StopFlag()
+    let closed = OneTimeSignal()
+    private let client: KafkaClient
+    private let channel: ConsumerChannel
+    private let batchSize: Int
+    private let logger: Logger
+    private var pending: [KafkaMessage] = []
+    private var topicNames: [OpaquePointer: String] = [:]
+
+    init(client: KafkaClient, channel: ConsumerChannel, batchSize: Int, logger: Logger) {
+        self.client = client
+        self.channel = channel
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    func run() {
+        while !stopRequested.isRaised {
+            guard let first = rd_kafka_consumer_poll(client.handle, 100) else { continue }
+            take(first)
+            while pending.count < batchSize, let next = rd_kafka_consumer_poll(client.handle, 0) { take(next) }
+            handOver()
+        }
+        // Closing revokes the assignment through the rebalance callback, on this thread, so the application
+        // saves its state before the group moves the partitions.
+        let result = rd_kafka_consumer_close(client.handle)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("\(KafkaError(result, context: "leaving the consumer group"))")
+        }
+        handOver()
+        channel.finish()
+        closed.signal()
+    }
+
+    private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
+        defer { rd_kafka_message_destroy(message) }
+        let native = message.pointee
+        guard native.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if native.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                logger.warning("\(KafkaError(native.err, context: "consuming"))")
+            }
+            return
+        }
+        pending.append(
+            KafkaMessage(
+                topic: topicName(native.rkt),
+                partition: native.partition,
+                offset: native.offset,
+                key: native.key.map { Array(UnsafeRawBufferPointer(start: $0, count: native.key_len)) },
+                value: native.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: native.len)) },
+                headers: headers(of: message),
+                timestampMilliseconds: timestamp(of: message)))
+    }
+
+    private func handOver() {
+        guard !pending.isEmpty else { return }
+        channel.push(pending)
+        pending = []
+    }
+
+    func rebalance(_ error: rd_kafka_resp_err_t, _ partitions: NativePartitionList) {
+        // Messages fetched before the change belong before it.
+        handOver()
+        let changed = partitions.entries.map(\.topicPartition)
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let assignment = PartitionAssignment(changed)
+            channel.pushAndWait(.assigned(assignment))
+            let chosen = assignment.chosenOffsets
+            for index in 0..<Int(partitions.pointee.cnt) {
+                let element = partitions.pointee.elems + index
+                let topicPartition = TopicPartition(String(cString: element.pointee.topic), element.pointee.partition)
+                if let offset = chosen[topicPartition] { element.pointee.offset = offset }
+            }
+            logger.info("assigned \(changed.count) partitions: \(changed.map(\.description).joined(separator: " "))")
+            check(rd_kafka_assign(client.handle, partitions), "taking the assigned partitions")
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            channel.pushAndWait(.revoked(changed))
+            logger.info("revoked \(changed.count) partitions")
+            check(rd_kafka_assign(client.handle, nil), "giving up the revoked partitions")
+        default:
+            logger.error("\(KafkaError(error, context: "rebalancing"))")
+            check(rd_kafka_assign(client.handle, nil), "giving up partitions after a failed rebalance")
+        }
+    }
+
+    private func check(_ result: rd_kafka_resp_err_t, _ context: String) {
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("\(KafkaError(result, context: context))") }
+    }
+
+    private func topicName(_ topic: OpaquePointer?) -> String {
+        guard let topic else { return "" }
+        if let name = topicNames[topic] { return name }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        topicNames[topic] = name
+        return name
+    }
+
+    private func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        var native: OpaquePointer?
+        guard rd_kafka_message_headers(message, &native) == RD_KAFKA_RESP_ERR_NO_ERROR, let native else { return [] }
+        var headers: [KafkaHeader] = []
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        var index = 0
+        while rd_kafka_header_get_all(native, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+            headers.append(KafkaHeader(name.map { String(cString: $0) } ?? "", bytes))
+            index += 1
+        }
+        return headers
+    }
+
+    private func timestamp(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let milliseconds = rd_kafka_message_timestamp(message, &type)
+        return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : milliseconds
+    }
+}
+
+/// A signal raised once that any number of tasks can wait for.
+final class OneTimeSignal: Sendable {
+    private let state = Mutex<(raised: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func signal() {
+        let waiters = state.withLock { state in
+            state.raised = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let raised = state.withLock { state in
+                if !state.raised { state.waiters.append(continuation) }
+                return state.raised
+            }
+            if raised { continuation.resume() }
+        }
+    }
+}

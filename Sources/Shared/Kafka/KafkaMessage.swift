@@ -1,0 +1,66 @@
+/// One partition of one topic.
+public struct TopicPartition: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
+        (a.topic, a.partition) < (b.topic, b.partition)
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+public struct KafkaHeader: Hashable, Sendable {
+    public var name: String
+    public var value: [UInt8]
+
+    public init(_ name: String, _ value: [UInt8]) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A message read from Kafka.
+public struct KafkaMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var key: [UInt8]?
+    /// `nil` for a tombstone (a retraction on a compacted topic).
+    public var value: [UInt8]?
+    public var headers: [KafkaHeader]
+    /// Milliseconds since the Unix epoch, when the broker or producer set one.
+    public var timestampMilliseconds: Int64?
+
+    public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
+}
+
+/// A message to send. The partition is explicit when the caller co-partitions by entity; otherwise it comes from
+/// the key with Kafka's default hash (`Partitioner`), so other clients writing the same key agree.
+public struct OutgoingMessage: Sendable {
+    public var topic: String
+    public var key: [UInt8]?
+    /// `nil` sends a tombstone.
+    public var value: [UInt8]?
+    public var headers: [KafkaHeader]
+    public var partition: Int32?
+
+    public init(
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [], partition: Int32? = nil
+    ) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.partition = partition
+    }
+
+    public init(topic: String, key: String, value: [UInt8]?, headers: [KafkaHeader] = [], partition: Int32? = nil) {
+        self.init(topic: topic, key: Array(key.utf8), value: value, headers: headers, partition: partition)
+    }
+}

@@ -1,0 +1,40 @@
+/// The topics of HarmRank (CONTRACT.md section 7) under a configurable prefix, and how each is created.
+public struct TopicCatalogue: Sendable {
+    public var prefix: String
+
+    public init(prefix: String = "harmrank.") { self.prefix = prefix }
+
+    /// Input: one offence record per message, key crimeRef. Public and versioned.
+    public var offencesRaw: String { prefix + "offences.raw" }
+    /// Dead letters: rejected records with reason and detail. Public and versioned.
+    public var offencesRejected: String { prefix + "offences.rejected" }
+    /// A crime added to or retracted from a suspect, partitioned by suspect.
+    public var linksSuspect: String { prefix + "links.suspect" }
+    /// A crime added to or retracted from a ward or grid cell, partitioned by place.
+    public var linksPlace: String { prefix + "links.place" }
+    public var scoresSuspect: String { prefix + "scores.suspect" }
+    public var scoresPlace: String { prefix + "scores.place" }
+    /// Ranked-list snapshots with diffs, key list name. Public and versioned.
+    public var rankings: String { prefix + "rankings" }
+    /// Dauntless+ alerts, key suspect. Public and versioned.
+    public var alertsDauntless: String { prefix + "alerts.dauntless" }
+
+    /// Every topic with its partition count and settings. Link and score topics are compacted by key, so that on a
+    /// real cluster they double as changelogs and a retraction (tombstone) erases the personal data it replaces.
+    public func specifications(partitions: Int32 = 12) -> [TopicSpecification] {
+        let day = 86_400_000
+        let compacted = ["cleanup.policy": "compact"]
+        return [
+            // Records are kept by IngestService once accepted; the raw topic is transport, kept a week.
+            TopicSpecification(name: offencesRaw, partitions: partitions, configs: ["retention.ms": String(7 * day)]),
+            // Rejected records hold personal data too: long enough to fix and resend, no longer.
+            TopicSpecification(name: offencesRejected, partitions: 1, configs: ["retention.ms": String(30 * day)]),
+            TopicSpecification(name: linksSuspect, partitions: partitions, configs: compacted),
+            TopicSpecification(name: linksPlace, partitions: partitions, configs: compacted),
+            TopicSpecification(name: scoresSuspect, partitions: partitions, configs: compacted),
+            TopicSpecification(name: scoresPlace, partitions: partitions, configs: compacted),
+            TopicSpecification(name: rankings, partitions: 1, configs: compacted),
+            TopicSpecification(name: alertsDauntless, partitions: 1, configs: ["retention.ms": String(30 * day)]),
+        ]
+    }
+}

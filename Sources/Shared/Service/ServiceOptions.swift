@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// What makes one service different from another at start-up.
+public struct ServiceIdentity: Sendable {
+    /// The executable's name, as in logs and `/v1/status`.
+    public var name: String
+    public var defaultPort: Int
+    /// The consumer group its instances share.
+    public var defaultGroup: String
+    /// The topics it reads, out of the catalogue.
+    public var inputs: @Sendable (TopicCatalogue) -> [String]
+
+    public init(
+        name: String, defaultPort: Int, defaultGroup: String, inputs: @escaping @Sendable (TopicCatalogue) -> [String]
+    ) {
+        self.name = name
+        self.defaultPort = defaultPort
+        self.defaultGroup = defaultGroup
+        self.inputs = inputs
+    }
+}
+
+/// The flags every service takes; each falls back to a `HARMRANK_*` variable, as docker-compose sets them.
+public struct ServiceOptions: ParsableArguments {
+    @OptionGroup public var kafka: KafkaOptions
+
+    @Option(help: "Address to serve HTTP on (HARMRANK_HTTP_HOST; default 127.0.0.1, use 0.0.0.0 in a container).")
+    public var httpHost: String?
+
+    @Option(help: "Port to serve HTTP on (HARMRANK_HTTP_PORT; each service has its own default).")
+    public var httpPort: String?
+
+    @Option(help: "Bearer tokens file: '<token> <principal> <role>[,<role>]' per line (HARMRANK_TOKENS_FILE, or the entries themselves in HARMRANK_TOKENS; default tokens.txt in the data dir).")
+    public var tokensFile: String?
+
+    @Option(help: "Consumer group of this service's instances (HARMRANK_GROUP_ID).")
+    public var groupId: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (HARMRANK_LOG_LEVEL; default info).")
+    public var logLevel: String?
+
+    public init() {}
+
+    public func resolve(for identity: ServiceIdentity, _ source: SettingSource = SettingSource()) throws
+        -> ServiceSettings
+    {
+        let portText = source.value(httpPort, "HARMRANK_HTTP_PORT") ?? String(identity.defaultPort)
+        guard let port = Int(portText), (1...65_535).contains(port) else {
+            throw ConfigurationError("--http-port / HARMRANK_HTTP_PORT '\(portText)': use a port number from 1 to 65535")
+        }
+        let topics = kafka.topics(source)
+        return ServiceSettings(
+            identity: identity,
+            kafka: try kafka.kafkaConfiguration(clientID: identity.name, source),
+            topics: topics,
+            inputTopics: identity.inputs(topics),
+            groupID: source.value(groupId, "HARMRANK_GROUP_ID") ?? identity.defaultGroup,
+            httpHost: source.value(httpHost, "HARMRANK_HTTP_HOST") ?? "127.0.0.1",
+            httpPort: port,
+            dataDirectory: source.dataDirectory(kafka.dataDir),
+            tokens: try tokens(source),
+            logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
+    }
+
+    private func tokens(_ source: SettingSource) throws -> TokenRegistry {
+        if let path = source.value(tokensFile, "HARMRANK_TOKENS_FILE") { return try TokenRegistry(contentsOf: path) }
+        if let entries = source.environment["HARMRANK_TOKENS"], !entries.isEmpty {
+            return try TokenRegistry(parsing: entries, source: "HARMRANK_TOKENS")
+        }
+        let file = source.dataDirectory(kafka.dataDir).appendingPathComponent("tokens.txt")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ConfigurationError(
+                "no bearer tokens: pass --tokens-file FILE or set HARMRANK_TOKENS_FILE (one '<token> <principal> <role>[,<role>]' per line); 'harmrank up' writes \(file.path) for development")
+        }
+        return try TokenRegistry(contentsOf: file.path)
+    }
+}
+
+/// A service's settings, resolved and checked.
+public struct ServiceSettings: Sendable {
+    public var identity: ServiceIdentity
+    public var kafka: KafkaConfiguration
+    public var topics: TopicCatalogue
+    public var inputTopics: [String]
+    public var groupID: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var dataDirectory: URL
+    public var tokens: TokenRegistry
+    public var logLevel: Logger.Level
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// Starts a service: logging, metrics, the Kafka connection, the HTTP server with the operations routes and the
+/// service's own, and its processing services; stops them all cleanly on SIGTERM or SIGINT.
+public enum ServiceRuntime {
+    public static func run(
+        _ identity: ServiceIdentity,
+        options: ServiceOptions,
+        routes: (Router<HarmRankRequestContext>) -> Void = { _ in },
+        services: (ServiceSettings, ServiceStatus, Logger) throws -> [any Service] = { _, _, _ in [] }
+    ) async throws {
+        let settings = try options.resolve(for: identity)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = settings.logLevel
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: identity.name)
+        if settings.tokens.isEmpty { logger.warning("the tokens file lists no token: every request but /health/* is refused") }
+
+        let administration = try KafkaAdministration(
+            configuration: settings.kafka, logger: Logger(label: "\(identity.name).kafka"))
+        let readiness = KafkaReadiness(
+            administration: administration, topics: settings.inputTopics, logger: logger)
+        let status = ServiceStatus()
+
+        let router = Router(context: HarmRankRequestContext.self)
+        router.add(middleware: BearerAuthentication(tokens: settings.tokens))
+        OperationsRoutes(
+            settings: settings, status: status, readiness: readiness, administration: administration,
+            registry: registry
+        ).register(on: router)
+        routes(router)
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: identity.name),
+            onServerRunning: { _ in logger.notice("serving HTTP on \(settings.httpHost):\(settings.httpPort)") },
+            logger: logger)
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [readiness] + (try services(settings, status, logger)) + [application],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.notice("stopped")
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct HarmRankCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "harmrank",
+        abstract: "HarmRank: police harm rankings (Cambridge Crime Harm Index) kept current as crimes are reported.",
+        subcommands: [BrokerCommand.self, ConsumeCommand.self])
+}
