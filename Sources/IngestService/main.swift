@@ -7,4 +7,4 @@ enum IngestService: ServiceDefinition {
     }
 }
 
-await ServiceCommand<IngestService>.main()
+await ServiceCommand<IngestService>.start()

@@ -7,4 +7,4 @@ enum NotifyService: ServiceDefinition {
     }
 }
 
-await ServiceCommand<NotifyService>.main()
+await ServiceCommand<NotifyService>.start()

@@ -7,4 +7,4 @@ enum RankService: ServiceDefinition {
     }
 }
 
-await ServiceCommand<RankService>.main()
+await ServiceCommand<RankService>.start()

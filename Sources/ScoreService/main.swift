@@ -7,4 +7,4 @@ enum ScoreService: ServiceDefinition {
     }
 }
 
-await ServiceCommand<ScoreService>.main()
+await ServiceCommand<ScoreService>.start()

@@ -59,11 +59,13 @@ import Testing
         await producer.close()
 
         let store = PartitionStateStore()
-        let before = try GroupMember("before", kafka: kafka, group: "restart", topic: topic, store: store)
-        #expect(await eventually { store.appliedCount >= 1_000 })
-        await before.leave()
-        let stoppedAt = store.appliedCount
-        #expect(stoppedAt < 3_000, "the first run stopped part-way")
+        let before = try GroupMember(
+            "before", kafka: kafka, group: "restart", topic: topic, store: store, crashAfter: 1_000)
+        await before.waitUntilStopped()
+        #expect(store.appliedCount == 1_000, "the first run stopped part-way")
+        #expect(try await kafka.administration().lag(group: "restart", topics: [topic]).allSatisfy {
+            $0.committedOffset == nil
+        }, "nothing committed to the group: the restart can only resume from the stored state")
 
         let after = try GroupMember("after", kafka: kafka, group: "restart", topic: topic, store: store)
         #expect(await eventually { store.appliedCount == 3_000 })

@@ -18,7 +18,8 @@ public final class KafkaReadiness: Service, Sendable {
     public var current: (ready: Bool, detail: String) { state.withLock { $0 } }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Stopping because shutdown began is the normal end, not a failure.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.check()
                 try await Task.sleep(for: self.current.ready ? .seconds(5) : .seconds(1))

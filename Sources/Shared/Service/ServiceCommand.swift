@@ -34,4 +34,15 @@ public struct ServiceCommand<Definition: ServiceDefinition>: AsyncParsableComman
         try await ServiceRuntime.run(
             Definition.identity, options: options, routes: Definition.routes, services: Definition.services)
     }
+
+    /// Parses the command line and runs the service. (From top-level code `main()` would resolve to the
+    /// synchronous entry point, which refuses asynchronous commands.)
+    public static func start() async {
+        do {
+            var command = try parseAsRoot()
+            if var service = command as? Self { try await service.run() } else { try command.run() }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

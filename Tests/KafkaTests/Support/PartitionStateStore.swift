@@ -60,7 +60,11 @@ final class GroupMember: @unchecked Sendable {
     private let owned = Mutex<Set<TopicPartition>>([])
     private var loop: Task<Void, Never>!
 
-    init(_ name: String, kafka: KafkaFixture, group: String, topic: String, store: PartitionStateStore) throws {
+    /// `crashAfter`: apply that many messages, then stop as a crashed process would, applying nothing more.
+    init(
+        _ name: String, kafka: KafkaFixture, group: String, topic: String, store: PartitionStateStore,
+        crashAfter: Int? = nil
+    ) throws {
         self.name = name
         consumer = try kafka.consumer(group: group, topics: [topic]) { $0.sessionTimeoutMilliseconds = 6_000 }
         loop = Task { [self, consumer] in
@@ -73,13 +77,17 @@ final class GroupMember: @unchecked Sendable {
                     }
                     self.owned.withLock { $0.formUnion(assignment.partitions) }
                 case .message(let message):
+                    if let crashAfter, count >= crashAfter { continue }
                     store.apply(message, by: name)
                     count += 1
+                    if count == crashAfter { consumer.close() }
                     // A little slower than the producer, so rebalances happen with messages in flight.
                     if count % 100 == 0 { try? await Task.sleep(for: .milliseconds(2)) }
                 case .revoked(let partitions):
+                    // A crashed process commits nothing; its claim on the partitions dies with it.
+                    let crashed = crashAfter.map { count >= $0 } ?? false
                     let offsets = store.nextOffsets(of: Set(partitions))
-                    if !offsets.isEmpty { try? await consumer.commit(offsets) }
+                    if !crashed, !offsets.isEmpty { try? await consumer.commit(offsets) }
                     for partition in partitions { store.release(partition, by: name) }
                     self.owned.withLock { $0.subtract(partitions) }
                 }
@@ -91,6 +99,11 @@ final class GroupMember: @unchecked Sendable {
 
     func leave() async {
         consumer.close()
+        await loop.value
+    }
+
+    /// Waits for a member that stops by itself (`crashAfter`).
+    func waitUntilStopped() async {
         await loop.value
     }
 }

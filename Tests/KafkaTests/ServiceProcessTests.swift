@@ -1,0 +1,82 @@
+import Foundation
+import Shared
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite(.serialized) struct ServiceProcessTests {
+    static let token = "operations-token-0123456789"
+
+    @Test(
+        .timeLimit(.minutes(2)),
+        arguments: [
+            // The broker below makes 4 partitions per input, link and score topic; rankings always has 1.
+            ("IngestService", ["harmrank.offences.raw"], 4),
+            ("ScoreService", ["harmrank.links.suspect", "harmrank.links.place"], 8),
+            ("RankService", ["harmrank.scores.suspect", "harmrank.scores.place"], 8),
+            ("NotifyService", ["harmrank.scores.suspect", "harmrank.rankings"], 5),
+        ])
+    func serviceAnswersHealthMetricsAndStatusThenStopsOnSIGTERM(service: String, inputs: [String], partitions: Int)
+        async throws
+    {
+        let broker = try await BrokerProcess.start(partitions: 4)
+        let tokensFile = broker.dataDirectory.appendingPathComponent("tokens.txt")
+        try "# operations\n\(Self.token) operator analyst\n".write(to: tokensFile, atomically: true, encoding: .utf8)
+        let port = freePort()
+        let process = try ChildProcess(service, ["--http-port", String(port)],
+                                       environment: ["HARMRANK_DATA_DIR": broker.dataDirectory.path])
+        let base = "http://127.0.0.1:\(port)"
+
+        #expect(await eventually { (try? await get(base + "/health/live"))?.status == 200 }, "\(process.errors)")
+        #expect(await eventually { (try? await get(base + "/health/ready"))?.status == 200 }, "\(process.errors)")
+
+        let anonymous = try await get(base + "/metrics")
+        #expect(anonymous.status == 401)
+        #expect(anonymous.json?["error"] as? String == "unauthorized")
+        #expect(try await get(base + "/v1/status", token: "wrong-token-0123456789").status == 401)
+
+        let metrics = try await get(base + "/metrics", token: Self.token)
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["Content-Type"]?.hasPrefix("text/plain") == true)
+
+        let status = try await get(base + "/v1/status", token: Self.token)
+        #expect(status.status == 200)
+        #expect(status.json?["service"] as? String == service)
+        #expect(status.json?["ready"] as? Bool == true)
+        let lag = status.json?["lag"] as? [[String: Any]] ?? []
+        #expect(Set(lag.compactMap { $0["topic"] as? String }) == Set(inputs))
+        #expect(lag.count == partitions, "one entry per input partition")
+
+        process.signal(SIGTERM)
+        #expect(await process.exitStatus(within: .seconds(20)) == 0, "\(process.errors)")
+        broker.process.signal(SIGTERM)
+        _ = await broker.process.exitStatus(within: .seconds(20))
+    }
+
+    @Test func aServiceWithoutTokensRefusesToStartAndSaysHowToFixIt() async throws {
+        let directory = try temporaryDirectory()
+        let process = try ChildProcess(
+            "RankService", ["--bootstrap", "127.0.0.1:1", "--data-dir", directory.path, "--http-port", String(freePort())])
+        #expect(await process.exitStatus(within: .seconds(20)) != 0)
+        #expect(process.errors.contains("--tokens-file"))
+        #expect(process.errors.contains("HARMRANK_TOKENS_FILE"))
+    }
+}
+
+struct HTTPAnswer {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+    var json: [String: Any]? { try? JSONSerialization.jsonObject(with: body) as? [String: Any] }
+}
+
+func get(_ url: String, token: String? = nil) async throws -> HTTPAnswer {
+    var request = URLRequest(url: URL(string: url)!)
+    request.timeoutInterval = 5
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+    let (body, response) = try await URLSession.shared.data(for: request)
+    let http = response as! HTTPURLResponse
+    let headers = Dictionary(uniqueKeysWithValues: http.allHeaderFields.map { ("\($0.key)", "\($0.value)") })
+    return HTTPAnswer(status: http.statusCode, headers: headers, body: body)
+}

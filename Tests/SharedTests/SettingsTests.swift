@@ -1,0 +1,72 @@
+import Foundation
+import Shared
+import Testing
+
+@Suite struct SettingsTests {
+    static let identity = ServiceIdentity(name: "RankService", defaultPort: 8080, defaultGroup: "harmrank-rank") {
+        [$0.scoresSuspect]
+    }
+    static let tokens = "0123456789abcdef0 ops analyst"
+
+    @Test func flagsWinOverVariablesWhichWinOverDefaults() throws {
+        let source = SettingSource(environment: [
+            "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_HTTP_PORT": "9000", "HARMRANK_TOPIC_PREFIX": "met.",
+            "HARMRANK_TOKENS": Self.tokens,
+        ])
+        let fromEnvironment = try ServiceOptions.parse([]).resolve(for: Self.identity, source)
+        #expect(fromEnvironment.kafka.bootstrapServers == "kafka:9092")
+        #expect(fromEnvironment.httpPort == 9000)
+        #expect(fromEnvironment.inputTopics == ["met.scores.suspect"])
+        #expect(fromEnvironment.groupID == "harmrank-rank")
+        #expect(fromEnvironment.httpHost == "127.0.0.1")
+
+        let fromFlags = try ServiceOptions.parse(["--bootstrap", "other:9093", "--http-port", "9001"])
+            .resolve(for: Self.identity, source)
+        #expect(fromFlags.kafka.bootstrapServers == "other:9093")
+        #expect(fromFlags.httpPort == 9001)
+    }
+
+    @Test func kafkaPropertiesPassThroughFromVariablesAndFlags() throws {
+        let source = SettingSource(environment: [
+            "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens,
+            "HARMRANK_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "HARMRANK_KAFKA_SASL_MECHANISMS": "SCRAM-SHA-512",
+        ])
+        let settings = try ServiceOptions.parse(["--kafka-property", "ssl.ca.location=/etc/ca.pem"])
+            .resolve(for: Self.identity, source)
+        #expect(settings.kafka.properties == [
+            "security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "ssl.ca.location": "/etc/ca.pem",
+        ])
+    }
+
+    @Test func theBootstrapAddressComesFromTheDataDirectoryWhenNotGiven() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "127.0.0.1:39092\n".write(to: directory.appendingPathComponent("bootstrap.txt"), atomically: true, encoding: .utf8)
+        try "0123456789abcdef0 ops analyst\n".write(
+            to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
+        let settings = try ServiceOptions.parse(["--data-dir", directory.path]).resolve(for: Self.identity, SettingSource(environment: [:]))
+        #expect(settings.kafka.bootstrapServers == "127.0.0.1:39092")
+        #expect(settings.tokens.principal(for: "0123456789abcdef0")?.name == "ops")
+    }
+
+    @Test(arguments: [
+        (["--http-port", "http"], "--http-port / HARMRANK_HTTP_PORT 'http': use a port number from 1 to 65535"),
+        (["--kafka-property", "acks"], "--kafka-property 'acks': expected name=value, e.g. security.protocol=SSL"),
+        (["--log-level", "loud"], "--log-level / HARMRANK_LOG_LEVEL 'loud': use one of trace, debug, info, notice, warning, error, critical"),
+    ])
+    func badSettingsSayWhichAndHowToFix(arguments: [String], message: String) throws {
+        let source = SettingSource(environment: ["HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens])
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServiceOptions.parse(arguments).resolve(for: Self.identity, source)
+        }
+        #expect(error?.description == message)
+    }
+
+    @Test func aMissingBootstrapSaysWhereItWasLookedFor() throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServiceOptions.parse(["--data-dir", "/nonexistent"]).resolve(
+                for: Self.identity, SettingSource(environment: ["HARMRANK_TOKENS": Self.tokens]))
+        }
+        #expect(error?.description.contains("/nonexistent/bootstrap.txt") == true)
+    }
+}

@@ -1,0 +1,54 @@
+import Shared
+import Testing
+
+@Suite struct TokenRegistryTests {
+    @Test func readsPrincipalsRolesAndComments() throws {
+        let registry = try TokenRegistry(
+            parsing: """
+                # tasking unit
+                aaaaaaaaaaaaaaaa1 sgt.jones supervisor,analyst   # trailing comment
+
+                bbbbbbbbbbbbbbbb2 cris-feed ingest
+                """, source: "tokens.txt")
+        let jones = try #require(registry.principal(for: "aaaaaaaaaaaaaaaa1"))
+        #expect(jones.name == "sgt.jones")
+        #expect(jones.has(.supervisor) && jones.has(.analyst) && !jones.has(.admin) && !jones.has(.ingest))
+        #expect(registry.principal(for: "bbbbbbbbbbbbbbbb2")?.roles == [.ingest])
+        #expect(registry.principal(for: "aaaaaaaaaaaaaaaa") == nil, "a prefix is not a token")
+    }
+
+    @Test func adminMayDoEverything() throws {
+        let registry = try TokenRegistry(parsing: "cccccccccccccccc3 dev admin", source: "HARMRANK_TOKENS")
+        let admin = try #require(registry.principal(for: "cccccccccccccccc3"))
+        #expect(Role.allCases.allSatisfy(admin.has))
+    }
+
+    @Test func environmentEntriesMaySeparateWithSemicolons() throws {
+        let registry = try TokenRegistry(
+            parsing: "dddddddddddddddd4 a analyst; eeeeeeeeeeeeeeee5 b ingest", source: "HARMRANK_TOKENS")
+        #expect(registry.principal(for: "eeeeeeeeeeeeeeee5")?.name == "b")
+    }
+
+    @Test(arguments: [
+        ("x", "expected '<token> <principal> <role>[,<role>...]', found 1 fields"),
+        ("short p analyst", "the token is shorter than 16 characters; use a long random one"),
+        ("ffffffffffffffff6 p superuser", "unknown role 'superuser'; roles are ingest, analyst, supervisor, admin"),
+        ("ffffffffffffffff6 p analyst\nffffffffffffffff6 q ingest", "this token is listed twice"),
+    ])
+    func badLinesNameTheFileLineAndProblem(text: String, problem: String) {
+        #expect(throws: TokenRegistry.ParseError.self) { try TokenRegistry(parsing: text, source: "t.txt") }
+        do {
+            _ = try TokenRegistry(parsing: text, source: "t.txt")
+        } catch {
+            #expect(error.source == "t.txt")
+            #expect(error.line == text.split(separator: "\n").count)
+            #expect(error.problem == problem)
+        }
+    }
+
+    @Test func randomTokensAreLongAndDistinct() {
+        let tokens = (0..<100).map { _ in TokenRegistry.randomToken() }
+        #expect(Set(tokens).count == 100)
+        #expect(tokens.allSatisfy { $0.count == 64 })
+    }
+}
