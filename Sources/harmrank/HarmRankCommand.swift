@@ -5,5 +5,5 @@ struct HarmRankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "harmrank",
         abstract: "HarmRank: police harm rankings (Cambridge Crime Harm Index) kept current as crimes are reported.",
-        subcommands: [BrokerCommand.self, ConsumeCommand.self])
+        subcommands: [UpCommand.self, BrokerCommand.self, ConsumeCommand.self, BenchKafkaCommand.self])
 }

@@ -54,6 +54,32 @@ import FoundationNetworking
         _ = await broker.process.exitStatus(within: .seconds(20))
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func harmrankUpRunsTheStackWithADevelopmentTokenAndStopsItOnCtrlC() async throws {
+        let directory = try temporaryDirectory()
+        let base = freePort()
+        let up = try ChildProcess("harmrank", ["up", "--data-dir", directory.path, "--http-port", String(base)])
+        let tokens = directory.appendingPathComponent("tokens.txt")
+        #expect(await eventually { FileManager.default.fileExists(atPath: tokens.path) })
+        let permissions = try FileManager.default.attributesOfItem(atPath: tokens.path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600, "the development token is readable by its owner only")
+        let token = try #require(
+            try String(contentsOf: tokens, encoding: .utf8).split(separator: "\n").last?.split(separator: " ").first)
+
+        for port in base..<base + 4 {
+            #expect(await eventually { (try? await get("http://127.0.0.1:\(port)/health/ready"))?.status == 200 },
+                    "port \(port): \(up.output)")
+            #expect(try await get("http://127.0.0.1:\(port)/v1/status", token: String(token)).status == 200)
+        }
+        #expect(up.output.contains("development token (admin): \(token)"))
+
+        up.signal(SIGINT)
+        #expect(await up.exitStatus(within: .seconds(30)) == 0, "\(up.output)")
+        for port in base..<base + 4 {
+            #expect((try? await get("http://127.0.0.1:\(port)/health/live")) == nil, "port \(port) still answers")
+        }
+    }
+
     @Test func aServiceWithoutTokensRefusesToStartAndSaysHowToFixIt() async throws {
         let directory = try temporaryDirectory()
         let process = try ChildProcess(

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+
+/// A service run by `harmrank up`: its output prefixed with its name, restarted if it exits on its own,
+/// stopped with SIGTERM (then SIGKILL after a grace period).
+final class SupervisedProcess: @unchecked Sendable {
+    let name: String
+    private let executable: URL
+    private let arguments: [String]
+    private let environment: [String: String]
+    private let logger: Logger
+    private let lock = NSLock()
+    private var process: Process?
+    private var stopping = false
+    private var restarts = 0
+
+    init(name: String, executable: URL, arguments: [String], environment: [String: String], logger: Logger) {
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.logger = logger
+    }
+
+    func start() {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        let prefix = "[\(name)] "
+        let lines = LineSplitter()
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            for line in lines.append(data) { FileHandle.standardOutput.write(Data((prefix + line + "\n").utf8)) }
+        }
+        process.terminationHandler = { [weak self] ended in
+            output.fileHandleForReading.readabilityHandler = nil
+            self?.ended(status: ended.terminationStatus)
+        }
+        do {
+            try process.run()
+            lock.withLock { self.process = process }
+        } catch {
+            logger.error("\(name) could not start from \(executable.path): \(error)")
+        }
+    }
+
+    private func ended(status: Int32) {
+        let restart = lock.withLock { () -> Int? in
+            guard !stopping else { return nil }
+            restarts += 1
+            return restarts
+        }
+        guard let restart else { return }
+        // Back off so a service that cannot start does not spin: 1, 2, 4 ... at most 30 seconds.
+        let delay = min(30, 1 << min(restart - 1, 5))
+        logger.error("\(name) exited with status \(status); restarting in \(delay) s (restart \(restart))")
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(delay)) { [weak self] in
+            guard let self, !self.lock.withLock({ self.stopping }) else { return }
+            self.start()
+        }
+    }
+
+    func stop(grace: Duration = .seconds(15)) async {
+        guard let process = lock.withLock({ stopping = true; return self.process }), process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            logger.warning("\(name) did not stop within \(grace); killing it")
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+}
+
+/// Splits a byte stream into whole lines, keeping a partial last line for the next chunk.
+private final class LineSplitter: @unchecked Sendable {
+    private var pending = Data()
+    private let lock = NSLock()
+
+    func append(_ data: Data) -> [String] {
+        lock.withLock {
+            pending.append(data)
+            guard let last = pending.lastIndex(of: 0x0a) else { return [] }
+            let complete = pending[pending.startIndex..<last]
+            pending = Data(pending[(last + 1)...])
+            return complete.split(separator: 0x0a, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Shared
+import UnixSignals
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Runs the whole stack on this machine: the embedded broker and the four services as separate processes.",
+        discussion: """
+            Without --bootstrap the development broker runs inside this process (in memory: Ctrl-C loses what it \
+            held; the services keep their own state under the data dir). A service that exits unexpectedly is \
+            restarted. Ctrl-C stops every service cleanly, then the broker.
+            """)
+
+    @Option(help: "Use this Kafka cluster instead of the embedded development broker (topics are created if missing).")
+    var bootstrap: String?
+
+    @Option(help: "Directory for bootstrap.txt, tokens.txt and the services' state (HARMRANK_DATA_DIR; default ./.harmrank).")
+    var dataDir: String?
+
+    @Option(help: "Bearer tokens file for the services; default: tokens.txt in the data dir, created with an admin development token.")
+    var tokensFile: String?
+
+    @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
+    var httpPort = 8080
+
+    @Option(help: "Partitions of the input, link and score topics.")
+    var partitions: Int32 = 12
+
+    @Option(help: "Prefix of every topic name (HARMRANK_TOPIC_PREFIX; default 'harmrank.').")
+    var topicPrefix: String?
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let logger = Logger(label: "up")
+        let source = SettingSource()
+        let directory = source.dataDirectory(dataDir)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let catalogue = TopicCatalogue(prefix: source.value(topicPrefix, "HARMRANK_TOPIC_PREFIX") ?? "harmrank.")
+
+        let broker = bootstrap == nil ? try DevelopmentBroker(logger: logger) : nil
+        let servers = bootstrap ?? broker!.bootstrapServers
+        if let broker {
+            for specification in catalogue.specifications(partitions: partitions) {
+                try broker.createTopic(specification)
+            }
+        } else {
+            try await KafkaAdministration(configuration: KafkaConfiguration(bootstrapServers: servers), logger: logger)
+                .ensureTopics(catalogue.specifications(partitions: partitions))
+        }
+        let bootstrapFile = directory.appendingPathComponent("bootstrap.txt")
+        try (servers + "\n").write(to: bootstrapFile, atomically: true, encoding: .utf8)
+        defer { if broker != nil { try? FileManager.default.removeItem(at: bootstrapFile) } }
+        let (tokens, developmentToken) = try tokensFile.map { ($0, nil) } ?? developmentTokens(in: directory)
+
+        let environment = [
+            "HARMRANK_BOOTSTRAP": servers, "HARMRANK_DATA_DIR": directory.path, "HARMRANK_TOKENS_FILE": tokens,
+            "HARMRANK_TOPIC_PREFIX": catalogue.prefix,
+        ]
+        let services = [
+            ("RankService", httpPort), ("IngestService", httpPort + 1), ("NotifyService", httpPort + 2),
+            ("ScoreService", httpPort + 3),
+        ].map { name, port in
+            SupervisedProcess(
+                name: name, executable: siblingExecutable(name), arguments: ["--http-port", String(port)],
+                environment: environment, logger: logger)
+        }
+        for service in services { service.start() }
+
+        FileHandle.standardOutput.write(Data("""
+            HarmRank is up: broker \(servers)\(broker == nil ? "" : " (embedded, in memory)"), data in \(directory.path)
+              RankService    http://127.0.0.1:\(httpPort)    (lists API)
+              IngestService  http://127.0.0.1:\(httpPort + 1)
+              NotifyService  http://127.0.0.1:\(httpPort + 2)
+              ScoreService   http://127.0.0.1:\(httpPort + 3)
+            \(developmentToken.map { "  development token (admin): \($0)   (in \(tokens))" } ?? "  tokens: \(tokens)")
+              try: curl -H "Authorization: Bearer \(developmentToken ?? "<token>")" http://127.0.0.1:\(httpPort)/v1/status
+            Ctrl-C stops everything.
+
+            """.utf8))
+
+        for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+        logger.notice("stopping the services")
+        await withTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { await service.stop() } }
+        }
+        logger.notice("stopped")
+    }
+
+    /// tokens.txt in the data dir, created with one admin token the first time; returns its path and that token.
+    private func developmentTokens(in directory: URL) throws -> (String, String?) {
+        let file = directory.appendingPathComponent("tokens.txt")
+        if !FileManager.default.fileExists(atPath: file.path) {
+            let token = TokenRegistry.randomToken()
+            try "# HarmRank development tokens: <token> <principal> <role>[,<role>...]\n\(token) developer admin\n"
+                .write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        }
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let developer = text.split(separator: "\n").first { $0.hasSuffix(" developer admin") }
+        return (file.path, developer?.split(separator: " ").first.map(String.init))
+    }
+
+    /// The service executables are installed beside `harmrank`.
+    private func siblingExecutable(_ name: String) -> URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent(name)
+    }
+}
