@@ -41,16 +41,11 @@ struct BenchKafkaCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "bench-kafka")
-        let broker = bootstrap == nil ? try DevelopmentBroker(brokers: 3, logger: logger) : nil
-        let kafka = KafkaConfiguration(bootstrapServers: bootstrap ?? broker!.bootstrapServers, clientID: "harmrank-bench")
+        let cluster = try CommandCluster(bootstrap: bootstrap, logger: logger)
+        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
         let run = "bench-\(UInt32.random(in: 0...UInt32.max))"
         let topics = (swift: "\(run).swift", kcat: "\(run).kcat")
-        let specifications = [topics.swift, topics.kcat].map { TopicSpecification(name: $0, partitions: partitions) }
-        if let broker {
-            for specification in specifications { try broker.createTopic(specification) }
-        } else {
-            try await KafkaAdministration(configuration: kafka, logger: logger).ensureTopics(specifications)
-        }
+        try await cluster.createTopics([topics.swift, topics.kcat].map { TopicSpecification(name: $0, partitions: partitions) })
 
         let bodies = (0..<messages).map(Self.offenceLikeBody)
         let keys = (0..<messages).map { "BENCH/\($0)" }

@@ -5,5 +5,7 @@ struct HarmRankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "harmrank",
         abstract: "HarmRank: police harm rankings (Cambridge Crime Harm Index) kept current as crimes are reported.",
-        subcommands: [UpCommand.self, BrokerCommand.self, ConsumeCommand.self, BenchKafkaCommand.self])
+        subcommands: [
+            UpCommand.self, BrokerCommand.self, CreateTopicsCommand.self, ConsumeCommand.self, BenchKafkaCommand.self,
+        ])
 }

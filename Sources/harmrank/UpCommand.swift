@@ -17,8 +17,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Use this Kafka cluster instead of the embedded development broker (topics are created if missing).")
     var bootstrap: String?
 
-    @Option(help: "Directory for bootstrap.txt, tokens.txt and the services' state (HARMRANK_DATA_DIR; default ./.harmrank).")
-    var dataDir: String?
+    @OptionGroup var stack: StackOptions
 
     @Option(help: "Bearer tokens file for the services; default: tokens.txt in the data dir, created with an admin development token.")
     var tokensFile: String?
@@ -26,33 +25,16 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
     var httpPort = 8080
 
-    @Option(help: "Partitions of the input, link and score topics.")
-    var partitions: Int32 = 12
-
-    @Option(help: "Prefix of every topic name (HARMRANK_TOPIC_PREFIX; default 'harmrank.').")
-    var topicPrefix: String?
-
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "up")
-        let source = SettingSource()
-        let directory = source.dataDirectory(dataDir)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let catalogue = TopicCatalogue(prefix: source.value(topicPrefix, "HARMRANK_TOPIC_PREFIX") ?? "harmrank.")
-
-        let broker = bootstrap == nil ? try DevelopmentBroker(logger: logger) : nil
-        let servers = bootstrap ?? broker!.bootstrapServers
-        if let broker {
-            for specification in catalogue.specifications(partitions: partitions) {
-                try broker.createTopic(specification)
-            }
-        } else {
-            try await KafkaAdministration(configuration: KafkaConfiguration(bootstrapServers: servers), logger: logger)
-                .ensureTopics(catalogue.specifications(partitions: partitions))
-        }
-        let bootstrapFile = directory.appendingPathComponent("bootstrap.txt")
-        try (servers + "\n").write(to: bootstrapFile, atomically: true, encoding: .utf8)
-        defer { if broker != nil { try? FileManager.default.removeItem(at: bootstrapFile) } }
+        let directory = stack.directory
+        let catalogue = stack.catalogue
+        let cluster = try CommandCluster(bootstrap: bootstrap, logger: logger)
+        try await cluster.createTopics(catalogue.specifications(partitions: stack.partitions))
+        let servers = cluster.bootstrapServers
+        let bootstrapFile = try stack.writeBootstrap(servers)
+        defer { if cluster.isEmbedded { try? FileManager.default.removeItem(at: bootstrapFile) } }
         let (tokens, developmentToken) = try tokensFile.map { ($0, nil) } ?? developmentTokens(in: directory)
 
         let environment = [
@@ -70,7 +52,7 @@ struct UpCommand: AsyncParsableCommand {
         for service in services { service.start() }
 
         FileHandle.standardOutput.write(Data("""
-            HarmRank is up: broker \(servers)\(broker == nil ? "" : " (embedded, in memory)"), data in \(directory.path)
+            HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)
               RankService    http://127.0.0.1:\(httpPort)    (lists API)
               IngestService  http://127.0.0.1:\(httpPort + 1)
               NotifyService  http://127.0.0.1:\(httpPort + 2)
