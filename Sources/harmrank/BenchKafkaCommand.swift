@@ -44,8 +44,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         let cluster = try CommandCluster(bootstrap: bootstrap, logger: logger)
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
         let run = "bench-\(UInt32.random(in: 0...UInt32.max))"
-        let topics = (swift: "\(run).swift", kcat: "\(run).kcat")
-        try await cluster.createTopics([topics.swift, topics.kcat].map { TopicSpecification(name: $0, partitions: partitions) })
+        let topics = (swift: "\(run).swift", kcat: "\(run).kcat", batched: "\(run).batched")
+        try await cluster.createTopics(
+            [topics.swift, topics.kcat, topics.batched].map { TopicSpecification(name: $0, partitions: partitions) })
 
         let bodies = (0..<messages).map(Self.offenceLikeBody)
         let keys = (0..<messages).map { "BENCH/\($0)" }
@@ -54,16 +55,21 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: input) }
         log("\(messages) messages of \(bodies[0].count) bytes into \(partitions) partitions at \(kafka.bootstrapServers)")
 
-        // Produce: the Swift layer, then kcat with the same producer settings.
+        // Produce: the Swift layer as one stream (as kcat sends), then in batches of 10,000 each awaited before the
+        // next (as a service that commits after its outputs are delivered), then kcat with the same settings.
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
-        let swiftProduce = try await timed {
+        func outgoing(_ range: Range<Int>, to topic: String) -> [OutgoingMessage] {
+            range.map { OutgoingMessage(topic: topic, key: keys[$0], value: bodies[$0]) }
+        }
+        let swiftProduce = try await timed { try await producer.send(outgoing(0..<messages, to: topics.swift)) }
+        log("produce, Swift layer: \(rate(swiftProduce))")
+        let batchedProduce = try await timed {
             for start in stride(from: 0, to: messages, by: 10_000) {
-                let end = min(start + 10_000, messages)
-                try await producer.send((start..<end).map { OutgoingMessage(topic: topics.swift, key: keys[$0], value: bodies[$0]) })
+                try await producer.send(outgoing(start..<min(start + 10_000, messages), to: topics.batched))
             }
         }
         await producer.close()
-        log("produce, Swift layer: \(rate(swiftProduce))")
+        log("produce in awaited batches of 10,000, Swift layer: \(rate(batchedProduce))")
         let kcatProduce = try await timed {
             try await runKcat(
                 ["-P", "-b", kafka.bootstrapServers, "-t", topics.kcat, "-K", "|", "-l", input.path,
@@ -99,6 +105,7 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         let figures = Figures(
             messages: messages, messageBytes: bodies[0].count, partitions: partitions,
             produce: .init(swift: perSecond(swiftProduce), kcat: perSecond(kcatProduce)),
+            produceInAwaitedBatches: perSecond(batchedProduce).rounded(),
             consume: .init(swift: perSecond(swiftConsume), kcat: perSecond(kcatConsume)))
         print(figures.table)
         if let json { try JSONEncoder.api.encode(figures).write(to: URL(fileURLWithPath: json)) }
@@ -164,6 +171,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         var messageBytes: Int
         var partitions: Int32
         var produce: Pair
+        /// Batches of 10,000, each awaited before the next: the pattern of a service committing after delivery.
+        var produceInAwaitedBatches: Double
         var consume: Pair
 
         var table: String {
@@ -177,6 +186,7 @@ struct BenchKafkaCommand: AsyncParsableCommand {
                           \("Swift layer".leftPadded(14))\("kcat".leftPadded(14))\("ratio".leftPadded(10))
                 \(row("produce", produce))
                 \(row("consume", consume))
+                produce in batches of 10,000, each awaited: \(Int(produceInAwaitedBatches)) (Swift layer)
                 """
         }
     }

@@ -60,4 +60,19 @@ import Testing
         broker.process.signal(SIGTERM)
         #expect(await broker.process.exitStatus(within: .seconds(20)) == 0)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func benchKafkaMeasuresBothClientsAndWritesItsFigures() async throws {
+        let json = try temporaryDirectory().appendingPathComponent("figures.json")
+        let bench = try ChildProcess("harmrank", ["bench-kafka", "--messages", "2000", "--partitions", "4", "--json", json.path])
+        #expect(await bench.exitStatus(within: .seconds(90)) == 0, "\(bench.errors)")
+        let figures = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+        #expect(figures?["messages"] as? Int == 2000)
+        #expect(figures?["messageBytes"] as? Int == 1024)
+        for measurement in ["produce", "consume"] {
+            let pair = figures?[measurement] as? [String: Double]
+            #expect((pair?["swift"] ?? 0) > 0 && (pair?["kcat"] ?? 0) > 0 && (pair?["ratio"] ?? 0) > 0, "\(measurement)")
+        }
+        #expect(bench.output.contains("Swift layer"))
+    }
 }
