@@ -39,6 +39,9 @@ import FoundationNetworking
         let metrics = try await get(base + "/metrics", token: Self.token)
         #expect(metrics.status == 200)
         #expect(metrics.headers["Content-Type"]?.hasPrefix("text/plain") == true)
+        let exposition = String(decoding: metrics.body, as: UTF8.self)
+        #expect(exposition.contains("harmrank_ready 1"), "\(exposition)")
+        #expect(exposition.contains("harmrank_records_processed_total 0"))
 
         let status = try await get(base + "/v1/status", token: Self.token)
         #expect(status.status == 200)

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -8,6 +9,7 @@ public final class KafkaReadiness: Service, Sendable {
     private let topics: [String]
     private let logger: Logger
     private let state = Mutex<(ready: Bool, detail: String)>((false, "Kafka not checked yet"))
+    private let readyGauge = Gauge(label: "harmrank_ready")
 
     public init(administration: KafkaAdministration, topics: [String], logger: Logger) {
         self.administration = administration
@@ -43,6 +45,7 @@ public final class KafkaReadiness: Service, Sendable {
             defer { state = result }
             return state.ready != result.0
         }
+        readyGauge.record(result.0 ? 1 : 0)
         if changed { logger.notice("\(result.0 ? "ready" : "not ready"): \(result.1)") }
     }
 }

@@ -1,16 +1,26 @@
 import Foundation
+import Metrics
 import Synchronization
 
-/// What a service has done, for `/v1/status` and its metrics. Processing steps report into it.
+/// What a service has done, for `/v1/status` and `/metrics`. Processing steps report into it.
 public final class ServiceStatus: Sendable {
     private let processed = Atomic<Int>(0)
     private let rejected = Atomic<Int>(0)
     private let clockTime = Mutex<Date?>(nil)
+    private let processedCounter = Counter(label: "harmrank_records_processed_total")
+    private let rejectedCounter = Counter(label: "harmrank_records_rejected_total")
 
     public init() {}
 
-    public func recordProcessed(_ count: Int = 1) { processed.add(count, ordering: .relaxed) }
-    public func recordRejected(_ count: Int = 1) { rejected.add(count, ordering: .relaxed) }
+    public func recordProcessed(_ count: Int = 1) {
+        processed.add(count, ordering: .relaxed)
+        processedCounter.increment(by: count)
+    }
+
+    public func recordRejected(_ count: Int = 1) {
+        rejected.add(count, ordering: .relaxed)
+        rejectedCounter.increment(by: count)
+    }
     /// The clock T the service works at (wall time, or the largest occurredAt accepted in event-clock mode).
     public func setClock(_ time: Date) { clockTime.withLock { $0 = time } }
 
