@@ -119,12 +119,13 @@ struct BenchKafkaCommand: AsyncParsableCommand {
         return Array((record + padding + "\"}").utf8)
     }
 
+    @discardableResult
     private func runKcat(_ arguments: [String]) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [kcat] + arguments
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("kcat-\(UUID())")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         process.standardOutput = try FileHandle(forWritingTo: output)
         try process.run()

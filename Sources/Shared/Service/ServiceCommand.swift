@@ -40,7 +40,7 @@ public struct ServiceCommand<Definition: ServiceDefinition>: AsyncParsableComman
     public static func start() async {
         do {
             var command = try parseAsRoot()
-            if var service = command as? Self { try await service.run() } else { try command.run() }
+            if let service = command as? Self { try await service.run() } else { try command.run() }
         } catch {
             exit(withError: error)
         }
