@@ -4,8 +4,9 @@ import Synchronization
 import Testing
 
 @Suite(.serialized) struct ConsumerGroupTests {
-    @Test(.timeLimit(.minutes(3)))
-    func twoMembersSplitAndHandOverPartitionsWithoutLossOrRepeat() async throws {
+    /// Eager (the default) and, as an operator may configure it, cooperative rebalancing.
+    @Test(.timeLimit(.minutes(3)), arguments: ["range", "cooperative-sticky"])
+    func twoMembersSplitAndHandOverPartitionsWithoutLossOrRepeat(assignmentStrategy: String) async throws {
         let kafka = try KafkaFixture()
         let topic = try kafka.createTopic(partitions: 6)
         let store = PartitionStateStore()
@@ -23,10 +24,12 @@ import Testing
             return sent
         }
 
-        let first = try GroupMember("first", kafka: kafka, group: "split", topic: topic, store: store)
+        let first = try GroupMember(
+            "first", kafka: kafka, group: "split", topic: topic, store: store, assignmentStrategy: assignmentStrategy)
         #expect(await eventually(within: .seconds(60)) { store.appliedCount > 2_000 })
 
-        let second = try GroupMember("second", kafka: kafka, group: "split", topic: topic, store: store)
+        let second = try GroupMember(
+            "second", kafka: kafka, group: "split", topic: topic, store: store, assignmentStrategy: assignmentStrategy)
         let split = await eventually(within: .seconds(60)) {
             first.ownedPartitions.count == 3 && second.ownedPartitions.count == 3
         }

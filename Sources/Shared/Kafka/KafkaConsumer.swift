@@ -167,19 +167,39 @@ final class PollLoop: @unchecked Sendable {
                 if let offset = chosen[topicPartition] { element.pointee.offset = offset }
             }
             logger.info("assigned \(changed.count) partitions: \(changed.map(\.description).joined(separator: " "))")
-            check(rd_kafka_assign(client.handle, partitions), "taking the assigned partitions")
+            if isCooperative {
+                check(rd_kafka_incremental_assign(client.handle, partitions), "taking the assigned partitions")
+            } else {
+                check(rd_kafka_assign(client.handle, partitions), "taking the assigned partitions")
+            }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             channel.pushAndWait(.revoked(changed))
             logger.info("revoked \(changed.count) partitions")
-            check(rd_kafka_assign(client.handle, nil), "giving up the revoked partitions")
+            if isCooperative {
+                check(rd_kafka_incremental_unassign(client.handle, partitions), "giving up the revoked partitions")
+            } else {
+                check(rd_kafka_assign(client.handle, nil), "giving up the revoked partitions")
+            }
         default:
             logger.error("\(KafkaError(error, context: "rebalancing"))")
             check(rd_kafka_assign(client.handle, nil), "giving up partitions after a failed rebalance")
         }
     }
 
+    /// Eager by default; an operator may choose a cooperative strategy through the pass-through properties, and
+    /// then partitions are taken and given up one change at a time.
+    private var isCooperative: Bool {
+        rd_kafka_rebalance_protocol(client.handle).map { String(cString: $0) } == "COOPERATIVE"
+    }
+
     private func check(_ result: rd_kafka_resp_err_t, _ context: String) {
         if result != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("\(KafkaError(result, context: context))") }
+    }
+
+    private func check(_ error: OpaquePointer?, _ context: String) {
+        guard let error else { return }
+        defer { rd_kafka_error_destroy(error) }
+        check(rd_kafka_error_code(error), context)
     }
 
     private func topicName(_ topic: OpaquePointer?) -> String {

@@ -63,10 +63,13 @@ final class GroupMember: @unchecked Sendable {
     /// `crashAfter`: apply that many messages, then stop as a crashed process would, applying nothing more.
     init(
         _ name: String, kafka: KafkaFixture, group: String, topic: String, store: PartitionStateStore,
-        crashAfter: Int? = nil
+        crashAfter: Int? = nil, assignmentStrategy: String = "range"
     ) throws {
         self.name = name
-        consumer = try kafka.consumer(group: group, topics: [topic]) { $0.sessionTimeoutMilliseconds = 6_000 }
+        consumer = try kafka.consumer(group: group, topics: [topic]) {
+            $0.sessionTimeoutMilliseconds = 6_000
+            $0.kafka.properties["partition.assignment.strategy"] = assignmentStrategy
+        }
         loop = Task { [self, consumer] in
             var count = 0
             for await event in consumer.events {
