@@ -50,20 +50,26 @@ public final class KafkaProducer: Service, @unchecked Sendable {
     /// report is in; messages before and after a failed one may still have been delivered.
     public func send(_ messages: [OutgoingMessage]) async throws(KafkaError) {
         guard !messages.isEmpty else { return }
-        var partitions: [Int32] = []
-        partitions.reserveCapacity(messages.count)
-        for message in messages { partitions.append(try await partition(for: message)) }
+        // Resolve every topic and partition first, so a failure leaves nothing half sent.
+        var topicsOfBatch: [String: (handle: OpaquePointer, partitions: Int32)] = [:]
+        var targets: [(topic: OpaquePointer, partition: Int32)] = []
+        targets.reserveCapacity(messages.count)
+        for message in messages {
+            if topicsOfBatch[message.topic] == nil { topicsOfBatch[message.topic] = try await topicHandle(message.topic) }
+            let topic = topicsOfBatch[message.topic]!
+            targets.append((topic.handle, partition(for: message, partitionCount: topic.partitions)))
+        }
 
         let batch = DeliveryBatch(count: messages.count)
         let opaque = Unmanaged.passUnretained(batch).toOpaque()
-        for (message, partition) in zip(messages, partitions) {
-            var result = try enqueue(message, partition: partition, opaque: opaque)
+        for (message, target) in zip(messages, targets) {
+            var result = enqueue(message, topic: target.topic, partition: target.partition, opaque: opaque)
             // librdkafka's local queue is full: wait for deliveries to make room rather than fail.
             while result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                 try? await Task.sleep(for: .milliseconds(2))
-                result = try enqueue(message, partition: partition, opaque: opaque)
+                result = enqueue(message, topic: target.topic, partition: target.partition, opaque: opaque)
             }
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR { batch.delivered(result, partition: partition) }
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR { batch.delivered(result, partition: target.partition) }
         }
         // The batch stays alive here until its last report, so the unretained pointer above is safe.
         try await batch.wait(context: "sending to \(messages[0].topic)")
@@ -90,11 +96,10 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         await close()
     }
 
-    private func partition(for message: OutgoingMessage) async throws(KafkaError) -> Int32 {
+    private func partition(for message: OutgoingMessage, partitionCount: Int32) -> Int32 {
         if let partition = message.partition { return partition }
-        let count = try await topicHandle(message.topic).partitions
         guard let key = message.key else { return -1 }  // RD_KAFKA_PARTITION_UA: librdkafka's partitioner picks
-        return Partitioner.partition(forKey: key, partitionCount: count)
+        return Partitioner.partition(forKey: key, partitionCount: partitionCount)
     }
 
     private func topicHandle(_ topic: String) async throws(KafkaError) -> (handle: OpaquePointer, partitions: Int32) {
@@ -113,12 +118,9 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         }
     }
 
-    private func enqueue(_ message: OutgoingMessage, partition: Int32, opaque: UnsafeMutableRawPointer)
-        throws(KafkaError) -> rd_kafka_resp_err_t
-    {
-        guard let topic = topics.withLock({ $0[message.topic]?.handle }) else {
-            throw KafkaError(RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, context: "sending to \(message.topic)")
-        }
+    private func enqueue(
+        _ message: OutgoingMessage, topic: OpaquePointer, partition: Int32, opaque: UnsafeMutableRawPointer
+    ) -> rd_kafka_resp_err_t {
         var headers: OpaquePointer? = nil
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)

@@ -13,8 +13,12 @@ public enum Partitioner {
 
     /// Kafka's murmur2 (`org.apache.kafka.common.utils.Utils.murmur2`): 32-bit, seed 0x9747b28c, little-endian words.
     public static func murmur2(_ data: some Collection<UInt8>) -> UInt32 {
+        // Keys are hashed once per message: read them in place rather than copying.
+        data.withContiguousStorageIfAvailable(murmur2(bytes:)) ?? Array(data).withUnsafeBufferPointer(murmur2(bytes:))
+    }
+
+    private static func murmur2(bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         let m: UInt32 = 0x5bd1_e995
-        let bytes = Array(data)
         var h: UInt32 = 0x9747_b28c ^ UInt32(truncatingIfNeeded: bytes.count)
         let whole = bytes.count & ~3
         var index = 0
