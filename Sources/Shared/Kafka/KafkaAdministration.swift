@@ -74,7 +74,6 @@ public final class KafkaAdministration: @unchecked Sendable {
         throws(KafkaError)
     {
         var errorText = [CChar](repeating: 0, count: 512)
-        func text() -> String { String(decoding: errorText.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self) }
 
         var newTopics: [OpaquePointer?] = []
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
@@ -82,7 +81,7 @@ public final class KafkaAdministration: @unchecked Sendable {
             guard let topic = rd_kafka_NewTopic_new(
                 specification.name, specification.partitions, specification.replicationFactor, &errorText,
                 errorText.count)
-            else { throw KafkaError(message: text(), context: "describing topic \(specification.name)") }
+            else { throw KafkaError(message: KafkaError.text(of: errorText), context: "describing topic \(specification.name)") }
             newTopics.append(topic)
             for (name, value) in specification.configs.sorted(by: { $0.key < $1.key }) {
                 try KafkaError.check(

@@ -46,7 +46,7 @@ final class KafkaClient: @unchecked Sendable {
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
             throw KafkaError(
-                message: String(decoding: errorText.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self),
+                message: KafkaError.text(of: errorText),
                 context: "creating Kafka client")
         }
         self.handle = handle

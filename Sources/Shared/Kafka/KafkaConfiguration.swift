@@ -26,7 +26,7 @@ public struct KafkaConfiguration: Sendable {
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
                 throw KafkaError(
-                    message: String(decoding: errorText.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self),
+                    message: KafkaError.text(of: errorText),
                     context: "Kafka property '\(name)'")
             }
         }

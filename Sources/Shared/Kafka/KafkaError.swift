@@ -27,6 +27,11 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable, Equatable {
         self.context = context
     }
 
+    /// The text librdkafka wrote into an `errstr` buffer (NUL-terminated).
+    static func text(of buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+    }
+
     public var description: String {
         "\(context): \(message) (librdkafka \(name), code \(code))"
     }
