@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +38,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            ],
+            resources: [.copy("Resources")]
         ),
         .executableTarget(name: "IngestService", dependencies: ["Shared"]),
         .executableTarget(name: "ScoreService", dependencies: ["Shared"]),
@@ -60,5 +62,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Shared", "CKafka"]),
+        .testTarget(
+            name: "ScoringTests",
+            dependencies: ["Shared", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
     ]
 )

@@ -1,0 +1,62 @@
+/// Recognises field names that carry a protected characteristic (Equality Act 2010) or nationality, so that a
+/// record holding one is refused whatever else it holds and wherever the field is nested.
+///
+/// A key is split into words (camelCase, snake_case, kebab-case, dots): `suspectEthnicity`, `victim_gender` and
+/// `sexual-orientation` are all caught. Whole keys are also matched after removing separators, for names that are
+/// phrases (`dateOfBirth`, `immigrationStatus`).
+public enum ProtectedCharacteristics {
+    static let words: Set<String> = [
+        "ethnicity", "ethnic", "race", "racial", "nationality", "citizenship", "religion", "religious", "faith",
+        "belief", "sex", "gender", "disability", "disabled", "age", "dob", "pregnancy", "pregnant", "maternity",
+        "transgender", "orientation", "sexuality", "immigration", "asylum",
+    ]
+
+    static let phrases: Set<String> = [
+        "sexualorientation", "immigrationstatus", "dateofbirth", "birthdate", "countryofbirth", "placeofbirth",
+        "birthplace", "maritalstatus", "civilpartnership", "genderreassignment", "genderidentity", "ethnicappearance",
+        "selfdefinedethnicity", "officerdefinedethnicity", "ethnicgroup", "religionorbelief", "visastatus",
+    ]
+
+    public static func isProtected(fieldName: String) -> Bool {
+        var normalised = ""
+        var words: [String] = []
+        var word = ""
+        var previousWasLowercase = false
+        for character in fieldName {
+            if character.isLetter || character.isNumber {
+                if character.isUppercase && previousWasLowercase {
+                    words.append(word)
+                    word = ""
+                }
+                let lower = character.lowercased()
+                word += lower
+                normalised += lower
+                previousWasLowercase = character.isLowercase || character.isNumber
+            } else {
+                words.append(word)
+                word = ""
+                previousWasLowercase = false
+            }
+        }
+        words.append(word)
+        return phrases.contains(normalised) || words.contains(where: self.words.contains)
+    }
+
+    /// The path of the first protected field in `value`, such as `extra.victim[0].gender`, or nil.
+    public static func firstProtectedPath(in value: JSONValue, path: String = "") -> String? {
+        switch value {
+        case .object(let members):
+            for member in members {
+                let memberPath = path.isEmpty ? member.key : "\(path).\(member.key)"
+                if isProtected(fieldName: member.key) { return memberPath }
+                if let nested = firstProtectedPath(in: member.value, path: memberPath) { return nested }
+            }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                if let nested = firstProtectedPath(in: element, path: "\(path)[\(index)]") { return nested }
+            }
+        default: break
+        }
+        return nil
+    }
+}

@@ -1,0 +1,70 @@
+/// What a new version of a crime does, given the version stored (CONTRACT.md section 1, DESIGN.md section 2):
+/// IngestService keeps the latest version of each crime and sends only the link changes, so nothing downstream
+/// needs to know about versions.
+public enum RevisionOutcome: Sendable, Equatable {
+    /// Newer than the stored version (or the first): store it and send these changes (possibly none).
+    case accepted([LinkChange])
+    /// Same version, same content: ignored.
+    case duplicate
+    /// Older than the stored version: ignored and counted.
+    case stale(storedVersion: Int64)
+    /// Same version, different content: dead-lettered.
+    case conflict(Rejection)
+}
+
+public struct CrimeRevision: Sendable {
+    public let harmTable: HarmTable
+
+    public init(harmTable: HarmTable) { self.harmTable = harmTable }
+
+    public func apply(_ incoming: OffenceRecord, over stored: OffenceRecord?) -> RevisionOutcome {
+        if let stored {
+            if incoming.version < stored.version { return .stale(storedVersion: stored.version) }
+            if incoming.version == stored.version {
+                return incoming == stored
+                    ? .duplicate
+                    : .conflict(
+                        Rejection(
+                            .versionConflict,
+                            "version \(incoming.version) of crimeRef '\(incoming.crimeRef)' was already accepted with different content; send a higher version to revise it"
+                        ))
+            }
+        }
+        let before = stored.map(links) ?? [:]
+        let after = links(incoming)
+        var changes: [LinkChange] = []
+        for (entity, link) in after.sorted(by: { Self.precedes($0.key, $1.key) }) {
+            if let previous = before[entity], previous.sameEffect(as: link) { continue }
+            changes.append(.add(entity, link))
+        }
+        for entity in before.keys.sorted(by: Self.precedes) where after[entity] == nil {
+            changes.append(.retract(entity, crimeRef: incoming.crimeRef, version: incoming.version))
+        }
+        return .accepted(changes)
+    }
+
+    /// Every entity a crime version counts for, with what it contributes; empty for a cancelled crime.
+    public func links(_ record: OffenceRecord) -> [EntityRef: CrimeLink] {
+        guard record.status == .recorded, let code = record.offenceCode, let offence = harmTable[code] else { return [:] }
+        var links: [EntityRef: CrimeLink] = [:]
+        let suspectLists = ListSet.counting(offence, flags: record.flags, for: .suspect)
+        if !suspectLists.isEmpty {
+            let link = CrimeLink(
+                crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
+                lists: suspectLists, occurredAt: record.occurredAt,
+                victims: suspectLists.contains(.dauntless) ? record.victims : [])
+            for suspect in record.suspects { links[EntityRef(.suspect, suspect)] = link }
+        }
+        let wardLists = ListSet.counting(offence, flags: record.flags, for: .ward)
+        if let ward = record.wardCode, !wardLists.isEmpty {
+            links[EntityRef(.ward, ward)] = CrimeLink(
+                crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
+                lists: wardLists, occurredAt: record.occurredAt)
+        }
+        return links
+    }
+
+    private static func precedes(_ a: EntityRef, _ b: EntityRef) -> Bool {
+        a.kind != b.kind ? a.kind == .suspect : a.id.precedesBytewise(b.id)
+    }
+}

@@ -1,0 +1,78 @@
+/// What a list ranks (CONTRACT.md section 4).
+public enum EntityKind: String, Sendable, Codable, CaseIterable {
+    case suspect
+    case ward
+}
+
+/// A suspect or a ward, as links name them.
+public struct EntityRef: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let kind: EntityKind
+    public let id: String
+
+    public init(_ kind: EntityKind, _ id: String) {
+        self.kind = kind
+        self.id = id
+    }
+
+    public var description: String { "\(kind.rawValue) \(id)" }
+}
+
+/// The ranked lists of CONTRACT.md section 4 that the scoring core keeps (hotspots are scored on the grid).
+public enum HarmList: String, Sendable, Codable, CaseIterable {
+    case vawg100
+    case violenceHarm = "violence-harm"
+    case stopSearchWards = "stop-search-wards"
+    case dauntless
+
+    public var entity: EntityKind { self == .stopSearchWards ? .ward : .suspect }
+
+    /// Where the list's bit sits in a `ListSet`.
+    var bit: Int {
+        switch self {
+        case .vawg100: 0
+        case .violenceHarm: 1
+        case .stopSearchWards: 2
+        case .dauntless: 3
+        }
+    }
+
+    public static func lists(of kind: EntityKind) -> [HarmList] { allCases.filter { $0.entity == kind } }
+}
+
+/// The lists one offence counts for, as a bit set: stored with every contribution.
+public struct ListSet: OptionSet, Sendable, Hashable, Codable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public init(_ lists: [HarmList]) {
+        self.rawValue = lists.reduce(0) { $0 | 1 << $1.bit }
+    }
+
+    public func contains(_ list: HarmList) -> Bool { rawValue & 1 << list.bit != 0 }
+
+    public var lists: [HarmList] { HarmList.allCases.filter(contains) }
+
+    private static let violentSubgroups: Set<Subgroup> = [
+        .homicide, .violenceWithInjury, .violenceWithoutInjury, .rape, .otherSexual, .robberyPersonal,
+    ]
+    private static let weaponViolenceSubgroups: Set<Subgroup> = [.homicide, .violenceWithInjury, .violenceWithoutInjury]
+
+    /// The rules of CONTRACT.md section 4, for an offence of `offence` with `flags`, restricted to the lists
+    /// that rank `kind`.
+    public static func counting(_ offence: HarmOffence, flags: OffenceRecord.Flags, for kind: EntityKind) -> ListSet {
+        var lists: [HarmList] = []
+        switch kind {
+        case .suspect:
+            if offence.vawg || flags.contains(.domestic) { lists.append(.vawg100) }
+            if violentSubgroups.contains(offence.subgroup) { lists.append(.violenceHarm) }
+            if flags.contains(.domestic) { lists.append(.dauntless) }
+        case .ward:
+            if (weaponViolenceSubgroups.contains(offence.subgroup) && flags.contains(.weapon))
+                || offence.subgroup == .robberyPersonal
+            {
+                lists.append(.stopSearchWards)
+            }
+        }
+        return ListSet(lists)
+    }
+}

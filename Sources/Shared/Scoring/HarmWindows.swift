@@ -1,0 +1,330 @@
+/// The rolling 365-day windows of a set of entities (the suspects and wards of one ScoreService partition):
+/// per entity and list, the harm of the crimes that count at clock time T, kept exactly as links arrive and as
+/// the clock moves (CONTRACT.md section 3).
+///
+/// A crime counts at T when `T - 365 days < occurredAt <= T`. Each contribution has one entry on a timeline
+/// (a min-heap): its activation at `occurredAt` while it lies in the future, then its expiry 365 days later.
+/// Moving the clock pops what is due, so a crime leaves every list at exactly the instant it ages out, whether or
+/// not anything else arrives. Dauntless+ recency points also change with time alone; their boundaries are
+/// scheduled on a second heap. Adds and retracts are idempotent per crime, and a link older than what an entity
+/// holds for that crime is ignored, so replays after a crash change nothing.
+///
+/// Pure and single-threaded: no I/O, no locks. Memory is what an explanation needs and no more; a crime that
+/// has aged out is forgotten.
+public struct HarmWindows: Sendable {
+    public static let windowLength = Instant.days(365)
+
+    public private(set) var clock: Instant
+    /// Contributions held, counting or waiting to count.
+    public private(set) var contributionCount = 0
+
+    private var entities = Interner<EntityRef>()
+    private var states: [EntityState] = []
+    private var crimes = Interner<String>()
+    private var victims = Interner<String>()
+    private var offenceCodes = Interner<String>()
+    private var timeline = MinHeap<TimelineEntry>()
+    private var recencyChecks = MinHeap<RecencyCheck>()
+    private var changed: [Int32] = []
+
+    public init(clock: Instant) { self.clock = clock }
+
+    public var entityCount: Int { entities.count }
+
+    // MARK: Changes
+
+    public mutating func apply(_ change: LinkChange) {
+        switch change {
+        case .add(let entity, let link): add(link, to: entity)
+        case .retract(let entity, let crimeRef, let version): retract(crimeRef, version: version, from: entity)
+        }
+    }
+
+    private mutating func add(_ link: CrimeLink, to entity: EntityRef) {
+        let lists = ListSet(link.lists.lists.filter { $0.entity == entity.kind })
+        let expiresAt = link.occurredAt + Self.windowLength
+        let counts = expiresAt > clock && !lists.isEmpty
+        guard let entityID = entities.id(of: entity) ?? (counts ? createEntity(entity) : nil) else { return }
+        var replaced = false
+        if let crimeID = crimes.id(of: link.crimeRef), let index = states[Int(entityID)].index(of: crimeID) {
+            guard link.version >= states[Int(entityID)].contributions[index].version else { return }
+            removeContribution(at: index, of: entityID)
+            replaced = true
+        }
+        guard counts else {
+            if replaced { markChanged(entityID) }
+            return
+        }
+        let contribution = Contribution(
+            version: link.version, occurredAt: link.occurredAt, victims: link.victims.map { victims.retain($0) },
+            harm: Int32(clamping: link.harm.hundredths), crime: crimes.retain(link.crimeRef),
+            offenceCode: offenceCodes.retain(link.offenceCode), lists: lists, isCounting: link.occurredAt <= clock)
+        states[Int(entityID)].contributions.append(contribution)
+        contributionCount += 1
+        if contribution.isCounting {
+            states[Int(entityID)].count(contribution, sign: 1)
+        }
+        schedule(contribution, of: entityID)
+        markChanged(entityID)
+    }
+
+    private mutating func retract(_ crimeRef: String, version: Int64, from entity: EntityRef) {
+        guard let entityID = entities.id(of: entity), let crimeID = crimes.id(of: crimeRef),
+            let index = states[Int(entityID)].index(of: crimeID),
+            version >= states[Int(entityID)].contributions[index].version
+        else { return }
+        removeContribution(at: index, of: entityID)
+        markChanged(entityID)
+    }
+
+    /// Moves the clock forward (it never goes back): activates crimes whose time has come, expires those older
+    /// than the window, and notes suspects whose Dauntless+ recency points dropped.
+    public mutating func advance(to instant: Instant) {
+        guard instant > clock else { return }
+        clock = instant
+        while let due = timeline.minimum, due.time <= clock {
+            _ = timeline.removeMinimum()
+            guard let index = states[Int(due.entity)].index(of: due.crime) else { continue }
+            let contribution = states[Int(due.entity)].contributions[index]
+            if !contribution.isCounting, contribution.occurredAt == due.time {
+                states[Int(due.entity)].contributions[index].isCounting = true
+                states[Int(due.entity)].count(contribution, sign: 1)
+                schedule(states[Int(due.entity)].contributions[index], of: due.entity)
+                markChanged(due.entity)
+            } else if contribution.isCounting, contribution.expiresAt == due.time {
+                removeContribution(at: index, of: due.entity)
+                markChanged(due.entity)
+            }
+        }
+        while let due = recencyChecks.minimum, due.time <= clock {
+            _ = recencyChecks.removeMinimum()
+            guard Self.isLive(due, in: states) else { continue }
+            markChanged(due.entity)
+            scheduleRecencyCheck(of: due.entity)
+        }
+    }
+
+    /// The entities whose standing may have changed since the last call, in the order they first changed.
+    /// Entities left with nothing are forgotten here, after their final (zero) standing can still be read.
+    public mutating func takeChanged() -> [EntityRef] {
+        let ids = changed
+        changed.removeAll(keepingCapacity: true)
+        var refs: [EntityRef] = []
+        refs.reserveCapacity(ids.count)
+        for id in ids {
+            states[Int(id)].isChanged = false
+            refs.append(entities[id])
+            if states[Int(id)].contributions.isEmpty {
+                entities.release(id)
+                states[Int(id)] = EntityState()
+            }
+        }
+        return refs
+    }
+
+    // MARK: Reading
+
+    /// Where `entity` stands in `list` at the clock: score, counting offences, the latest, and for `dauntless`
+    /// the components.
+    public func standing(of entity: EntityRef, in list: HarmList) -> ListStanding {
+        guard list.entity == entity.kind, let id = entities.id(of: entity) else {
+            return ListStanding(score: .zero, offences: 0, lastOffenceAt: nil, dauntless: nil)
+        }
+        let state = states[Int(id)]
+        var lastOffenceAt: Instant?
+        var gravity: Int32 = 0
+        var victimIDs: [Int32] = []
+        for contribution in state.contributions where contribution.isCounting && contribution.lists.contains(list) {
+            if lastOffenceAt.map({ contribution.occurredAt > $0 }) ?? true { lastOffenceAt = contribution.occurredAt }
+            if list == .dauntless {
+                gravity = max(gravity, contribution.harm)
+                victimIDs.append(contentsOf: contribution.victims)
+            }
+        }
+        let harm = Harm(hundredths: state.harm[list.bit])
+        let offences = Int(state.offences[list.bit])
+        guard list == .dauntless, let mostRecent = lastOffenceAt else {
+            return ListStanding(score: harm, offences: offences, lastOffenceAt: lastOffenceAt, dauntless: nil)
+        }
+        let components = DauntlessComponents(
+            harm: harm, frequency: offences, gravity: Harm(hundredths: Int64(gravity)), mostRecent: mostRecent,
+            victims: Set(victimIDs).count, asOf: clock)
+        return ListStanding(score: components.score, offences: offences, lastOffenceAt: mostRecent, dauntless: components)
+    }
+
+    /// Every crime counting for `entity` now, latest first (then by crimeRef): the explanation of its scores.
+    public func countingOffences(of entity: EntityRef) -> [CountingOffence] {
+        guard let id = entities.id(of: entity) else { return [] }
+        return states[Int(id)].contributions.filter(\.isCounting).map { contribution in
+            CountingOffence(
+                crimeRef: crimes[contribution.crime], version: contribution.version,
+                offenceCode: offenceCodes[contribution.offenceCode], harm: Harm(hundredths: Int64(contribution.harm)),
+                occurredAt: contribution.occurredAt, expiresAt: contribution.expiresAt, lists: contribution.lists,
+                victims: contribution.victims.map { victims[$0] }.sortedBytewise())
+        }.sorted {
+            $0.occurredAt != $1.occurredAt ? $0.occurredAt > $1.occurredAt : $0.crimeRef.precedesBytewise($1.crimeRef)
+        }
+    }
+
+    // MARK: Internals
+
+    private mutating func createEntity(_ entity: EntityRef) -> Int32 {
+        let id = entities.retain(entity)
+        if Int(id) == states.count { states.append(EntityState()) }
+        return id
+    }
+
+    private mutating func removeContribution(at index: Int, of entityID: Int32) {
+        let contribution = states[Int(entityID)].contributions.remove(at: index)
+        contributionCount -= 1
+        if contribution.isCounting {
+            states[Int(entityID)].count(contribution, sign: -1)
+            if contribution.lists.contains(.dauntless) { scheduleRecencyCheck(of: entityID) }
+        }
+        crimes.release(contribution.crime)
+        offenceCodes.release(contribution.offenceCode)
+        for victim in contribution.victims { victims.release(victim) }
+    }
+
+    private mutating func markChanged(_ id: Int32) {
+        guard !states[Int(id)].isChanged else { return }
+        states[Int(id)].isChanged = true
+        changed.append(id)
+    }
+
+    private mutating func schedule(_ contribution: Contribution, of entityID: Int32) {
+        let time = contribution.isCounting ? contribution.expiresAt : contribution.occurredAt
+        timeline.insert(TimelineEntry(time: time, entity: entityID, crime: contribution.crime))
+        if contribution.isCounting, contribution.lists.contains(.dauntless) { scheduleRecencyCheck(of: entityID) }
+        // Revisions leave superseded entries behind; they are skipped when due, and cleared out if they pile up.
+        if timeline.count > 2 * contributionCount + 1024 {
+            let states = states
+            timeline.filter { entry in
+                guard let index = states[Int(entry.entity)].index(of: entry.crime) else { return false }
+                let live = states[Int(entry.entity)].contributions[index]
+                return entry.time == (live.isCounting ? live.expiresAt : live.occurredAt)
+            }
+        }
+    }
+
+    private func nextRecencyBoundary(of entityID: Int32) -> Instant? {
+        guard let mostRecent = states[Int(entityID)].mostRecentDomestic else { return nil }
+        return DauntlessComponents.recencyBoundaryDays.lazy.map { mostRecent + Instant.days($0) }.first { $0 > clock }
+    }
+
+    private mutating func scheduleRecencyCheck(of entityID: Int32) {
+        guard let boundary = nextRecencyBoundary(of: entityID) else { return }
+        recencyChecks.insert(RecencyCheck(time: boundary, entity: entityID))
+        if recencyChecks.count > 2 * entities.count + 1024 {
+            let (clock, states) = (clock, states)
+            recencyChecks.filter { $0.time > clock && Self.isLive($0, in: states) }
+        }
+    }
+
+    /// A check is live while it still marks a boundary of the entity's most recent domestic offence.
+    private static func isLive(_ check: RecencyCheck, in states: [EntityState]) -> Bool {
+        guard let mostRecent = states[Int(check.entity)].mostRecentDomestic else { return false }
+        return DauntlessComponents.recencyBoundaryDays.contains { mostRecent + Instant.days($0) == check.time }
+    }
+}
+
+/// One entity's standing in one list.
+public struct ListStanding: Sendable, Hashable {
+    public let score: Harm
+    public let offences: Int
+    public let lastOffenceAt: Instant?
+    public let dauntless: DauntlessComponents?
+}
+
+/// A crime counting for an entity, with what an explanation shows.
+public struct CountingOffence: Sendable, Hashable {
+    public let crimeRef: String
+    public let version: Int64
+    public let offenceCode: String
+    public let harm: Harm
+    public let occurredAt: Instant
+    public let expiresAt: Instant
+    public let lists: ListSet
+    public let victims: [String]
+}
+
+/// What one crime contributes to one entity. Kept small: there are hundreds of thousands of them.
+struct Contribution: Sendable {
+    var version: Int64
+    var occurredAt: Instant
+    var victims: [Int32]
+    /// Hundredths of a day; the harm table caps cchi_days far below Int32's range.
+    var harm: Int32
+    var crime: Int32
+    var offenceCode: Int32
+    var lists: ListSet
+    /// False while `occurredAt` is after the clock (a wall-clock record up to five minutes ahead).
+    var isCounting: Bool
+
+    var expiresAt: Instant { occurredAt + HarmWindows.windowLength }
+}
+
+struct EntityState: Sendable {
+    var contributions: [Contribution] = []
+    /// Per list (by `HarmList.bit`): harm in hundredths and number of counting crimes.
+    var harm = PerList<Int64>(0)
+    var offences = PerList<Int32>(0)
+    var isChanged = false
+
+    func index(of crime: Int32) -> Int? { contributions.firstIndex { $0.crime == crime } }
+
+    /// When the latest counting domestic offence occurred: what Dauntless+ recency is measured from.
+    var mostRecentDomestic: Instant? {
+        contributions.lazy.filter { $0.isCounting && $0.lists.contains(.dauntless) }.map(\.occurredAt).max()
+    }
+
+    mutating func count(_ contribution: Contribution, sign: Int32) {
+        for list in contribution.lists.lists {
+            harm[list.bit] += Int64(sign) * Int64(contribution.harm)
+            offences[list.bit] += sign
+        }
+    }
+}
+
+/// One value per list, stored inline: no allocation per entity.
+struct PerList<Value: Sendable>: Sendable {
+    private var values: (Value, Value, Value, Value)
+
+    init(_ value: Value) { values = (value, value, value, value) }
+
+    subscript(bit: Int) -> Value {
+        get {
+            switch bit {
+            case 0: values.0
+            case 1: values.1
+            case 2: values.2
+            default: values.3
+            }
+        }
+        set {
+            switch bit {
+            case 0: values.0 = newValue
+            case 1: values.1 = newValue
+            case 2: values.2 = newValue
+            default: values.3 = newValue
+            }
+        }
+    }
+}
+
+struct TimelineEntry: Comparable, Sendable {
+    let time: Instant
+    let entity: Int32
+    let crime: Int32
+
+    static func < (a: TimelineEntry, b: TimelineEntry) -> Bool {
+        (a.time, a.entity, a.crime) < (b.time, b.entity, b.crime)
+    }
+}
+
+struct RecencyCheck: Comparable, Sendable {
+    let time: Instant
+    let entity: Int32
+
+    static func < (a: RecencyCheck, b: RecencyCheck) -> Bool { (a.time, a.entity) < (b.time, b.entity) }
+}

@@ -1,0 +1,89 @@
+@testable import Shared
+
+/// The lists recomputed from scratch from the surviving crime versions, straight from the contract's words
+/// (CONTRACT.md sections 3 and 4), sharing no code with the incremental path but the harm table and the
+/// Dauntless+ point bands (which have their own tests).
+enum BruteForce {
+    struct Components: Equatable {
+        let harm: Harm
+        let frequency: Int
+        let gravity: Harm
+        let recencyDays: Int64
+        let victims: Int
+        let rfg: Int
+
+        init(harm: Harm, frequency: Int, gravity: Harm, recencyDays: Int64, victims: Int, rfg: Int) {
+            (self.harm, self.frequency, self.gravity, self.recencyDays, self.victims, self.rfg) =
+                (harm, frequency, gravity, recencyDays, victims, rfg)
+        }
+
+        init(_ components: DauntlessComponents) {
+            self.init(
+                harm: components.harm, frequency: components.frequency, gravity: components.gravity,
+                recencyDays: components.recencyDays, victims: components.victims, rfg: components.rfg)
+        }
+    }
+
+    struct Entry: Equatable, CustomStringConvertible {
+        let id: String
+        let score: Harm
+        let offences: Int
+        let lastOffenceAt: Instant?
+        let dauntless: Components?
+
+        var description: String {
+            "\(id) \(score) x\(offences) last \(lastOffenceAt?.description ?? "-")\(dauntless.map { " \($0)" } ?? "")"
+        }
+    }
+
+    static func lists(
+        of records: some Sequence<OffenceRecord>, table: HarmTable, wards: [String], at clock: Instant
+    ) -> [HarmList: [Entry]] {
+        var counting: [HarmList: [String: [(OffenceRecord, HarmOffence)]]] = [:]
+        for record in records where record.status == .recorded {
+            let offence = table[record.offenceCode!]!
+            let windowStart = clock.milliseconds - 365 * 86_400_000
+            guard record.occurredAt.milliseconds > windowStart, record.occurredAt <= clock else { continue }
+            let domestic = record.flags.contains(.domestic)
+            let violent = ["homicide", "violence-with-injury", "violence-without-injury", "rape", "other-sexual", "robbery-personal"]
+                .contains(offence.subgroup.rawValue)
+            let weaponViolence = ["homicide", "violence-with-injury", "violence-without-injury"].contains(offence.subgroup.rawValue)
+                && record.flags.contains(.weapon)
+            for suspect in record.suspects {
+                if offence.vawg || domestic { counting[.vawg100, default: [:]][suspect, default: []].append((record, offence)) }
+                if violent { counting[.violenceHarm, default: [:]][suspect, default: []].append((record, offence)) }
+                if domestic { counting[.dauntless, default: [:]][suspect, default: []].append((record, offence)) }
+            }
+            if let ward = record.wardCode, weaponViolence || offence.subgroup == .robberyPersonal {
+                counting[.stopSearchWards, default: [:]][ward, default: []].append((record, offence))
+            }
+        }
+        var result: [HarmList: [Entry]] = [:]
+        for list in HarmList.allCases {
+            var entries: [Entry] = []
+            let byEntity = counting[list] ?? [:]
+            let ids = list == .stopSearchWards ? Set(wards).union(byEntity.keys) : Set(byEntity.keys)
+            for id in ids {
+                let crimes = byEntity[id] ?? []
+                let harm = crimes.reduce(Harm.zero) { $0 + $1.1.harm }
+                let last = crimes.map(\.0.occurredAt).max()
+                var components: Components?
+                var score = harm
+                if list == .dauntless, let last {
+                    let gravity = crimes.map(\.1.harm).max()!
+                    let recency = (clock.milliseconds - last.milliseconds) / 86_400_000
+                    let rfg = DauntlessComponents.recencyPoints(days: recency) + DauntlessComponents.frequencyPoints(crimes.count)
+                        + DauntlessComponents.gravityPoints(gravity)
+                    score = Harm(hundredths: harm.hundredths * Int64(100 + rfg) / 100)
+                    components = Components(
+                        harm: harm, frequency: crimes.count, gravity: gravity, recencyDays: recency,
+                        victims: Set(crimes.flatMap(\.0.victims)).count, rfg: rfg)
+                }
+                if score == .zero && list != .stopSearchWards { continue }
+                entries.append(Entry(id: id, score: score, offences: crimes.count, lastOffenceAt: last, dauntless: components))
+            }
+            result[list] = entries.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+        }
+        return result
+    }
+}
