@@ -10,6 +10,7 @@ WORKDIR /src
 COPY Package.swift ./
 RUN swift package resolve
 COPY Sources Sources
+COPY Benchmarks Benchmarks
 RUN swift build -c release --static-swift-stdlib \
  && mkdir /out \
  && cp .build/release/harmrank .build/release/IngestService .build/release/ScoreService \

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .systemLibrary(
@@ -62,6 +63,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Shared", "CKafka"]),
+        .executableTarget(
+            name: "ScoringBenchmarks",
+            dependencies: ["Shared", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/ScoringBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .testTarget(
             name: "ScoringTests",
             dependencies: ["Shared", .product(name: "PropertyBased", package: "swift-property-based")]

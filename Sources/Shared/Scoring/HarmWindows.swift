@@ -45,26 +45,34 @@ public struct HarmWindows: Sendable {
         let expiresAt = link.occurredAt + Self.windowLength
         let counts = expiresAt > clock && !lists.isEmpty
         guard let entityID = entities.id(of: entity) ?? (counts ? createEntity(entity) : nil) else { return }
-        var replaced = false
-        if let crimeID = crimes.id(of: link.crimeRef), let index = states[Int(entityID)].index(of: crimeID) {
+        // Held across the replacement so the crime keeps its id, and with it any timeline entry already scheduled.
+        let crimeID = crimes.retain(link.crimeRef)
+        defer { crimes.release(crimeID) }
+        var replaced: Contribution?
+        if let index = states[Int(entityID)].index(of: crimeID) {
             guard link.version >= states[Int(entityID)].contributions[index].version else { return }
-            removeContribution(at: index, of: entityID)
-            replaced = true
+            replaced = removeContribution(at: index, of: entityID)
         }
         guard counts else {
-            if replaced { markChanged(entityID) }
+            if replaced != nil { markChanged(entityID) }
             return
         }
         let contribution = Contribution(
             version: link.version, occurredAt: link.occurredAt, victims: link.victims.map { victims.retain($0) },
-            harm: Int32(clamping: link.harm.hundredths), crime: crimes.retain(link.crimeRef),
+            harm: Int32(clamping: link.harm.hundredths), crime: crimeID,
             offenceCode: offenceCodes.retain(link.offenceCode), lists: lists, isCounting: link.occurredAt <= clock)
+        crimes.retain(id: crimeID)
         states[Int(entityID)].contributions.append(contribution)
         contributionCount += 1
         if contribution.isCounting {
             states[Int(entityID)].count(contribution, sign: 1)
         }
-        schedule(contribution, of: entityID)
+        // A revision that keeps the crime's time keeps its timeline entry, which stays valid.
+        if replaced.map({ $0.isCounting != contribution.isCounting || $0.occurredAt != contribution.occurredAt }) ?? true {
+            schedule(contribution, of: entityID)
+        } else if contribution.isCounting, contribution.lists.contains(.dauntless) {
+            scheduleRecencyCheck(of: entityID)
+        }
         markChanged(entityID)
     }
 
@@ -98,7 +106,8 @@ public struct HarmWindows: Sendable {
         }
         while let due = recencyChecks.minimum, due.time <= clock {
             _ = recencyChecks.removeMinimum()
-            guard Self.isLive(due, in: states) else { continue }
+            guard states[Int(due.entity)].recencyCheckAt == due.time else { continue }
+            states[Int(due.entity)].recencyCheckAt = nil
             markChanged(due.entity)
             scheduleRecencyCheck(of: due.entity)
         }
@@ -174,7 +183,8 @@ public struct HarmWindows: Sendable {
         return id
     }
 
-    private mutating func removeContribution(at index: Int, of entityID: Int32) {
+    @discardableResult
+    private mutating func removeContribution(at index: Int, of entityID: Int32) -> Contribution {
         let contribution = states[Int(entityID)].contributions.remove(at: index)
         contributionCount -= 1
         if contribution.isCounting {
@@ -184,6 +194,7 @@ public struct HarmWindows: Sendable {
         crimes.release(contribution.crime)
         offenceCodes.release(contribution.offenceCode)
         for victim in contribution.victims { victims.release(victim) }
+        return contribution
     }
 
     private mutating func markChanged(_ id: Int32) {
@@ -199,7 +210,7 @@ public struct HarmWindows: Sendable {
         // Revisions leave superseded entries behind; they are skipped when due, and cleared out if they pile up.
         if timeline.count > 2 * contributionCount + 1024 {
             let states = states
-            timeline.filter { entry in
+            timeline.compact { entry in
                 guard let index = states[Int(entry.entity)].index(of: entry.crime) else { return false }
                 let live = states[Int(entry.entity)].contributions[index]
                 return entry.time == (live.isCounting ? live.expiresAt : live.occurredAt)
@@ -212,19 +223,17 @@ public struct HarmWindows: Sendable {
         return DauntlessComponents.recencyBoundaryDays.lazy.map { mostRecent + Instant.days($0) }.first { $0 > clock }
     }
 
+    /// Each entity has at most one live recency check, the one its state names; older entries are skipped.
     private mutating func scheduleRecencyCheck(of entityID: Int32) {
-        guard let boundary = nextRecencyBoundary(of: entityID) else { return }
+        let boundary = nextRecencyBoundary(of: entityID)
+        guard boundary != states[Int(entityID)].recencyCheckAt else { return }
+        states[Int(entityID)].recencyCheckAt = boundary
+        guard let boundary else { return }
         recencyChecks.insert(RecencyCheck(time: boundary, entity: entityID))
         if recencyChecks.count > 2 * entities.count + 1024 {
-            let (clock, states) = (clock, states)
-            recencyChecks.filter { $0.time > clock && Self.isLive($0, in: states) }
+            let states = states
+            recencyChecks.compact { states[Int($0.entity)].recencyCheckAt == $0.time }
         }
-    }
-
-    /// A check is live while it still marks a boundary of the entity's most recent domestic offence.
-    private static func isLive(_ check: RecencyCheck, in states: [EntityState]) -> Bool {
-        guard let mostRecent = states[Int(check.entity)].mostRecentDomestic else { return false }
-        return DauntlessComponents.recencyBoundaryDays.contains { mostRecent + Instant.days($0) == check.time }
     }
 }
 
@@ -270,6 +279,8 @@ struct EntityState: Sendable {
     var harm = PerList<Int64>(0)
     var offences = PerList<Int32>(0)
     var isChanged = false
+    /// When the Dauntless+ recency points next drop, if a check is scheduled.
+    var recencyCheckAt: Instant?
 
     func index(of crime: Int32) -> Int? { contributions.firstIndex { $0.crime == crime } }
 
@@ -312,7 +323,7 @@ struct PerList<Value: Sendable>: Sendable {
     }
 }
 
-struct TimelineEntry: Comparable, Sendable {
+struct TimelineEntry: Comparable, Hashable, Sendable {
     let time: Instant
     let entity: Int32
     let crime: Int32
@@ -322,7 +333,7 @@ struct TimelineEntry: Comparable, Sendable {
     }
 }
 
-struct RecencyCheck: Comparable, Sendable {
+struct RecencyCheck: Comparable, Hashable, Sendable {
     let time: Instant
     let entity: Int32
 

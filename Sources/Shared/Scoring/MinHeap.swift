@@ -1,5 +1,5 @@
 /// A binary min-heap: the timeline of expiries and activations, where only the earliest entry is ever needed.
-struct MinHeap<Element: Comparable & Sendable>: Sendable {
+struct MinHeap<Element: Comparable & Hashable & Sendable>: Sendable {
     private(set) var elements: [Element] = []
 
     var count: Int { elements.count }
@@ -24,9 +24,10 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
         return minimum
     }
 
-    /// Keeps only the entries `isLive` accepts, in O(n): clears out entries made stale by revisions.
-    mutating func filter(_ isLive: (Element) -> Bool) {
-        elements.removeAll { !isLive($0) }
+    /// Keeps one of each entry `isLive` accepts, in O(n): clears out entries made stale or repeated by revisions.
+    mutating func compact(keeping isLive: (Element) -> Bool) {
+        var seen = Set<Element>(minimumCapacity: elements.count)
+        elements.removeAll { !isLive($0) || !seen.insert($0).inserted }
         for index in stride(from: elements.count / 2 - 1, through: 0, by: -1) { siftDown(from: index) }
     }
 
