@@ -52,6 +52,11 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
 
     public var lists: [HarmList] { HarmList.allCases.filter(contains) }
 
+    /// Every list that ranks `kind`.
+    public static func all(of kind: EntityKind) -> ListSet {
+        kind == .ward ? ListSet([.stopSearchWards]) : ListSet([.vawg100, .violenceHarm, .dauntless])
+    }
+
     private static let violentSubgroups: Set<Subgroup> = [
         .homicide, .violenceWithInjury, .violenceWithoutInjury, .rape, .otherSexual, .robberyPersonal,
     ]

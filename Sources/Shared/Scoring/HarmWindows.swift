@@ -41,7 +41,7 @@ public struct HarmWindows: Sendable {
     }
 
     private mutating func add(_ link: CrimeLink, to entity: EntityRef) {
-        let lists = ListSet(link.lists.lists.filter { $0.entity == entity.kind })
+        let lists = link.lists.intersection(.all(of: entity.kind))
         let expiresAt = link.occurredAt + Self.windowLength
         let counts = expiresAt > clock && !lists.isEmpty
         guard let entityID = entities.id(of: entity) ?? (counts ? createEntity(entity) : nil) else { return }
@@ -290,7 +290,7 @@ struct EntityState: Sendable {
     }
 
     mutating func count(_ contribution: Contribution, sign: Int32) {
-        for list in contribution.lists.lists {
+        for list in HarmList.allCases where contribution.lists.contains(list) {
             harm[list.bit] += Int64(sign) * Int64(contribution.harm)
             offences[list.bit] += sign
         }
