@@ -63,9 +63,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "KafkaTests", dependencies: ["Shared", "CKafka"]),
+        .target(name: "HeapUsage", path: "Benchmarks/HeapUsage"),
         .executableTarget(
             name: "ScoringBenchmarks",
-            dependencies: ["Shared", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["Shared", "HeapUsage", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/ScoringBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),

@@ -1,5 +1,28 @@
 import Foundation
+import HeapUsage
 import Shared
+
+/// The windows of ScoreService and the lists of RankService together, as one value so that the work is done in
+/// place (a struct read through a class property would be copied on every call).
+struct ScoringCore {
+    var windows: HarmWindows
+    /// By `HarmList.bit`.
+    var lists = HarmList.allCases.map { RankedList(listsZeroScores: $0 == .stopSearchWards) }
+
+    /// A link change, then what ScoreService and RankService do after it: re-rank every changed entity.
+    mutating func apply(_ change: LinkChange) {
+        windows.apply(change)
+        publishChanges()
+    }
+
+    mutating func publishChanges() {
+        for entity in windows.takeChanged() {
+            for list in HarmList.allCases where list.entity == entity.kind {
+                lists[list.bit].update(entity.id, score: windows.standing(of: entity, in: list).score)
+            }
+        }
+    }
+}
 
 /// London-scale scoring state (DESIGN.md section 9): 36,000 suspects and 120,000 crimes in the window, spread
 /// over the year, harm concentrated on a few suspects, with the four suspect and ward lists kept ranked, exactly
@@ -11,36 +34,47 @@ final class LondonState: @unchecked Sendable {
 
     let harmTable = try! HarmTable.shipped()
     let wards = try! WardRegistry.shipped()
-    var windows: HarmWindows
-    var lists: [HarmList: RankedList] = [:]
+    var core: ScoringCore
     /// Every link of the state, for drawing realistic updates from.
     var links: [(EntityRef, CrimeLink)] = []
     var random = SplitMix64(seed: 2025)
     var nextVersion: Int64 = 2
-    /// Resident bytes added by the windows alone, and with the lists, after building.
+    /// The reference benchmark's state: a harm total per entity id and nothing else.
+    var referenceSums: [String: Int64] = [:]
+    /// Heap bytes added by the windows alone, and with the lists, after building.
     private(set) var windowBytes = 0
     private(set) var windowAndListBytes = 0
 
-    init() {
+    /// Crime references like CRIS numbers ("5000123/25", 10 bytes, kept inside a Swift string) or, when
+    /// `longCrimeRefs`, 20 bytes and more, which each need a heap allocation: the memory figure depends on it.
+    let longCrimeRefs: Bool
+    private var crimeNumber = 5_000_000
+
+    init(longCrimeRefs: Bool = false) {
+        self.longCrimeRefs = longCrimeRefs
         let clock = Instant(milliseconds: Instant.days(fromCivil: 2025, 6, 1) * Instant.millisecondsPerDay)
-        windows = HarmWindows(clock: clock)
+        core = ScoringCore(windows: HarmWindows(clock: clock))
         let before = Self.heapBytesInUse()
         let revision = CrimeRevision(harmTable: harmTable)
-        for index in 0..<Self.crimes {
-            let record = randomRecord("CRIS/2025/\(1_000_000 + index)", clock: clock)
+        for _ in 0..<Self.crimes {
+            let record = randomRecord(clock: clock)
             for (entity, link) in revision.links(record) {
                 links.append((entity, link))
-                windows.apply(.add(entity, link))
+                core.windows.apply(.add(entity, link))
             }
         }
         windowBytes = Self.heapBytesInUse() - before - links.capacity * MemoryLayout<(EntityRef, CrimeLink)>.stride
-        for list in HarmList.allCases { lists[list] = RankedList(listsZeroScores: list == .stopSearchWards) }
-        for ward in wards.wards { lists[.stopSearchWards]!.update(ward.code, score: .zero) }
-        publishChanges()
+        for ward in wards.wards { core.lists[HarmList.stopSearchWards.bit].update(ward.code, score: .zero) }
+        core.publishChanges()
         windowAndListBytes = Self.heapBytesInUse() - before - links.capacity * MemoryLayout<(EntityRef, CrimeLink)>.stride
     }
 
-    func randomRecord(_ crimeRef: String, clock: Instant) -> OffenceRecord {
+    func nextCrimeRef() -> String {
+        crimeNumber += 1
+        return longCrimeRefs ? "CRIS/2025/LONDON/\(crimeNumber)" : "\(crimeNumber)/25"
+    }
+
+    func randomRecord(clock: Instant) -> OffenceRecord {
         // A skewed draw gives the first suspects the most crimes (the busiest about 45), most suspects one or two.
         func suspect() -> String { "S\(Int(Double(Self.suspects) * pow(random.unit(), 1.3)))" }
         let suspectCount = random.below(100) < 80 ? 1 : (random.below(4) == 0 ? 3 : 2)
@@ -48,7 +82,7 @@ final class LondonState: @unchecked Sendable {
         if random.below(100) < 45 { flags.insert(.domestic) }
         if random.below(100) < 10 { flags.insert(.weapon) }
         return OffenceRecord(
-            crimeRef: crimeRef, version: 1, offenceCode: Self.codes[random.below(Self.codes.count)],
+            crimeRef: nextCrimeRef(), version: 1, offenceCode: Self.codes[random.below(Self.codes.count)],
             occurredAt: clock - Int64(random.below(Int(Instant.days(365)))),
             wardCode: wards.wards[random.below(wards.wards.count)].code, flags: flags,
             suspects: Array(Set((0..<suspectCount).map { _ in suspect() })), victims: ["V\(random.below(60_000))"])
@@ -66,21 +100,7 @@ final class LondonState: @unchecked Sendable {
                 occurredAt: link.occurredAt, victims: link.victims))
     }
 
-    /// What ScoreService and RankService do after each change: re-rank every changed entity in its lists.
-    func publishChanges() {
-        for entity in windows.takeChanged() {
-            for list in HarmList.lists(of: entity.kind) {
-                lists[list]!.update(entity.id, score: windows.standing(of: entity, in: list).score)
-            }
-        }
-    }
 
-    /// Resident memory of the process (Linux `/proc/self/statm`). Deltas include allocator slack and freed
-    /// temporaries still held, so they are an upper bound on what the state needs.
-    static func heapBytesInUse() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-            let residentPages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-        else { return 0 }
-        return residentPages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
+    /// Heap bytes in use (allocator statistics, so freed temporaries and page rounding are not counted).
+    static func heapBytesInUse() -> Int { Int(heap_bytes_in_use()) }
 }

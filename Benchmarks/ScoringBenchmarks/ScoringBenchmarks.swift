@@ -14,8 +14,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Link update (one)") { benchmark in
         let update = state.nextUpdate()
         benchmark.startMeasurement()
-        state.windows.apply(update)
-        state.publishChanges()
+        state.core.apply(update)
         benchmark.stopMeasurement()
     }
 
@@ -23,10 +22,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Link updates (10,000)", configuration: .init(scalingFactor: .kilo, maxIterations: 100)) { benchmark in
         let updates = (0..<10_000).map { _ in state.nextUpdate() }
         benchmark.startMeasurement()
-        for update in updates {
-            state.windows.apply(update)
-            state.publishChanges()
-        }
+        for update in updates { state.core.apply(update) }
         benchmark.stopMeasurement()
     }
 
@@ -37,31 +33,47 @@ let benchmarks: @Sendable () -> Void = {
         configuration: .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 0, maxIterations: 60)
     ) { benchmark in
         let revision = CrimeRevision(harmTable: state.harmTable)
-        let clock = state.windows.clock + Instant.days(365) / 100
+        let clock = state.core.windows.clock + Instant.days(365) / 100
         benchmark.startMeasurement()
-        state.windows.advance(to: clock)
-        state.publishChanges()
+        state.core.windows.advance(to: clock)
+        state.core.publishChanges()
         benchmark.stopMeasurement()
-        for index in 0..<(LondonState.crimes / 100) {
-            var record = state.randomRecord("NEW/\(clock.milliseconds)/\(index)", clock: clock)
+        for _ in 0..<(LondonState.crimes / 100) {
+            var record = state.randomRecord(clock: clock)
             record.occurredAt = clock - Int64(state.random.below(Int(Instant.days(365) / 100)))
-            for (entity, link) in revision.links(record) { state.windows.apply(.add(entity, link)) }
+            for (entity, link) in revision.links(record) { state.core.windows.apply(.add(entity, link)) }
         }
-        state.publishChanges()
+        state.core.publishChanges()
     }
 
-    // Memory: heap in use for the windows per contribution they hold (and with the four lists as well).
-    Benchmark(
-        "Bytes per contribution",
-        configuration: .init(
-            metrics: [.custom("window bytes per contribution"), .custom("window and list bytes per contribution")],
-            warmupIterations: 0, maxIterations: 1)
-    ) { benchmark in
-        let fresh = LondonState()
-        let contributions = fresh.windows.contributionCount
-        benchmark.measurement(.custom("window bytes per contribution"), fresh.windowBytes / contributions)
-        benchmark.measurement(
-            .custom("window and list bytes per contribution"), fresh.windowAndListBytes / contributions)
-        print("London state: \(contributions) contributions, \(fresh.windows.entityCount) entities")
+    // The reference for the figures above, measured in the same run: the least any keyed state can do per link,
+    // one dictionary update per entity (hash the id, add the harm), with nothing ranked or kept for explanation.
+    Benchmark("Reference: dictionary add (10,000)", configuration: .init(scalingFactor: .kilo, maxIterations: 100)) {
+        benchmark in
+        let updates = (0..<10_000).map { _ in state.nextUpdate() }
+        benchmark.startMeasurement()
+        for update in updates {
+            if case .add(let entity, let link) = update { state.referenceSums[entity.id, default: 0] += link.harm.hundredths }
+        }
+        benchmark.stopMeasurement()
+    }
+
+    // Memory: heap in use for the windows per contribution they hold (and with the four lists as well), with
+    // CRIS-style crime references (short enough to be stored inside a string) and with long ones.
+    for longCrimeRefs in [false, true] {
+        let name = longCrimeRefs ? "20-byte crimeRefs" : "10-byte crimeRefs"
+        Benchmark(
+            "Bytes per contribution, \(name)",
+            configuration: .init(
+                metrics: [.custom("window bytes per contribution"), .custom("window and list bytes per contribution")],
+                warmupIterations: 0, maxIterations: 1)
+        ) { benchmark in
+            let fresh = LondonState(longCrimeRefs: longCrimeRefs)
+            let contributions = fresh.core.windows.contributionCount
+            benchmark.measurement(.custom("window bytes per contribution"), fresh.windowBytes / contributions)
+            benchmark.measurement(
+                .custom("window and list bytes per contribution"), fresh.windowAndListBytes / contributions)
+            print("London state: \(contributions) contributions, \(fresh.core.windows.entityCount) entities")
+        }
     }
 }

@@ -132,4 +132,19 @@ import Testing
         }
         #expect(windows.standing(of: suspect, in: .dauntless).dauntless?.rfg == 5 + 10 + 20)
     }
+
+    /// A contribution stays plain 32-byte data, and its packed harm holds the largest harm any table may give.
+    @Test func contributionIsSmallAndHoldsEveryHarm() {
+        #expect(MemoryLayout<Contribution>.stride == 32)
+        let domesticLists = ListSet([.vawg100, .dauntless])
+        #expect(Int64(Contribution.harmLimit) >= HarmTable.maximumHarm.hundredths)
+        var contribution = Contribution(
+            version: 1, occurredAt: Instant(milliseconds: 0), harm: Int32(HarmTable.maximumHarm.hundredths), crime: 7,
+            victims: .none, offenceCode: 3, lists: domesticLists, isCounting: true)
+        #expect(contribution.harm == Int32(HarmTable.maximumHarm.hundredths))
+        #expect(contribution.lists == domesticLists && contribution.isCounting)
+        contribution.isCounting = false
+        contribution.harm = 1
+        #expect(contribution.harm == 1 && contribution.lists == domesticLists && !contribution.isCounting)
+    }
 }

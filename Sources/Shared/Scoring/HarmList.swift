@@ -27,7 +27,7 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
     public var entity: EntityKind { self == .stopSearchWards ? .ward : .suspect }
 
     /// Where the list's bit sits in a `ListSet`.
-    var bit: Int {
+    public var bit: Int {
         switch self {
         case .vawg100: 0
         case .violenceHarm: 1

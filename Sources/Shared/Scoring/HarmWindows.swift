@@ -21,7 +21,7 @@ public struct HarmWindows: Sendable {
     private var entities = Interner<EntityRef>()
     private var states: [EntityState] = []
     private var crimes = Interner<String>()
-    private var victims = Interner<String>()
+    private var victims = VictimStore()
     private var offenceCodes = Interner<String>()
     private var timeline = MinHeap<TimelineEntry>()
     private var recencyChecks = MinHeap<RecencyCheck>()
@@ -48,19 +48,29 @@ public struct HarmWindows: Sendable {
         // Held across the replacement so the crime keeps its id, and with it any timeline entry already scheduled.
         let crimeID = crimes.retain(link.crimeRef)
         defer { crimes.release(crimeID) }
-        var replaced: Contribution?
-        if let index = states[Int(entityID)].index(of: crimeID) {
-            guard link.version >= states[Int(entityID)].contributions[index].version else { return }
-            replaced = removeContribution(at: index, of: entityID)
-        }
+        let index = states[Int(entityID)].index(of: crimeID)
+        let replaced = index.map { states[Int(entityID)].contributions[$0] }
+        if let replaced, link.version < replaced.version { return }
         guard counts else {
-            if replaced != nil { markChanged(entityID) }
+            if let index {
+                removeContribution(at: index, of: entityID)
+                markChanged(entityID)
+            }
             return
         }
+        // Names the replaced version shares keep their ids: a revision rarely hashes them again.
+        let offenceCode: Int32
+        if let replaced, offenceCodes[replaced.offenceCode] == link.offenceCode {
+            offenceCode = replaced.offenceCode
+            offenceCodes.retain(id: offenceCode)
+        } else {
+            offenceCode = offenceCodes.retain(link.offenceCode)
+        }
         let contribution = Contribution(
-            version: link.version, occurredAt: link.occurredAt, victims: link.victims.map { victims.retain($0) },
-            harm: Int32(clamping: link.harm.hundredths), crime: crimeID,
-            offenceCode: offenceCodes.retain(link.offenceCode), lists: lists, isCounting: link.occurredAt <= clock)
+            version: link.version, occurredAt: link.occurredAt, harm: Int32(clamping: link.harm.hundredths),
+            crime: crimeID, victims: victims.store(link.victims, sameAs: replaced?.victims), offenceCode: offenceCode,
+            lists: lists, isCounting: link.occurredAt <= clock)
+        if let index { removeContribution(at: index, of: entityID) }
         crimes.retain(id: crimeID)
         states[Int(entityID)].contributions.append(contribution)
         contributionCount += 1
@@ -139,25 +149,31 @@ public struct HarmWindows: Sendable {
         guard list.entity == entity.kind, let id = entities.id(of: entity) else {
             return ListStanding(score: .zero, offences: 0, lastOffenceAt: nil, dauntless: nil)
         }
-        let state = states[Int(id)]
+        let contributions = states[Int(id)].contributions
         var lastOffenceAt: Instant?
         var gravity: Int32 = 0
-        var victimIDs: [Int32] = []
-        for contribution in state.contributions where contribution.isCounting && contribution.lists.contains(list) {
+        var distinctVictims = 0
+        for (index, contribution) in contributions.enumerated()
+        where contribution.isCounting && contribution.lists.contains(list) {
             if lastOffenceAt.map({ contribution.occurredAt > $0 }) ?? true { lastOffenceAt = contribution.occurredAt }
-            if list == .dauntless {
-                gravity = max(gravity, contribution.harm)
-                victimIDs.append(contentsOf: contribution.victims)
+            guard list == .dauntless else { continue }
+            gravity = max(gravity, contribution.harm)
+            // A victim counts once, at the first counting domestic crime that names them: no set to allocate.
+            victims.forEach(in: contribution.victims) { victim in
+                let namedBefore = contributions[..<index].contains {
+                    $0.isCounting && $0.lists.contains(.dauntless) && victims.contains(victim, in: $0.victims)
+                }
+                if !namedBefore { distinctVictims += 1 }
             }
         }
-        let harm = Harm(hundredths: state.harm[list.bit])
-        let offences = Int(state.offences[list.bit])
+        let harm = Harm(hundredths: states[Int(id)].harm[list.bit])
+        let offences = Int(states[Int(id)].offences[list.bit])
         guard list == .dauntless, let mostRecent = lastOffenceAt else {
             return ListStanding(score: harm, offences: offences, lastOffenceAt: lastOffenceAt, dauntless: nil)
         }
         let components = DauntlessComponents(
             harm: harm, frequency: offences, gravity: Harm(hundredths: Int64(gravity)), mostRecent: mostRecent,
-            victims: Set(victimIDs).count, asOf: clock)
+            victims: distinctVictims, asOf: clock)
         return ListStanding(score: components.score, offences: offences, lastOffenceAt: mostRecent, dauntless: components)
     }
 
@@ -169,7 +185,7 @@ public struct HarmWindows: Sendable {
                 crimeRef: crimes[contribution.crime], version: contribution.version,
                 offenceCode: offenceCodes[contribution.offenceCode], harm: Harm(hundredths: Int64(contribution.harm)),
                 occurredAt: contribution.occurredAt, expiresAt: contribution.expiresAt, lists: contribution.lists,
-                victims: contribution.victims.map { victims[$0] }.sortedBytewise())
+                victims: victims.names(of: contribution.victims).sortedBytewise())
         }.sorted {
             $0.occurredAt != $1.occurredAt ? $0.occurredAt > $1.occurredAt : $0.crimeRef.precedesBytewise($1.crimeRef)
         }
@@ -193,7 +209,7 @@ public struct HarmWindows: Sendable {
         }
         crimes.release(contribution.crime)
         offenceCodes.release(contribution.offenceCode)
-        for victim in contribution.victims { victims.release(victim) }
+        victims.release(contribution.victims)
         return contribution
     }
 
@@ -257,18 +273,51 @@ public struct CountingOffence: Sendable, Hashable {
     public let victims: [String]
 }
 
-/// What one crime contributes to one entity. Kept small: there are hundreds of thousands of them.
+/// What one crime contributes to one entity. Plain data in 32 bytes: there are hundreds of thousands of them, so
+/// harm, lists and the counting flag share one word.
 struct Contribution: Sendable {
     var version: Int64
     var occurredAt: Instant
-    var victims: [Int32]
-    /// Hundredths of a day; the harm table caps cchi_days far below Int32's range.
-    var harm: Int32
     var crime: Int32
     var offenceCode: Int32
-    var lists: ListSet
+    var victims: VictimRef
+    /// Harm in the low 27 bits, the lists in the next 4, whether it counts in the top bit.
+    private var packed: UInt32
+
+    /// The largest harm a contribution holds, in hundredths: above the harm table's cap (`HarmTable.maximumHarm`).
+    static let harmLimit: Int32 = (1 << 27) - 1
+
+    init(
+        version: Int64, occurredAt: Instant, harm: Int32, crime: Int32, victims: VictimRef, offenceCode: Int32,
+        lists: ListSet, isCounting: Bool
+    ) {
+        self.version = version
+        self.occurredAt = occurredAt
+        self.crime = crime
+        self.offenceCode = offenceCode
+        self.victims = victims
+        packed = 0
+        self.harm = harm
+        self.lists = lists
+        self.isCounting = isCounting
+    }
+
+    /// Hundredths of a day.
+    var harm: Int32 {
+        get { Int32(packed & UInt32(Self.harmLimit)) }
+        set { packed = packed & ~UInt32(Self.harmLimit) | UInt32(min(max(newValue, 0), Self.harmLimit)) }
+    }
+
+    var lists: ListSet {
+        get { ListSet(rawValue: UInt8(packed >> 27 & 0xF)) }
+        set { packed = packed & ~(0xF << 27) | UInt32(newValue.rawValue & 0xF) << 27 }
+    }
+
     /// False while `occurredAt` is after the clock (a wall-clock record up to five minutes ahead).
-    var isCounting: Bool
+    var isCounting: Bool {
+        get { packed >> 31 != 0 }
+        set { packed = packed & ~(1 << 31) | (newValue ? 1 << 31 : 0) }
+    }
 
     var expiresAt: Instant { occurredAt + HarmWindows.windowLength }
 }
