@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import Shared
+import Testing
+
+@Suite struct StorageTests {
+    func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "harmrank-storage-\(UUID().uuidString)"
+        return path
+    }
+
+    let record = OffenceRecord(
+        crimeRef: "5000123/25", version: 3, offenceCode: "8N", occurredAt: try! Instant.parseRFC3339("2025-03-01T22:15:00Z").get(),
+        reportedAt: try! Instant.parseRFC3339("2025-03-02T09:00:00.250Z").get(), wardCode: "E05009317",
+        location: .init(latitude: 51.5432, longitude: -0.1021), flags: [.domestic, .weapon], suspects: ["S2", "S1"],
+        victims: ["V9"])
+
+    @Test func stateAndOffsetSurviveReopening() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try PartitionDatabase(
+            directory: directory, topic: "harmrank.offences.raw", partition: 4, migrations: CrimeStore.migrations)
+        #expect(try first.nextOffset() == nil, "no state yet: start at the beginning")
+        try first.commit(upTo: 118) { db in try CrimeStore.save(record, in: db) }
+
+        let reopened = try PartitionDatabase(
+            directory: directory, topic: "harmrank.offences.raw", partition: 4, migrations: CrimeStore.migrations)
+        #expect(try reopened.nextOffset() == 118)
+        #expect(try reopened.read { try CrimeStore.latest("5000123/25", in: $0) } == record)
+        #expect(try reopened.read { try CrimeStore.latest("5000124/25", in: $0) } == nil)
+    }
+
+    @Test func failedCommitKeepsNeitherStateNorOffset() throws {
+        struct Interrupted: Error {}
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try PartitionDatabase(
+            directory: directory, topic: "t", partition: 0, migrations: CrimeStore.migrations)
+        try database.commit(upTo: 10) { db in try CrimeStore.save(record, in: db) }
+        #expect(throws: Interrupted.self) {
+            try database.commit(upTo: 11) { db in
+                var revised = record
+                revised.version = 4
+                try CrimeStore.save(revised, in: db)
+                throw Interrupted()
+            }
+        }
+        #expect(try database.nextOffset() == 10)
+        #expect(try database.read { try CrimeStore.latest(record.crimeRef, in: $0) }?.version == 3)
+    }
+
+    @Test func revisionsReplaceAndPurgeForgetsAgedOutCrimes() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try PartitionDatabase(
+            directory: directory, topic: "t", partition: 0, migrations: CrimeStore.migrations)
+        var cancelled = record
+        cancelled.version = 4
+        cancelled.status = .cancelled
+        cancelled.offenceCode = nil
+        var later = record
+        later.crimeRef = "5000200/25"
+        later.occurredAt = record.occurredAt + Instant.days(10)
+        try database.commit(upTo: 3) { db in
+            try CrimeStore.save(record, in: db)
+            try CrimeStore.save(cancelled, in: db)
+            try CrimeStore.save(later, in: db)
+        }
+        #expect(try database.read { try CrimeStore.latest(record.crimeRef, in: $0) } == cancelled)
+        let purged = try database.commit(upTo: 3) { db in
+            try CrimeStore.purge(occurredAtOrBefore: record.occurredAt, in: db)
+        }
+        #expect(purged == 1)
+        #expect(try database.read { try CrimeStore.count(in: $0) } == 1)
+        #expect(try database.read { try CrimeStore.latest(later.crimeRef, in: $0) } == later)
+    }
+}
