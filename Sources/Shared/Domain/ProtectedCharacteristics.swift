@@ -59,4 +59,20 @@ public enum ProtectedCharacteristics {
         }
         return nil
     }
+
+    /// `value` with the value of every protected field replaced by null, at any depth: what a dead letter may keep
+    /// of a refused record, since HarmRank never stores such data. The field names stay, so the sender can see
+    /// what to remove.
+    public static func redacted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            .object(
+                members.map { member in
+                    JSONValue.Member(
+                        key: member.key, value: isProtected(fieldName: member.key) ? .null : redacted(member.value))
+                })
+        case .array(let elements): .array(elements.map(redacted))
+        default: value
+        }
+    }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import Shared
+
+@Suite struct IngestStepTests {
+    let step = IngestStep(validator: Fixtures.validator(.event))
+    let source = DeadLetter.Source.topic("harmrank.offences.raw", partition: 3, offset: 1187)
+
+    func process(_ json: String, stored: OffenceRecord? = nil) -> IngestStep.Outcome {
+        step.process(Array(json.utf8), from: source, receivedAt: Fixtures.received) { _ in stored }
+    }
+
+    func fields(of letter: DeadLetter) throws -> [String: JSONValue] {
+        guard case .object(let members) = try JSONValue.parse(Array(letter.json.utf8)) else { return [:] }
+        return Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) })
+    }
+
+    @Test func everyInputEndsInOneOutcome() {
+        let first = #"{"crimeRef":"5000123/25","version":2,"offenceCode":"8N","occurredAt":"2025-05-30T21:00:00Z","suspects":["S1"]}"#
+        guard case .accepted(let record, let changes) = process(first) else { Issue.record("not accepted"); return }
+        #expect(changes.map(\.entity) == [EntityRef(.suspect, "S1")])
+        #expect(process(first, stored: record) == .duplicate)
+        #expect(process(first.replacingOccurrences(of: #""version":2"#, with: #""version":1"#), stored: record)
+            == .stale(storedVersion: 2))
+        let conflicting = first.replacingOccurrences(of: #""S1""#, with: #""S2""#)
+        guard case .rejected(let letter) = process(conflicting, stored: record) else { Issue.record("accepted"); return }
+        #expect(letter.rejection.reason == .versionConflict)
+    }
+
+    @Test func deadLetterCarriesReasonDetailSourceTimeAndPayload() throws {
+        let payload = #"{"crimeRef":"5000123/25","version":1,"offenceCode":"ZZ9","occurredAt":"2025-05-30T21:00:00Z"}"#
+        guard case .rejected(let letter) = process(payload) else { Issue.record("accepted"); return }
+        let json = try fields(of: letter)
+        #expect(json["reason"] == .string("unknown-offence-code"))
+        #expect(json["detail"].map { "\($0)".contains("offenceCode") } == true)
+        #expect(json["source"] == .string("harmrank.offences.raw/3/1187"))
+        #expect(json["receivedAt"] == .string("2025-06-01T12:00:00.000Z"))
+        #expect(json["payload"] == .string(payload))
+    }
+
+    /// HarmRank never stores a protected characteristic, not even in a dead letter: the field names stay so the
+    /// sender can see what to remove, the values do not.
+    @Test func protectedValuesNeverReachTheDeadLetter() throws {
+        let payload = #"{"crimeRef":"5000123/25","version":1,"offenceCode":"8N","occurredAt":"2025-05-30T21:00:00Z","extra":{"victimEthnicity":"SECRET-A","notes":[{"religion":"SECRET-B"}]}}"#
+        guard case .rejected(let letter) = process(payload) else { Issue.record("accepted"); return }
+        #expect(letter.rejection.reason == .protectedCharacteristic)
+        #expect(!letter.json.contains("SECRET"))
+        let kept = try fields(of: letter)["payload"]
+        #expect(kept == .string(#"{"crimeRef":"5000123/25","version":1,"offenceCode":"8N","occurredAt":"2025-05-30T21:00:00Z","extra":{"victimEthnicity":null,"notes":[{"religion":null}]}}"#))
+    }
+
+    @Test func payloadThatIsNotUTF8IsKeptAsBase64() throws {
+        let payload: [UInt8] = [0x7B, 0xFF, 0x7D]
+        let outcome = step.process(payload, from: .http, receivedAt: Fixtures.received) { _ in nil }
+        guard case .rejected(let letter) = outcome else { Issue.record("accepted"); return }
+        let json = try fields(of: letter)
+        #expect(json["reason"] == .string("malformed-json"))
+        #expect(json["source"] == .string("http"))
+        #expect(json["payloadBase64"] == .string(Data(payload).base64EncodedString()))
+    }
+
+    @Test func jsonTextEscapesWhatJSONRequires() throws {
+        let value = JSONValue.object([
+            .init(key: "a\"b", value: .string("line\nbreak\u{1}\\ é")),
+            .init(key: "n", value: .array([.number("1.50"), .bool(true), .null])),
+        ])
+        #expect(value.text == #"{"a\"b":"line\nbreak\u0001\\ é","n":[1.50,true,null]}"#)
+        #expect(try JSONValue.parse(Array(value.text.utf8)) == value)
+    }
+}
