@@ -17,7 +17,7 @@ struct ScoringCore {
 
     mutating func publishChanges() {
         for entity in windows.takeChanged() {
-            for list in HarmList.allCases where list.entity == entity.kind {
+            for list in HarmList.lists(of: entity.kind) {
                 lists[list.bit].update(entity.id, score: windows.standing(of: entity, in: list).score)
             }
         }

@@ -143,7 +143,7 @@ public struct RankedList: Sendable {
         var size: Int32 = 1
     }
 
-    static func prefix(of id: String) -> UInt64 {
+    private static func prefix(of id: String) -> UInt64 {
         var prefix: UInt64 = 0
         var shift = 56
         for byte in id.utf8.prefix(8) {

@@ -36,7 +36,11 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    public static func lists(of kind: EntityKind) -> [HarmList] { allCases.filter { $0.entity == kind } }
+    /// The lists that rank `kind`, in list order. Computed once: callers ask on every update.
+    public static func lists(of kind: EntityKind) -> [HarmList] { kind == .ward ? wardLists : suspectLists }
+
+    private static let suspectLists = allCases.filter { $0.entity == .suspect }
+    private static let wardLists = allCases.filter { $0.entity == .ward }
 }
 
 /// The lists one offence counts for, as a bit set: stored with every contribution.
@@ -50,12 +54,13 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
 
     public func contains(_ list: HarmList) -> Bool { rawValue & 1 << list.bit != 0 }
 
-    public var lists: [HarmList] { HarmList.allCases.filter(contains) }
-
     /// Every list that ranks `kind`.
     public static func all(of kind: EntityKind) -> ListSet {
-        kind == .ward ? ListSet([.stopSearchWards]) : ListSet([.vawg100, .violenceHarm, .dauntless])
+        kind == .ward ? allWardLists : allSuspectLists
     }
+
+    private static let allSuspectLists = ListSet(HarmList.lists(of: .suspect))
+    private static let allWardLists = ListSet(HarmList.lists(of: .ward))
 
     private static let violentSubgroups: Set<Subgroup> = [
         .homicide, .violenceWithInjury, .violenceWithoutInjury, .rape, .otherSexual, .robberyPersonal,
