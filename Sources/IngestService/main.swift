@@ -1,9 +1,31 @@
+import Logging
 import Shared
 
 enum IngestService: ServiceDefinition {
     static let abstract = "Validates offence records, keeps their versions and turns revisions into suspect and place links."
     static let identity = ServiceIdentity(name: "IngestService", defaultPort: 8081, defaultGroup: "harmrank-ingest") { topics in
         [topics.offencesRaw]
+    }
+
+    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
+        let producer = try KafkaProducer(
+            configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "IngestService.producer"))
+        let step = IngestStep(
+            validator: OffenceValidator(harmTable: settings.harmTable, wards: settings.wards, clockMode: settings.clockMode))
+        let context = IngestPartition.Context(
+            step: step, producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status,
+            logger: logger)
+        let stateDirectory = settings.stateDirectory.path
+        let consumer = PartitionedConsumer(
+            configuration: ConsumerConfiguration(kafka: settings.kafka, groupID: settings.groupID, topics: settings.inputTopics),
+            status: status, logger: logger
+        ) { partition in
+            try IngestPartition(partition, directory: stateDirectory, context: context)
+        }
+        let intake = OffenceIntake(
+            step: step, producer: producer, topics: settings.topics, stateDirectory: stateDirectory, status: status)
+        // The consumer stops first (services stop in reverse order), so the producer flushes its last sends.
+        return ServiceParts(services: [producer, consumer], routes: intake.register(on:))
     }
 }
 

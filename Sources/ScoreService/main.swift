@@ -1,9 +1,25 @@
+import Logging
 import Shared
 
 enum ScoreService: ServiceDefinition {
-    static let abstract = "Keeps each entity's rolling 365-day harm window and publishes its scores."
+    static let abstract = "Keeps each suspect's and ward's rolling 365-day harm windows and publishes their scores."
     static let identity = ServiceIdentity(name: "ScoreService", defaultPort: 8083, defaultGroup: "harmrank-score") { topics in
         [topics.linksSuspect, topics.linksPlace]
+    }
+
+    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
+        let producer = try KafkaProducer(
+            configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "ScoreService.producer"))
+        let context = ScorePartition.Context(
+            producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status, logger: logger)
+        let stateDirectory = settings.stateDirectory.path
+        let consumer = PartitionedConsumer(
+            configuration: ConsumerConfiguration(kafka: settings.kafka, groupID: settings.groupID, topics: settings.inputTopics),
+            status: status, logger: logger
+        ) { partition in
+            try ScorePartition(partition, directory: stateDirectory, context: context)
+        }
+        return ServiceParts(services: [producer, consumer])
     }
 }
 

@@ -30,6 +30,19 @@ import Testing
         #expect(try reopened.read { try CrimeStore.latest("5000124/25", in: $0) } == nil)
     }
 
+    @Test func clockAndOutcomeCountsAreCommittedWithTheOffset() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try PartitionDatabase(directory: directory, topic: "t", partition: 1, migrations: CrimeStore.migrations)
+        #expect(try database.clock() == nil)
+        try database.commit(upTo: 5, clock: Instant(milliseconds: 1_000), counting: ["accepted": 4, "rejected": 1]) { _ in }
+        try database.commit(upTo: 9, counting: ["accepted": 2, "duplicate": 2]) { _ in }
+        let reopened = try PartitionDatabase(directory: directory, topic: "t", partition: 1, migrations: CrimeStore.migrations)
+        #expect(try reopened.nextOffset() == 9)
+        #expect(try reopened.clock() == Instant(milliseconds: 1_000), "a commit without a clock keeps the stored one")
+        #expect(try reopened.outcomeCounts() == ["accepted": 6, "rejected": 1, "duplicate": 2])
+    }
+
     @Test func failedCommitKeepsNeitherStateNorOffset() throws {
         struct Interrupted: Error {}
         let directory = temporaryDirectory()

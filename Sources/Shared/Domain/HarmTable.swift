@@ -90,7 +90,7 @@ public struct HarmTable: Sendable {
     }
 }
 
-func csvField(_ value: String) -> String {
+public func csvField(_ value: String) -> String {
     guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
     return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

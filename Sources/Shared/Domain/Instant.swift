@@ -1,3 +1,4 @@
+import Foundation
 /// A point in time as whole milliseconds since 1970-01-01T00:00:00Z.
 ///
 /// Windows, expiry and recency are integer arithmetic on these, so a crime leaves a list at exactly the same
@@ -8,6 +9,11 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
     public static let millisecondsPerDay: Int64 = 86_400_000
+
+    /// The wall clock, to the millisecond.
+    public static var now: Instant { Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
     public static func days(_ days: Int64) -> Int64 { days * millisecondsPerDay }
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }

@@ -30,7 +30,7 @@ public struct OperationsRoutes: Sendable {
                 StatusReport(
                     service: settings.identity.name, group: settings.groupID, ready: ready, readiness: detail,
                     recordsProcessed: status.recordsProcessed, recordsRejected: status.recordsRejected,
-                    clock: status.clock, lag: lag))
+                    clock: status.clock?.date, outcomes: status.outcomes, lag: lag))
         }
     }
 }

@@ -9,6 +9,8 @@ final class ConsumerChannel: @unchecked Sendable {
     enum Item {
         case messages([KafkaMessage])
         case partitionChange(ConsumerEvent, DispatchSemaphore)
+        /// Nothing arrived within the reader's idle time.
+        case idle
     }
 
     private let condition = NSCondition()
@@ -16,6 +18,8 @@ final class ConsumerChannel: @unchecked Sendable {
     private var items = Deque<Item>()
     private var bufferedMessages = 0
     private var reader: CheckedContinuation<Item?, Never>?
+    /// Tells a waiting reader from the next one, so an idle timer only wakes the reader it was set for.
+    private var readerTicket: UInt64 = 0
     /// The partition change the reader is handling now; released when it asks for more.
     private var unconfirmed: DispatchSemaphore?
     private var finished = false
@@ -68,7 +72,8 @@ final class ConsumerChannel: @unchecked Sendable {
 
     // MARK: reader
 
-    func next() async -> Item? {
+    /// The next item; with `idleAfter`, `.idle` when nothing arrives in that time.
+    func next(idleAfter: Duration? = nil) async -> Item? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
                 condition.lock()
@@ -81,6 +86,8 @@ final class ConsumerChannel: @unchecked Sendable {
                         condition.broadcast()
                     case .partitionChange(_, let handled):
                         unconfirmed = handled
+                    case .idle:
+                        break
                     }
                     condition.unlock()
                     continuation.resume(returning: item)
@@ -89,12 +96,28 @@ final class ConsumerChannel: @unchecked Sendable {
                     continuation.resume(returning: nil)
                 } else {
                     reader = continuation
+                    readerTicket &+= 1
+                    let ticket = readerTicket
                     condition.unlock()
+                    if let idleAfter {
+                        Task { [self] in
+                            try? await Task.sleep(for: idleAfter)
+                            wakeIdle(ticket)
+                        }
+                    }
                 }
             }
         } onCancel: {
             abandon()
         }
+    }
+
+    private func wakeIdle(_ ticket: UInt64) {
+        condition.lock()
+        guard let waiting = reader, ticket == readerTicket else { return condition.unlock() }
+        reader = nil
+        condition.unlock()
+        waiting.resume(returning: .idle)
     }
 
     func abandon() {
@@ -139,8 +162,16 @@ public struct ConsumerEvents: AsyncSequence, Sendable {
                 return .message(messages[0])
             case .partitionChange(let event, _)?:
                 return event
+            case .idle?:
+                return await next()
             }
         }
+    }
+
+    /// The same events with each fetched batch of messages together, and `.idle` after `idleAfter` without any:
+    /// for a processing step that commits per batch and has work to do when input stops (a clock to move).
+    public func batches(idleAfter: Duration) -> ConsumerBatches {
+        ConsumerBatches(reader: Reader(channel), idleAfter: idleAfter)
     }
 
     /// Lets the poll thread go on when the loop reading events ends without the consumer being closed.
@@ -148,5 +179,32 @@ public struct ConsumerEvents: AsyncSequence, Sendable {
         let channel: ConsumerChannel
         init(_ channel: ConsumerChannel) { self.channel = channel }
         deinit { channel.abandon() }
+    }
+}
+
+/// A consumer's events in batches (`ConsumerEvents.batches(idleAfter:)`). Read them from one task only.
+public struct ConsumerBatches: AsyncSequence, AsyncIteratorProtocol, Sendable {
+    public enum Event: Sendable {
+        /// Messages in the order fetched; several partitions may be mixed, each in offset order.
+        case messages([KafkaMessage])
+        case assigned(PartitionAssignment)
+        case revoked([TopicPartition])
+        case idle
+    }
+
+    let reader: ConsumerEvents.Reader
+    let idleAfter: Duration
+
+    public func makeAsyncIterator() -> ConsumerBatches { self }
+
+    public mutating func next() async -> Event? {
+        switch await reader.channel.next(idleAfter: idleAfter) {
+        case nil: nil
+        case .messages(let messages)?: .messages(messages)
+        case .partitionChange(.assigned(let assignment), _)?: .assigned(assignment)
+        case .partitionChange(.revoked(let partitions), _)?: .revoked(partitions)
+        case .partitionChange(.message(let message), _)?: .messages([message])
+        case .idle?: .idle
+        }
     }
 }

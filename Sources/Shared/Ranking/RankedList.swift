@@ -15,6 +15,12 @@ public struct RankedList: Sendable {
         public let rank: Int
         public let id: String
         public let score: Harm
+
+        public init(rank: Int, id: String, score: Harm) {
+            self.rank = rank
+            self.id = id
+            self.score = score
+        }
     }
 
     /// Whether entities with a zero score are listed (`stop-search-wards` lists every ward).

@@ -3,21 +3,30 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// What a service executable declares: who it is, and later its processing step and its routes.
+/// What a service executable declares: who it is, and how to build its processing step and its routes.
 public protocol ServiceDefinition {
     static var identity: ServiceIdentity { get }
     static var abstract: String { get }
+    /// The service's processing (run beside the HTTP server until shutdown) and its own routes.
+    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts
+}
+
+/// What a service adds to the runtime every service shares.
+public struct ServiceParts {
+    public var services: [any Service]
     /// The service's own routes, beside the operations routes every service has.
-    static func routes(_ router: Router<HarmRankRequestContext>)
-    /// The service's processing step, run beside the HTTP server until shutdown.
-    static func services(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> [any Service]
+    public var routes: (Router<HarmRankRequestContext>) -> Void
+
+    public init(services: [any Service] = [], routes: @escaping (Router<HarmRankRequestContext>) -> Void = { _ in }) {
+        self.services = services
+        self.routes = routes
+    }
 }
 
 extension ServiceDefinition {
-    public static func routes(_ router: Router<HarmRankRequestContext>) {}
-    public static func services(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws
-        -> [any Service]
-    { [] }
+    public static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws
+        -> ServiceParts
+    { ServiceParts() }
 }
 
 /// The command line of a service executable: its flags, then `ServiceRuntime`.
@@ -31,8 +40,7 @@ public struct ServiceCommand<Definition: ServiceDefinition>: AsyncParsableComman
     public init() {}
 
     public func run() async throws {
-        try await ServiceRuntime.run(
-            Definition.identity, options: options, routes: Definition.routes, services: Definition.services)
+        try await ServiceRuntime.run(Definition.identity, options: options, build: Definition.build)
     }
 
     /// Parses the command line and runs the service. (From top-level code `main()` would resolve to the

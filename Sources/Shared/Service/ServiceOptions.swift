@@ -38,6 +38,15 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "Consumer group of this service's instances (HARMRANK_GROUP_ID).")
     public var groupId: String?
 
+    @Option(help: "wall (T = now) or event (T = the largest occurredAt accepted; for backfills and tests) (HARMRANK_CLOCK; default wall).")
+    public var clock: String?
+
+    @Option(help: "Harm table CSV replacing the shipped one (HARMRANK_HARM_TABLE).")
+    public var harmTable: String?
+
+    @Option(help: "Ward registry CSV replacing the 679 London wards shipped (HARMRANK_WARDS).")
+    public var wards: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (HARMRANK_LOG_LEVEL; default info).")
     public var logLevel: String?
 
@@ -61,7 +70,18 @@ public struct ServiceOptions: ParsableArguments {
             httpPort: port,
             dataDirectory: source.dataDirectory(kafka.dataDir),
             tokens: try tokens(source),
+            clockMode: try clockMode(source),
+            harmTable: try source.value(harmTable, "HARMRANK_HARM_TABLE").map(HarmTable.init(contentsOf:)) ?? .shipped(),
+            wards: try source.value(wards, "HARMRANK_WARDS").map(WardRegistry.init(contentsOf:)) ?? .shipped(),
             logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
+    }
+
+    private func clockMode(_ source: SettingSource) throws -> ClockMode {
+        guard let text = source.value(clock, "HARMRANK_CLOCK") else { return .wall }
+        guard let mode = ClockMode(rawValue: text) else {
+            throw ConfigurationError("--clock / HARMRANK_CLOCK '\(text)': use 'wall' or 'event'")
+        }
+        return mode
     }
 
     private func tokens(_ source: SettingSource) throws -> TokenRegistry {
@@ -89,5 +109,12 @@ public struct ServiceSettings: Sendable {
     public var httpPort: Int
     public var dataDirectory: URL
     public var tokens: TokenRegistry
+    public var clockMode: ClockMode
+    public var harmTable: HarmTable
+    public var wards: WardRegistry
     public var logLevel: Logger.Level
+
+    /// Where services keep their per-partition state files; the instances on one machine share it, so a partition
+    /// can change owner.
+    public var stateDirectory: URL { dataDirectory.appendingPathComponent("state", isDirectory: true) }
 }

@@ -11,8 +11,7 @@ public enum ServiceRuntime {
     public static func run(
         _ identity: ServiceIdentity,
         options: ServiceOptions,
-        routes: (Router<HarmRankRequestContext>) -> Void = { _ in },
-        services: (ServiceSettings, ServiceStatus, Logger) throws -> [any Service] = { _, _, _ in [] }
+        build: (ServiceSettings, ServiceStatus, Logger) throws -> ServiceParts = { _, _, _ in ServiceParts() }
     ) async throws {
         let settings = try options.resolve(for: identity)
         LoggingSystem.bootstrap { label in
@@ -30,6 +29,7 @@ public enum ServiceRuntime {
         let readiness = KafkaReadiness(
             administration: administration, topics: settings.inputTopics, logger: logger)
         let status = ServiceStatus()
+        let parts = try build(settings, status, logger)
 
         let router = Router(context: HarmRankRequestContext.self)
         router.add(middleware: BearerAuthentication(tokens: settings.tokens))
@@ -37,7 +37,7 @@ public enum ServiceRuntime {
             settings: settings, status: status, readiness: readiness, administration: administration,
             registry: registry
         ).register(on: router)
-        routes(router)
+        parts.routes(router)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: identity.name),
@@ -46,7 +46,7 @@ public enum ServiceRuntime {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: [readiness] + (try services(settings, status, logger)) + [application],
+                services: [readiness] + parts.services + [application],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

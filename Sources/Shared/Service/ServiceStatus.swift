@@ -6,7 +6,8 @@ import Synchronization
 public final class ServiceStatus: Sendable {
     private let processed = Atomic<Int>(0)
     private let rejected = Atomic<Int>(0)
-    private let clockTime = Mutex<Date?>(nil)
+    private let clockTime = Mutex<Instant?>(nil)
+    private let partitionOutcomes = Mutex<[TopicPartition: [String: Int]]>([:])
     private let processedCounter = Counter(label: "harmrank_records_processed_total")
     private let rejectedCounter = Counter(label: "harmrank_records_rejected_total")
 
@@ -22,11 +23,28 @@ public final class ServiceStatus: Sendable {
         rejectedCounter.increment(by: count)
     }
     /// The clock T the service works at (wall time, or the largest occurredAt accepted in event-clock mode).
-    public func setClock(_ time: Date) { clockTime.withLock { $0 = time } }
+    public func advanceClock(to time: Instant) {
+        clockTime.withLock { clock in if clock.map({ time > $0 }) ?? true { clock = time } }
+    }
+
+    /// How the records of a partition this instance owns have ended (accepted, duplicate, ...), over its life.
+    public func report(_ outcomes: [String: Int], for partition: TopicPartition) {
+        partitionOutcomes.withLock { $0[partition] = outcomes }
+    }
+
+    /// The partition moved to another instance, which reports it from now on.
+    public func forget(_ partition: TopicPartition) {
+        _ = partitionOutcomes.withLock { $0.removeValue(forKey: partition) }
+    }
+
+    /// The outcomes of every partition owned, summed.
+    public var outcomes: [String: Int] {
+        partitionOutcomes.withLock { $0.values.reduce(into: [:]) { sum, counts in sum.merge(counts, uniquingKeysWith: +) } }
+    }
 
     public var recordsProcessed: Int { processed.load(ordering: .relaxed) }
     public var recordsRejected: Int { rejected.load(ordering: .relaxed) }
-    public var clock: Date? { clockTime.withLock { $0 } }
+    public var clock: Instant? { clockTime.withLock { $0 } }
 }
 
 /// The answer of `GET /v1/status`.
@@ -38,6 +56,9 @@ public struct StatusReport: Codable, Sendable {
     public var recordsProcessed: Int
     public var recordsRejected: Int
     public var clock: Date?
+    /// How the records of the partitions this instance owns have ended, over their whole life (IngestService:
+    /// accepted, duplicate, stale, rejected).
+    public var outcomes: [String: Int]
     /// Consumer lag of the service's group on each partition of its input topics.
     public var lag: [PartitionLag]
 }

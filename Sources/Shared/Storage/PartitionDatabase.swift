@@ -21,7 +21,7 @@ public final class PartitionDatabase: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.topic = topic
         self.partition = partition
-        path = "\(directory)/\(topic)-\(partition).sqlite"
+        path = Self.path(directory: directory, topic: topic, partition: partition)
         var configuration = Configuration()
         configuration.journalMode = .wal
         // Durable at every commit but without a sync of the main file on each: WAL with synchronous=NORMAL.
@@ -32,10 +32,32 @@ public final class PartitionDatabase: Sendable {
             try db.create(table: "partitionOffset") { table in
                 table.column("topic", .text).primaryKey()
                 table.column("nextOffset", .integer).notNull()
+                // The clock T the state was at, in milliseconds: what the service resumes from.
+                table.column("clock", .integer)
+            }
+            // How each record of the partition ended, so counts reconcile across restarts.
+            try db.create(table: "outcomeCount") { table in
+                table.column("outcome", .text).primaryKey()
+                table.column("count", .integer).notNull()
             }
         }
         migrations(&migrator)
         try migrator.migrate(queue)
+    }
+
+    /// Opens the file of an input partition.
+    public convenience init(
+        directory: String, partition: TopicPartition, migrations: (inout DatabaseMigrator) -> Void
+    ) throws {
+        try self.init(directory: directory, topic: partition.topic, partition: partition.partition, migrations: migrations)
+    }
+
+    /// Where the partition is to be read from: its stored next offset, or the beginning when it has no state.
+    public func resumeOffset() throws -> Int64 { try nextOffset() ?? beginningOffset }
+
+    /// Where the state of `topic` and `partition` is kept in `directory`.
+    public static func path(directory: String, topic: String, partition: Int32) -> String {
+        "\(directory)/\(topic)-\(partition).sqlite"
     }
 
     /// The offset to resume from, or nil when the partition has no state yet (so it starts at the beginning).
@@ -45,15 +67,42 @@ public final class PartitionDatabase: Sendable {
         }
     }
 
-    /// Runs `body` and records `nextOffset` in one transaction; if `body` throws, nothing of either is kept.
-    public func commit<T>(upTo nextOffset: Int64, _ body: (Database) throws -> T) throws -> T {
+    /// The clock stored with the state, if any.
+    public func clock() throws -> Instant? {
+        try queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT clock FROM partitionOffset WHERE topic = ?", arguments: [topic])
+        }.map(Instant.init(milliseconds:))
+    }
+
+    /// How many records of the partition ended in each outcome, over the state's whole life.
+    public func outcomeCounts() throws -> [String: Int] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT outcome, count FROM outcomeCount").reduce(into: [:]) { counts, row in
+                counts[row["outcome"]] = row["count"]
+            }
+        }
+    }
+
+    /// Runs `body` and records `nextOffset`, the clock and the outcomes counted (added to the stored counts) in one
+    /// transaction; if `body` throws, nothing of any is kept.
+    public func commit<T>(
+        upTo nextOffset: Int64, clock: Instant? = nil, counting outcomes: [String: Int] = [:],
+        _ body: (Database) throws -> T
+    ) throws -> T {
         let topic = topic
         return try queue.write { db in
             let result = try body(db)
             try db.execute(
-                sql: "INSERT INTO partitionOffset (topic, nextOffset) VALUES (?, ?) "
-                    + "ON CONFLICT(topic) DO UPDATE SET nextOffset = excluded.nextOffset",
-                arguments: [topic, nextOffset])
+                sql: "INSERT INTO partitionOffset (topic, nextOffset, clock) VALUES (?, ?, ?) "
+                    + "ON CONFLICT(topic) DO UPDATE SET nextOffset = excluded.nextOffset, "
+                    + "clock = coalesce(excluded.clock, clock)",
+                arguments: [topic, nextOffset, clock?.milliseconds])
+            for (outcome, count) in outcomes where count != 0 {
+                try db.execute(
+                    sql: "INSERT INTO outcomeCount (outcome, count) VALUES (?, ?) "
+                        + "ON CONFLICT(outcome) DO UPDATE SET count = count + excluded.count",
+                    arguments: [outcome, count])
+            }
             return result
         }
     }

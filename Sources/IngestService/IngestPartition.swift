@@ -1,0 +1,104 @@
+import Logging
+import Shared
+
+/// IngestService's state for one partition of `offences.raw`: the latest version of each crime, the partition's
+/// event clock (the largest occurredAt it accepted) and how its records ended.
+///
+/// A batch is applied in three steps: each record is judged against the stored crime, or against a newer
+/// version earlier in the same batch; the link changes and dead letters are sent and their delivery awaited; then
+/// the crimes, the clock and the next offset are committed in one transaction. A crash anywhere replays the batch
+/// from the stored offset and sends the same messages again, which ScoreService applies idempotently.
+final class IngestPartition: PartitionProcessor {
+    struct Context: Sendable {
+        let step: IngestStep
+        let producer: KafkaProducer
+        let topics: TopicCatalogue
+        let clockMode: ClockMode
+        let status: ServiceStatus
+        let logger: Logger
+    }
+
+    enum Outcome: String, CaseIterable {
+        case accepted, duplicate, stale, rejected
+    }
+
+    let partition: TopicPartition
+    private let database: PartitionDatabase
+    private let context: Context
+    private(set) var nextOffset: Int64
+    private(set) var outcomes: [String: Int]
+    /// The largest occurredAt this partition accepted; nil until it accepts one.
+    private var eventClock: Instant?
+
+    init(_ partition: TopicPartition, directory: String, context: Context) throws {
+        self.partition = partition
+        self.context = context
+        database = try PartitionDatabase(directory: directory, partition: partition, migrations: CrimeStore.migrations)
+        nextOffset = try database.resumeOffset()
+        outcomes = try database.outcomeCounts()
+        eventClock = try database.clock()
+        if let eventClock, context.clockMode == .event { context.status.advanceClock(to: eventClock) }
+    }
+
+    func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
+        let receivedAt = Instant.now
+        let linkPartitions = [
+            EntityKind.suspect: try await context.producer.partitionCount(of: context.topics.linksSuspect),
+            EntityKind.ward: try await context.producer.partitionCount(of: context.topics.linksPlace),
+        ]
+        var newest: [String: OffenceRecord] = [:]
+        var outgoing: [OutgoingMessage] = []
+        var counted: [String: Int] = [:]
+        var clock = eventClock
+        for message in messages {
+            let outcome = try context.step.process(
+                message.value ?? [], from: .topic(message.topic, partition: message.partition, offset: message.offset),
+                receivedAt: receivedAt
+            ) { crimeRef in
+                try newest[crimeRef] ?? database.read { try CrimeStore.latest(crimeRef, in: $0) }
+            }
+            switch outcome {
+            case .accepted(let record, let changes):
+                newest[record.crimeRef] = record
+                outgoing += changes.map {
+                    LinkMessage.outgoing($0, topics: context.topics, partitionCount: linkPartitions[$0.entity.kind]!)
+                }
+                if clock.map({ record.occurredAt > $0 }) ?? true { clock = record.occurredAt }
+                counted[Outcome.accepted.rawValue, default: 0] += 1
+            case .duplicate:
+                counted[Outcome.duplicate.rawValue, default: 0] += 1
+            case .stale:
+                counted[Outcome.stale.rawValue, default: 0] += 1
+            case .rejected(let deadLetter):
+                outgoing.append(DeadLetterMessage.outgoing(deadLetter, topics: context.topics))
+                counted[Outcome.rejected.rawValue, default: 0] += 1
+                context.status.recordRejected()
+                context.logger.debug("dead letter \(deadLetter.source): \(deadLetter.rejection.reason.rawValue): \(deadLetter.rejection.detail)")
+            }
+        }
+        if context.clockMode == .event, let clock, clock != eventClock {
+            outgoing += clockMessages(clock, linkPartitions: linkPartitions)
+        }
+        try await context.producer.send(outgoing)
+
+        let next = messages.last!.offset + 1
+        // Crimes that can count nowhere any more are forgotten (data minimisation).
+        let horizon = (context.clockMode == .event ? clock : Instant.now).map { $0 - HarmWindows.windowLength }
+        try database.commit(upTo: next, clock: clock, counting: counted) { db in
+            for record in newest.values { try CrimeStore.save(record, in: db) }
+            if let horizon { try CrimeStore.purge(occurredAtOrBefore: horizon, in: db) }
+        }
+        nextOffset = next
+        outcomes.merge(counted, uniquingKeysWith: +)
+        eventClock = clock
+        if let clock, context.clockMode == .event { context.status.advanceClock(to: clock) }
+    }
+
+    /// The event clock for every partition of both link topics.
+    private func clockMessages(_ clock: Instant, linkPartitions: [EntityKind: Int32]) -> [OutgoingMessage] {
+        linkPartitions.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { kind, count in
+            let topic = LinkMessage.topic(of: kind, in: context.topics)
+            return (0..<count).map { LinkMessage.outgoing(clock: clock, topic: topic, partition: $0) }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import Hummingbird
+import Shared
+
+/// `POST /v1/offences` (CONTRACT.md section 8): a JSON array or NDJSON of offence records, judged as the
+/// `offences.raw` consumer would judge them, answered with the outcome of each.
+///
+/// Durability comes from Kafka: the records accepted are written to `offences.raw` (keyed by crimeRef, every
+/// in-sync replica acknowledging) before the answer, and the partition's owner applies them from there as it
+/// applies any input. Duplicates and stale versions are judged against the crimes stored now and not sent;
+/// rejected records are dead-lettered with source `http`.
+struct OffenceIntake: Sendable {
+    struct Answer: Codable, Equatable {
+        struct Rejected: Codable, Equatable {
+            var index: Int
+            var reason: String
+            var detail: String
+        }
+        var accepted = 0
+        var duplicates = 0
+        var stale = 0
+        var rejected: [Rejected] = []
+    }
+
+    static let maximumBodyBytes = 64 * 1024 * 1024
+
+    let step: IngestStep
+    let producer: KafkaProducer
+    let topics: TopicCatalogue
+    let stateDirectory: String
+    let status: ServiceStatus
+
+    func register(on router: Router<HarmRankRequestContext>) {
+        router.post("/v1/offences") { request, context in
+            try context.require(.ingest)
+            let body = try await request.body.collect(upTo: Self.maximumBodyBytes)
+            let answer = try await receive(Self.records(in: Array(buffer: body)))
+            return try jsonResponse(answer, status: .accepted)
+        }
+    }
+
+    func receive(_ payloads: [[UInt8]]) async throws -> Answer {
+        let receivedAt = Instant.now
+        let rawPartitions = try await producer.partitionCount(of: topics.offencesRaw)
+        var answer = Answer()
+        var outgoing: [OutgoingMessage] = []
+        var newest: [String: OffenceRecord] = [:]
+        for (index, payload) in payloads.enumerated() {
+            let outcome = try step.process(payload, from: .http, receivedAt: receivedAt) { crimeRef in
+                try newest[crimeRef] ?? stored(crimeRef, partitions: rawPartitions)
+            }
+            switch outcome {
+            case .accepted(let record, _):
+                newest[record.crimeRef] = record
+                outgoing.append(OutgoingMessage(topic: topics.offencesRaw, key: record.crimeRef, value: payload))
+                answer.accepted += 1
+            case .duplicate: answer.duplicates += 1
+            case .stale: answer.stale += 1
+            case .rejected(let deadLetter):
+                outgoing.append(DeadLetterMessage.outgoing(deadLetter, topics: topics))
+                answer.rejected.append(
+                    .init(index: index, reason: deadLetter.rejection.reason.rawValue, detail: deadLetter.rejection.detail))
+                status.recordRejected()
+            }
+        }
+        do {
+            try await producer.send(outgoing)
+        } catch {
+            throw APIError(
+                .serviceUnavailable, code: "not-stored",
+                detail: "the records could not be written to Kafka (\(error)); nothing was accepted, send them again")
+        }
+        return answer
+    }
+
+    /// The latest stored version of a crime, read from the state file of its `offences.raw` partition (the
+    /// instances on one machine share the state directory).
+    private func stored(_ crimeRef: String, partitions: Int32) throws -> OffenceRecord? {
+        let partition = Partitioner.partition(forKey: Array(crimeRef.utf8), partitionCount: partitions)
+        let path = PartitionDatabase.path(directory: stateDirectory, topic: topics.offencesRaw, partition: partition)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: path, configuration: configuration).read { try CrimeStore.latest(crimeRef, in: $0) }
+    }
+
+    /// The records of a body: the elements of a JSON array, or the non-empty lines of NDJSON.
+    static func records(in body: [UInt8]) throws -> [[UInt8]] {
+        let first = body.first { ![UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t")].contains($0) }
+        guard first == UInt8(ascii: "[") else {
+            return body.split(separator: UInt8(ascii: "\n")).map { line in
+                Array(line.last == UInt8(ascii: "\r") ? line.dropLast() : line)
+            }.filter { line in !line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") } }
+        }
+        guard case .array(let elements) = try? JSONValue.parse(body) else {
+            throw APIError(
+                .badRequest, code: "malformed-json",
+                detail: "the body starts with '[' but is not a JSON array; send a JSON array of records or one record per line (NDJSON)")
+        }
+        return elements.map { Array($0.text.utf8) }
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// The lists API of CONTRACT.md section 8: the lists, each list as JSON or CSV, and the explanation of a suspect's
+/// or a ward's scores offence by offence. Every read that shows a suspect is written to the audit log.
+struct ListRoutes: Sendable {
+    let board: Board
+    let audit: AuditLog
+
+    /// `hotspots` is ranked on the grid by its own model; until that runs it is listed empty.
+    static let hotspots = "hotspots"
+
+    struct ListSummary: Codable {
+        var name: String
+        var entity: String
+        var size: Int
+        var windowDays = 365
+        var asOf: String?
+        var version: Int64
+        var total: Int
+    }
+
+    struct ListPage: Codable {
+        struct Entry: Codable {
+            var rank: Int
+            var id: String
+            var score: Double
+            var offences: Int
+            var lastOffenceAt: String?
+            var name: String?
+            var borough: String?
+            var components: Components?
+        }
+        struct Components: Codable {
+            var harm: Double
+            var frequency: Int
+            var gravity: Double
+            var recencyDays: Int64
+            var victims: Int
+            var rfg: Int
+        }
+        var name: String
+        var entity: String
+        var asOf: String?
+        var windowDays = 365
+        var total: Int
+        var entries: [Entry]
+    }
+
+    struct Explanation: Codable {
+        struct ListStanding: Codable {
+            var list: String
+            var score: Double
+            var rank: Int?
+            var offences: Int
+            var components: ListPage.Components?
+        }
+        struct Offence: Codable {
+            var crimeRef: String
+            var offenceCode: String
+            var title: String?
+            var cchiDays: Double
+            var occurredAt: String
+            var expiresAt: String
+            var lists: [String]
+        }
+        var id: String
+        var entity: String
+        var name: String?
+        var borough: String?
+        var asOf: String?
+        var windowDays = 365
+        var lists: [ListStanding]
+        var offences: [Offence]
+    }
+
+    func register(on router: Router<HarmRankRequestContext>) {
+        router.get("/v1/lists") { _, context in
+            try context.require(.analyst)
+            var summaries = board.read { state in
+                HarmList.allCases.map { list in
+                    ListSummary(
+                        name: list.rawValue, entity: list.entity.rawValue, size: board.shownSize(of: list),
+                        asOf: state.clock?.rfc3339, version: state.versions[list] ?? 0, total: state.lists[list]!.count)
+                }
+            }
+            summaries.append(ListSummary(name: Self.hotspots, entity: "cell", size: board.size, version: 0, total: 0))
+            return try jsonResponse(["lists": summaries])
+        }
+        router.get("/v1/lists/:name") { request, context in
+            let principal = try context.require(.analyst)
+            var name = try context.parameters.require("name")
+            let csv = name.hasSuffix(".csv")
+            if csv { name.removeLast(4) }
+            let page = try self.page(name, query: request.uri.queryParameters)
+            if page.entity == EntityKind.suspect.rawValue, !page.entries.isEmpty {
+                audit.record(principal, read: "list \(name) ranks \(page.entries.first!.rank)-\(page.entries.last!.rank)")
+            }
+            return csv ? Self.csvResponse(page) : try jsonResponse(page)
+        }
+        router.get("/v1/suspects/:id") { _, context in
+            let principal = try context.require(.analyst)
+            let id = try context.parameters.require("id")
+            audit.record(principal, read: "suspect \(id)")
+            return try jsonResponse(try explanation(of: EntityRef(.suspect, id)))
+        }
+        router.get("/v1/wards/:code") { _, context in
+            try context.require(.analyst)
+            return try jsonResponse(try explanation(of: EntityRef(.ward, try context.parameters.require("code"))))
+        }
+    }
+
+    func page(_ name: String, query: Hummingbird.Parameters) throws -> ListPage {
+        let limit = try Self.integer(query["limit"], "limit", default: board.size, range: 0...10_000)
+        let offset = try Self.integer(query["offset"], "offset", default: 0, range: 0...Int.max)
+        if name == Self.hotspots { return ListPage(name: name, entity: "cell", total: 0, entries: []) }
+        guard let list = HarmList(rawValue: name) else {
+            throw APIError(
+                .notFound, code: "unknown-list",
+                detail: "no list '\(name)'; the lists are \((HarmList.allCases.map(\.rawValue) + [Self.hotspots]).joined(separator: ", "))")
+        }
+        return board.read { state in
+            let shown = board.shownSize(of: list)
+            let total = min(state.lists[list]!.count, shown)
+            let entries = state.lists[list]!.entries(offset: offset, limit: min(limit, max(0, shown - offset)))
+            return ListPage(
+                name: name, entity: list.entity.rawValue, asOf: state.clock?.rfc3339, total: total,
+                entries: entries.map { entry in
+                    let entity = EntityRef(list.entity, entry.id)
+                    let standing = state.scores[entity]?.standing(in: list)
+                    let ward = list.entity == .ward ? board.wards[entry.id] : nil
+                    return ListPage.Entry(
+                        rank: entry.rank, id: entry.id, score: entry.score.days, offences: standing?.offences ?? 0,
+                        lastOffenceAt: standing?.lastOffenceAt?.rfc3339, name: ward?.name, borough: ward?.borough,
+                        components: standing?.components.map(Self.components))
+                })
+        }
+    }
+
+    func explanation(of entity: EntityRef) throws -> Explanation {
+        try board.read { state in
+            let ward = entity.kind == .ward ? board.wards[entity.id] : nil
+            guard let score = state.scores[entity] else {
+                guard ward != nil else {
+                    throw APIError(
+                        .notFound, code: "not-found",
+                        detail: "no \(entity.kind.rawValue) '\(entity.id)' has a crime counting in the window")
+                }
+                return Explanation(
+                    id: entity.id, entity: entity.kind.rawValue, name: ward?.name, borough: ward?.borough,
+                    asOf: state.clock?.rfc3339,
+                    lists: HarmList.lists(of: entity.kind).map { list in
+                        .init(list: list.rawValue, score: 0, rank: state.lists[list]!.rank(of: entity.id), offences: 0)
+                    }, offences: [])
+            }
+            return Explanation(
+                id: entity.id, entity: entity.kind.rawValue, name: ward?.name, borough: ward?.borough,
+                asOf: state.clock?.rfc3339,
+                lists: score.standings.map { standing in
+                    .init(
+                        list: standing.list.rawValue, score: Harm(hundredths: standing.score).days,
+                        rank: state.lists[standing.list]!.rank(of: entity.id).flatMap { $0 <= board.shownSize(of: standing.list) ? $0 : nil },
+                        offences: standing.offences, components: standing.components.map(Self.components))
+                },
+                offences: score.offences.map { offence in
+                    .init(
+                        crimeRef: offence.crimeRef, offenceCode: offence.offenceCode,
+                        title: board.harmTable[offence.offenceCode]?.title, cchiDays: Harm(hundredths: offence.harm).days,
+                        occurredAt: offence.occurredAt.rfc3339, expiresAt: offence.expiresAt.rfc3339,
+                        lists: offence.lists.map(\.rawValue))
+                })
+        }
+    }
+
+    static func components(_ components: EntityScore.Components) -> ListPage.Components {
+        ListPage.Components(
+            harm: Harm(hundredths: components.harm).days, frequency: components.frequency,
+            gravity: Harm(hundredths: components.gravity).days, recencyDays: components.recencyDays,
+            victims: components.victims, rfg: components.rfg)
+    }
+
+    static func integer(_ text: Substring?, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError(
+                .badRequest, code: "invalid-parameter",
+                detail: "\(name) '\(text)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    /// The page as CSV: the same columns as the JSON entries, components flattened.
+    static func csvResponse(_ page: ListPage) -> Response {
+        var lines = ["rank,id,score,offences,lastOffenceAt,name,borough,harm,frequency,gravity,recencyDays,victims,rfg"]
+        for entry in page.entries {
+            let components = entry.components
+            let fields: [String] = [
+                String(entry.rank), entry.id, Harm(hundredths: Int64((entry.score * 100).rounded())).description,
+                String(entry.offences), entry.lastOffenceAt ?? "", entry.name ?? "", entry.borough ?? "",
+                components.map { Harm(hundredths: Int64(($0.harm * 100).rounded())).description } ?? "",
+                components.map { String($0.frequency) } ?? "",
+                components.map { Harm(hundredths: Int64(($0.gravity * 100).rounded())).description } ?? "",
+                components.map { String($0.recencyDays) } ?? "", components.map { String($0.victims) } ?? "",
+                components.map { String($0.rfg) } ?? "",
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(page.name).csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: lines.joined(separator: "\n") + "\n")))
+    }
+}

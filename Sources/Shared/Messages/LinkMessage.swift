@@ -1,0 +1,105 @@
+import Foundation
+
+/// What flows on `links.suspect` and `links.place` (internal topics): link changes, co-partitioned by entity, and the
+/// event clock.
+///
+/// A link's key is `entity|crimeRef` and its partition comes from the entity id, so every change of one entity's
+/// window reaches the one ScoreService instance owning it, in order. An add carries the link as JSON; a retraction
+/// is a tombstone (null value, the version in a header), so that on a compacted topic it erases what it retracts.
+/// The event clock is a message keyed `clock` (ids cannot contain `|`, so no link has that key) sent to every
+/// partition, so that every instance agrees on T.
+public enum LinkMessage: Sendable, Equatable {
+    case change(LinkChange)
+    case clock(Instant)
+
+    static let versionHeader = "version"
+
+    /// The link topic of an entity kind.
+    public static func topic(of kind: EntityKind, in topics: TopicCatalogue) -> String {
+        kind == .suspect ? topics.linksSuspect : topics.linksPlace
+    }
+
+    /// The kind of entity a link topic carries.
+    public static func kind(of topic: String, in topics: TopicCatalogue) -> EntityKind? {
+        topic == topics.linksSuspect ? .suspect : topic == topics.linksPlace ? .ward : nil
+    }
+
+    /// The partition of an entity's links and scores: Kafka's default hash of the entity id.
+    public static func partition(of entity: EntityRef, partitionCount: Int32) -> Int32 {
+        Partitioner.partition(forKey: Array(entity.id.utf8), partitionCount: partitionCount)
+    }
+
+    public static func outgoing(_ change: LinkChange, topics: TopicCatalogue, partitionCount: Int32) -> OutgoingMessage {
+        let entity = change.entity
+        let topic = topic(of: entity.kind, in: topics)
+        let partition = partition(of: entity, partitionCount: partitionCount)
+        switch change {
+        case .add(_, let link):
+            let payload = Payload(
+                crimeRef: link.crimeRef, version: link.version, offenceCode: link.offenceCode,
+                harm: link.harm.hundredths, lists: link.lists.rawValue, occurredAt: link.occurredAt.milliseconds,
+                victims: link.victims.isEmpty ? nil : link.victims)
+            return OutgoingMessage(
+                topic: topic, key: "\(entity.id)|\(link.crimeRef)", value: Array(try! encoder.encode(payload)),
+                partition: partition)
+        case .retract(_, let crimeRef, let version):
+            return OutgoingMessage(
+                topic: topic, key: "\(entity.id)|\(crimeRef)", value: nil,
+                headers: [KafkaHeader(versionHeader, Array(String(version).utf8))], partition: partition)
+        }
+    }
+
+    /// The clock T, for one partition of a link topic.
+    public static func outgoing(clock: Instant, topic: String, partition: Int32) -> OutgoingMessage {
+        OutgoingMessage(
+            topic: topic, key: "clock", value: Array(String(clock.milliseconds).utf8), partition: partition)
+    }
+
+    /// Reads a message of a link topic; nil (with the problem) when it is not one HarmRank wrote.
+    public static func decode(_ message: KafkaMessage, kind: EntityKind) -> Result<LinkMessage, LinkDecodingError> {
+        guard let keyBytes = message.key, let key = String(validating: keyBytes, as: UTF8.self) else {
+            return .failure(LinkDecodingError("no UTF-8 key"))
+        }
+        guard let separator = key.firstIndex(of: "|") else {
+            guard key == "clock", let value = message.value, let text = String(validating: value, as: UTF8.self),
+                let milliseconds = Int64(text)
+            else { return .failure(LinkDecodingError("key '\(key)' is neither 'entity|crimeRef' nor a clock")) }
+            return .success(.clock(Instant(milliseconds: milliseconds)))
+        }
+        let entity = EntityRef(kind, String(key[..<separator]))
+        let crimeRef = String(key[key.index(after: separator)...])
+        guard let value = message.value else {
+            guard let header = message.headers.first(where: { $0.name == versionHeader }),
+                let text = String(validating: header.value, as: UTF8.self), let version = Int64(text)
+            else { return .failure(LinkDecodingError("retraction of \(key) without a version header")) }
+            return .success(.change(.retract(entity, crimeRef: crimeRef, version: version)))
+        }
+        guard let payload = try? decoder.decode(Payload.self, from: Data(value)), payload.crimeRef == crimeRef else {
+            return .failure(LinkDecodingError("link \(key) is not valid JSON of a link"))
+        }
+        let link = CrimeLink(
+            crimeRef: crimeRef, version: payload.version, offenceCode: payload.offenceCode,
+            harm: Harm(hundredths: payload.harm), lists: ListSet(rawValue: payload.lists),
+            occurredAt: Instant(milliseconds: payload.occurredAt), victims: payload.victims ?? [])
+        return .success(.change(.add(entity, link)))
+    }
+
+    /// The JSON of an add: harm in hundredths, lists as their bit set, times in milliseconds.
+    struct Payload: Codable {
+        var crimeRef: String
+        var version: Int64
+        var offenceCode: String
+        var harm: Int64
+        var lists: UInt8
+        var occurredAt: Int64
+        var victims: [String]?
+    }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+}
+
+public struct LinkDecodingError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

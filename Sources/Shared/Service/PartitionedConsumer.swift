@@ -1,0 +1,161 @@
+import Logging
+import ServiceLifecycle
+
+/// What a service keeps for one partition of its input, and how it applies that partition's messages. State and
+/// the next offset live together in the partition's `PartitionDatabase`, so whatever happens the partition resumes
+/// at `nextOffset` with the state that belongs to it.
+public protocol PartitionProcessor: AnyObject {
+    /// The offset of the first message not yet applied, as stored with the state.
+    var nextOffset: Int64 { get }
+    /// How the partition's records have ended so far (for `/v1/status`), over the state's whole life.
+    var outcomes: [String: Int] { get }
+    /// Applies messages of this partition in offset order, none before `nextOffset`: sends what they produce,
+    /// waits until it is delivered, then commits the state with the next offset. Bad input never throws (it is
+    /// dead-lettered); a throw means Kafka or the disk failed, and the partition is reopened from its database.
+    func apply(_ messages: ArraySlice<KafkaMessage>) async throws
+    /// Time-driven work, called when input pauses and about once a second while it flows.
+    func tick() async throws
+    /// The partition moved to another instance (or the service is stopping); its state is already committed.
+    func revoked()
+}
+
+extension PartitionProcessor {
+    public func tick() async throws {}
+    public func revoked() {}
+}
+
+/// A group consumer running one `PartitionProcessor` per partition it owns: the loop every HarmRank service
+/// shares. Partitions are opened when assigned (resuming at their stored offset, or at the beginning when they
+/// have no state), applied a fetched batch at a time, and given up cleanly when revoked or at shutdown. Offsets are
+/// also committed to the group, only so that lag can be read from outside; the state's own offsets are what count.
+public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, @unchecked Sendable {
+    public typealias Open = (TopicPartition) throws -> Processor
+
+    private let configuration: ConsumerConfiguration
+    private let status: ServiceStatus
+    private let logger: Logger
+    private let open: Open
+    private var processors: [TopicPartition: Processor] = [:]
+    private var lastTick = ContinuousClock.now
+    private var lastGroupCommit = ContinuousClock.now
+    private var uncommitted: [TopicPartition: Int64] = [:]
+
+    public init(configuration: ConsumerConfiguration, status: ServiceStatus, logger: Logger, open: @escaping Open) {
+        self.configuration = configuration
+        self.status = status
+        self.logger = logger
+        self.open = open
+    }
+
+    public func run() async throws {
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try await withGracefulShutdownHandler {
+            for await event in consumer.events.batches(idleAfter: .seconds(1)) {
+                switch event {
+                case .assigned(let assignment):
+                    for partition in assignment.partitions {
+                        let processor = try await opened(partition)
+                        assignment.resume(partition, at: processor.nextOffset)
+                    }
+                case .messages(let messages):
+                    for (partition, batch) in Self.byPartition(messages) { try await apply(batch, to: partition) }
+                    if lastTick.duration(to: .now) >= .seconds(1) { try await tickAll() }
+                    await commitToGroup(consumer, force: false)
+                case .idle:
+                    try await tickAll()
+                    await commitToGroup(consumer, force: false)
+                case .revoked(let partitions):
+                    await commitToGroup(consumer, force: true)
+                    for partition in partitions {
+                        processors.removeValue(forKey: partition)?.revoked()
+                        status.forget(partition)
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            consumer.close()
+        }
+        await consumer.waitUntilClosed()
+    }
+
+    /// Each partition's messages in offset order, partitions in order of first appearance.
+    static func byPartition(_ messages: [KafkaMessage]) -> [(TopicPartition, ArraySlice<KafkaMessage>)] {
+        var order: [TopicPartition] = []
+        var groups: [TopicPartition: [KafkaMessage]] = [:]
+        for message in messages {
+            if groups[message.topicPartition] == nil { order.append(message.topicPartition) }
+            groups[message.topicPartition, default: []].append(message)
+        }
+        return order.map { ($0, groups[$0]![...]) }
+    }
+
+    /// Opens a partition's processor; retried while the disk refuses, since the partition cannot be skipped.
+    private func opened(_ partition: TopicPartition) async throws -> Processor {
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                let processor = try open(partition)
+                processors[partition] = processor
+                status.report(processor.outcomes, for: partition)
+                logger.info("\(partition): resuming at offset \(processor.nextOffset)")
+                return processor
+            } catch {
+                logger.error("\(partition): cannot open its state: \(error); retrying in \(delay)")
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(30))
+            }
+        }
+    }
+
+    /// Applies a batch, retrying from the stored state until it succeeds: nothing is skipped and, because the
+    /// state is reloaded, nothing is applied twice.
+    private func apply(_ batch: ArraySlice<KafkaMessage>, to partition: TopicPartition) async throws {
+        var delay = Duration.milliseconds(200)
+        while true {
+            guard let processor = processors[partition] else {
+                logger.warning("\(partition): messages for a partition not owned; ignored until it is assigned")
+                return
+            }
+            let fresh = batch.drop { $0.offset < processor.nextOffset }
+            guard !fresh.isEmpty else { return }
+            do {
+                try await processor.apply(fresh)
+                status.recordProcessed(fresh.count)
+                status.report(processor.outcomes, for: partition)
+                uncommitted[partition] = processor.nextOffset
+                return
+            } catch {
+                logger.error("\(partition): applying offsets \(fresh.first!.offset)-\(fresh.last!.offset) failed: \(error); reloading the partition's state and retrying in \(delay)")
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(30))
+                _ = try await opened(partition)
+            }
+        }
+    }
+
+    private func tickAll() async throws {
+        lastTick = .now
+        for partition in processors.keys.sorted() {
+            do {
+                try await processors[partition]?.tick()
+            } catch {
+                logger.error("\(partition): time-driven work failed: \(error); reloading the partition's state")
+                _ = try await opened(partition)
+            }
+        }
+    }
+
+    private func commitToGroup(_ consumer: KafkaConsumer, force: Bool) async {
+        guard !uncommitted.isEmpty, force || lastGroupCommit.duration(to: .now) >= .seconds(1) else { return }
+        lastGroupCommit = .now
+        let offsets = uncommitted
+        uncommitted = [:]
+        do {
+            try await consumer.commit(offsets)
+        } catch {
+            // Only the lag shown to operators depends on it; the next commit carries the same offsets.
+            logger.warning("committing offsets to the group: \(error)")
+            for (partition, offset) in offsets where uncommitted[partition] == nil { uncommitted[partition] = offset }
+        }
+    }
+}
