@@ -65,7 +65,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "KafkaTests", dependencies: ["Shared", "CKafka"]),
+        // What several test targets share: the brute-force recomputation of the lists.
+        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
+        .testTarget(name: "KafkaTests", dependencies: ["Shared", "CKafka", "TestSupport"]),
         .target(name: "HeapUsage", path: "Benchmarks/HeapUsage"),
         .executableTarget(
             name: "ScoringBenchmarks",
@@ -75,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScoringTests",
-            dependencies: ["Shared", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["Shared", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ]
 )

@@ -22,6 +22,18 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Bearer tokens file for the services; default: tokens.txt in the data dir, created with an admin development token.")
     var tokensFile: String?
 
+    @Option(help: "wall (T = now, the default) or event (T = the largest occurredAt accepted; for replays).")
+    var clock: String?
+
+    @Option(help: "Harm table CSV replacing the shipped one.")
+    var harmTable: String?
+
+    @Option(help: "Ward registry CSV replacing the 679 London wards shipped.")
+    var wards: String?
+
+    @Flag(help: "Feed the stack a live synthetic London feed: a generated past year at once, then a new crime every few seconds.")
+    var demo = false
+
     @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
     var httpPort = 8080
 
@@ -37,10 +49,13 @@ struct UpCommand: AsyncParsableCommand {
         defer { if cluster.isEmbedded { try? FileManager.default.removeItem(at: bootstrapFile) } }
         let (tokens, developmentToken) = try tokensFile.map { ($0, nil) } ?? developmentTokens(in: directory)
 
-        let environment = [
+        var environment = [
             "HARMRANK_BOOTSTRAP": servers, "HARMRANK_DATA_DIR": directory.path, "HARMRANK_TOKENS_FILE": tokens,
             "HARMRANK_TOPIC_PREFIX": catalogue.prefix,
         ]
+        environment["HARMRANK_CLOCK"] = clock
+        environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
+        environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
         let services = [
             ("RankService", httpPort), ("IngestService", httpPort + 1), ("NotifyService", httpPort + 2),
             ("ScoreService", httpPort + 3),
@@ -58,12 +73,26 @@ struct UpCommand: AsyncParsableCommand {
               NotifyService  http://127.0.0.1:\(httpPort + 2)
               ScoreService   http://127.0.0.1:\(httpPort + 3)
             \(developmentToken.map { "  development token (admin): \($0)   (in \(tokens))" } ?? "  tokens: \(tokens)")
-              try: curl -H "Authorization: Bearer \(developmentToken ?? "<token>")" http://127.0.0.1:\(httpPort)/v1/status
+              try: curl -H "Authorization: Bearer \(developmentToken ?? "<token>")" http://127.0.0.1:\(httpPort)/v1/lists/vawg100?limit=10
+            \(demo ? "  demo feed: a generated past year now, then a new crime every few seconds\n" : "")
             Ctrl-C stops everything.
 
             """.utf8))
 
+        let feed = demo
+            ? Task {
+                do {
+                    try await DemoFeed(
+                        kafka: KafkaConfiguration(bootstrapServers: servers, clientID: "harmrank-demo"),
+                        topic: catalogue.offencesRaw, logger: logger
+                    ).run()
+                } catch is CancellationError {
+                } catch {
+                    logger.error("demo feed stopped: \(error)")
+                }
+            } : nil
         for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+        feed?.cancel()
         logger.notice("stopping the services")
         await withTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { await service.stop() } }

@@ -2,6 +2,7 @@ import PropertyBased
 import Testing
 
 @testable import Shared
+import TestSupport
 
 /// The whole scoring core (revisions, link changes, windows, expiry, Dauntless+, ranked lists) driven by random
 /// streams, compared after every step with `BruteForce` over the crime versions that survive.

@@ -32,12 +32,16 @@ public struct LondonGenerator: Sendable {
     public struct Line: Sendable {
         public let text: String
         public let intent: Intent
+        /// When a feed would send it.
+        public let reportedAt: Instant
     }
 
     public let options: Options
     let wards: WardRegistry
     let offences: [(code: String, weight: Double)]
     let domesticOffences: [(code: String, weight: Double)]
+    /// What most domestic abusers are reported for once: low-harm offences.
+    let minorDomesticOffences: [(code: String, weight: Double)]
 
     public init(options: Options, wards: WardRegistry, harmTable: HarmTable) {
         self.options = options
@@ -46,8 +50,8 @@ public struct LondonGenerator: Sendable {
         let mix: [(String, Double)] = [
             ("49", 22), ("46", 7), ("45", 6), ("48", 3), ("126", 1), ("39", 4), ("44", 2), ("58A", 2), ("58C", 3),
             ("58D", 2), ("28E", 5), ("28F", 1), ("30C", 2), ("34B", 3), ("34A", 0.3), ("105A", 8), ("8N", 6), ("8F", 0.6),
-            ("5D", 0.3), ("3B", 1.5), ("8L", 3), ("8R", 3), ("8Q", 1), ("8U", 1), ("20A", 1), ("88E", 0.4), ("19C", 0.6),
-            ("19D", 0.1), ("9A", 3), ("92E", 2.5), ("92D", 1), ("92A", 0.7), ("10C", 1), ("10D", 0.2), ("56B", 0.4),
+            ("5D", 0.3), ("3B", 1.5), ("8L", 1.2), ("8R", 3), ("8Q", 0.4), ("8U", 0.3), ("20A", 0.8), ("88E", 0.3),
+            ("19C", 0.4), ("19D", 0.1), ("9A", 3), ("92E", 2.5), ("92D", 1), ("92A", 0.7), ("10C", 1), ("10D", 0.2), ("56B", 0.4),
             ("56A", 0.1), ("1", 0.01), ("2", 0.02), ("33", 0.2),
         ]
         offences = mix.filter { harmTable[$0.0] != nil }.map { (code: $0.0, weight: $0.1) }
@@ -56,6 +60,7 @@ public struct LondonGenerator: Sendable {
             ("19C", 2), ("8F", 1), ("5D", 0.5), ("2", 0.05), ("1", 0.01),
         ]
         domesticOffences = domestic.filter { harmTable[$0.0] != nil }.map { (code: $0.0, weight: $0.1) }
+        minorDomesticOffences = domesticOffences.filter { (harmTable[$0.code]?.harm ?? .zero) <= Harm(days: 10) }
     }
 
     /// Every line, in feed order.
@@ -65,6 +70,7 @@ public struct LondonGenerator: Sendable {
         let wardPicker = WeightedPicker(wardWeights)
         let offencePicker = WeightedPicker(offences.map(\.weight))
         let domesticPicker = WeightedPicker(domesticOffences.map(\.weight))
+        let minorDomesticPicker = WeightedPicker(minorDomesticOffences.map(\.weight))
         // About 36,000 named VAWG suspects a year at London volume, scaled to the crimes asked for.
         let suspectPool = max(50, options.crimes * 36_000 / 900_000)
         let generalPool = max(100, options.crimes / 6)
@@ -72,30 +78,39 @@ public struct LondonGenerator: Sendable {
 
         var timed: [(reportedAt: Int64, order: Int, line: Line)] = []
         func emit(_ text: String, _ intent: Intent, at time: Int64) {
-            timed.append((time, timed.count, Line(text: text, intent: intent)))
+            timed.append((time, timed.count, Line(text: text, intent: intent, reportedAt: Instant(milliseconds: time))))
         }
-        let year = 25 + Int(options.seed % 5)
+        let year = Self.twoDigitYear(options.start)
         for index in 0..<options.crimes {
             let occurred = options.start.milliseconds + Int64(random.unit() * Double(span))
-            let domestic = random.unit() < 0.09
-            let code = domestic ? domesticOffences[domesticPicker.pick(&random)].code : offences[offencePicker.pick(&random)].code
+            let domestic = random.unit() < 0.065
             let ward = wards.wards[wardPicker.pick(&random)]
             var suspects: [String] = []
             var victims: [String] = []
+            var code: String
             if domestic {
-                // The power few: a Zipf-like draw makes a few perpetrators account for most domestic harm.
-                let perpetrator = Int(Double(suspectPool) * pow3(random.unit()) * random.unit())
+                // The power few: 3% of perpetrators commit half of domestic crimes, and nearly all the serious
+                // ones; the rest are reported once or twice, for low-harm offences.
+                let repeaters = max(1, suspectPool * 3 / 100)
+                let isRepeater = random.unit() < 0.5
+                let perpetrator = isRepeater ? random.below(repeaters) : repeaters + random.below(suspectPool - repeaters)
+                code = isRepeater
+                    ? domesticOffences[domesticPicker.pick(&random)].code
+                    : minorDomesticOffences[minorDomesticPicker.pick(&random)].code
                 suspects.append("DA\(perpetrator)")
                 victims.append("VA\(perpetrator)" + (random.unit() < 0.12 ? "-\(random.below(3))" : ""))
-            } else if random.unit() < 0.35 {
-                suspects.append("P\(Int(Double(generalPool) * pow3(random.unit())))")
-                if random.unit() < 0.1 { suspects.append("P\(random.below(generalPool))") }
-                if random.unit() < 0.5 { victims.append("V\(random.below(generalPool * 3))") }
+            } else {
+                code = offences[offencePicker.pick(&random)].code
+                if random.unit() < 0.35 {
+                    suspects.append("P\(Int(Double(generalPool) * pow3(random.unit())))")
+                    if random.unit() < 0.1 { suspects.append("P\(random.below(generalPool))") }
+                    if random.unit() < 0.5 { victims.append("V\(random.below(generalPool * 3))") }
+                }
             }
-            let weapon = !domestic && random.unit() < 0.12
+            let weapon = !domestic && Self.weaponCodes.contains(code) && random.unit() < 0.3
             let delay: Int64 = random.unit() < 0.05 ? Int64(random.below(60)) * Instant.millisecondsPerDay : Int64(random.below(36 * 3_600_000))
             let crime = Crime(
-                crimeRef: "\(5_000_000 + index)/\(year)", version: 1, code: code, occurredAt: occurred,
+                crimeRef: "\(5_000_000 + index)/\(Self.twoDigitYear(Instant(milliseconds: occurred)))", version: 1, code: code, occurredAt: occurred,
                 reportedAt: occurred + delay, ward: ward, jitter: (random.unit() - 0.5, random.unit() - 0.5),
                 domestic: domestic, weapon: weapon, suspects: Array(Set(suspects)).sorted(), victims: victims)
             emit(crime.json, .record, at: crime.reportedAt)
@@ -126,7 +141,13 @@ public struct LondonGenerator: Sendable {
         return timed.sorted { ($0.reportedAt, $0.order) < ($1.reportedAt, $1.order) }.map(\.line)
     }
 
-    private func badRecord(_ reason: Rejection.Reason, number: Int, year: Int) -> String {
+    /// Offences where a weapon flag means something: violence and robbery.
+    static let weaponCodes: Set<String> = ["105A", "8N", "8F", "5D", "3B", "34B", "34A", "2", "1"]
+
+    /// CRIS-style references end in the two-digit year.
+    static func twoDigitYear(_ instant: Instant) -> String { String(instant.rfc3339.dropFirst(2).prefix(2)) }
+
+    private func badRecord(_ reason: Rejection.Reason, number: Int, year: String) -> String {
         let ref = "\"crimeRef\":\"9\(String(100_000 + number))/\(year)\""
         let time = "\"occurredAt\":\"\(options.start.rfc3339)\""
         switch reason {

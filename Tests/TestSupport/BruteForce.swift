@@ -1,42 +1,46 @@
-@testable import Shared
+import Shared
 
 /// The lists recomputed from scratch from the surviving crime versions, straight from the contract's words
 /// (CONTRACT.md sections 3 and 4), sharing no code with the incremental path but the harm table and the
 /// Dauntless+ point bands (which have their own tests).
-enum BruteForce {
-    struct Components: Equatable {
-        let harm: Harm
-        let frequency: Int
-        let gravity: Harm
-        let recencyDays: Int64
-        let victims: Int
-        let rfg: Int
+public enum BruteForce {
+    public struct Components: Equatable {
+        public let harm: Harm
+        public let frequency: Int
+        public let gravity: Harm
+        public let recencyDays: Int64
+        public let victims: Int
+        public let rfg: Int
 
-        init(harm: Harm, frequency: Int, gravity: Harm, recencyDays: Int64, victims: Int, rfg: Int) {
+        public init(harm: Harm, frequency: Int, gravity: Harm, recencyDays: Int64, victims: Int, rfg: Int) {
             (self.harm, self.frequency, self.gravity, self.recencyDays, self.victims, self.rfg) =
                 (harm, frequency, gravity, recencyDays, victims, rfg)
         }
 
-        init(_ components: DauntlessComponents) {
+        public init(_ components: DauntlessComponents) {
             self.init(
                 harm: components.harm, frequency: components.frequency, gravity: components.gravity,
                 recencyDays: components.recencyDays, victims: components.victims, rfg: components.rfg)
         }
     }
 
-    struct Entry: Equatable, CustomStringConvertible {
-        let id: String
-        let score: Harm
-        let offences: Int
-        let lastOffenceAt: Instant?
-        let dauntless: Components?
+    public struct Entry: Equatable, CustomStringConvertible {
+        public let id: String
+        public let score: Harm
+        public let offences: Int
+        public let lastOffenceAt: Instant?
+        public let dauntless: Components?
 
-        var description: String {
+        public init(id: String, score: Harm, offences: Int, lastOffenceAt: Instant?, dauntless: Components?) {
+            (self.id, self.score, self.offences, self.lastOffenceAt, self.dauntless) = (id, score, offences, lastOffenceAt, dauntless)
+        }
+
+        public var description: String {
             "\(id) \(score) x\(offences) last \(lastOffenceAt?.description ?? "-")\(dauntless.map { " \($0)" } ?? "")"
         }
     }
 
-    static func lists(
+    public static func lists(
         of records: some Sequence<OffenceRecord>, table: HarmTable, wards: [String], at clock: Instant
     ) -> [HarmList: [Entry]] {
         var counting: [HarmList: [String: [(OffenceRecord, HarmOffence)]]] = [:]
