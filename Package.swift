@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
@@ -46,8 +47,10 @@ let package = Package(
         ),
         .executableTarget(name: "IngestService", dependencies: ["Shared"]),
         .executableTarget(name: "ScoreService", dependencies: ["Shared"]),
-        .executableTarget(name: "RankService", dependencies: ["Shared"]),
-        .executableTarget(name: "NotifyService", dependencies: ["Shared"]),
+        .executableTarget(name: "RankService", dependencies: ["Shared", .product(name: "GRDB", package: "GRDB.swift")]),
+        .executableTarget(
+            name: "NotifyService",
+            dependencies: ["Shared", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "harmrank",
             dependencies: [
@@ -67,7 +70,12 @@ let package = Package(
         ),
         // What several test targets share: the brute-force recomputation of the lists.
         .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport"),
-        .testTarget(name: "KafkaTests", dependencies: ["Shared", "CKafka", "TestSupport"]),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: [
+                "Shared", "CKafka", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "HeapUsage", path: "Benchmarks/HeapUsage"),
         .executableTarget(
             name: "ScoringBenchmarks",

@@ -4,11 +4,7 @@ import Logging
 import Shared
 
 /// RankService's state for one partition of a score topic: the latest score of each entity scored there, kept in
-/// the partition's database so the lists come back whole after a restart.
-///
-/// Every score of a partition comes from the one ScoreService partition of the same number, numbered in order, so
-/// a score whose sequence is not above the highest applied is a repeat (ScoreService resends after a crash) and is
-/// ignored.
+/// the partition's database so the lists come back whole after a restart. Repeats are recognised by `ScoreBatch`.
 final class RankPartition: PartitionProcessor {
     struct Context: Sendable {
         let board: Board
@@ -34,7 +30,7 @@ final class RankPartition: PartitionProcessor {
         outcomes = try database.outcomeCounts()
         let (stored, applied) = try database.read { db in
             (try String.fetchAll(db, sql: "SELECT score FROM entityScores"),
-             try Int64.fetchOne(db, sql: "SELECT sequence FROM appliedSequence WHERE id = 0") ?? 0)
+             try ScoreBatch.appliedSequence(in: db))
         }
         appliedSequence = applied
         for json in stored {
@@ -52,32 +48,17 @@ final class RankPartition: PartitionProcessor {
                 table.column("score", .jsonText).notNull()
                 table.primaryKey(["kind", "entity"])
             }
-            try db.create(table: "appliedSequence") { table in
-                table.column("id", .integer).primaryKey()
-                table.column("sequence", .integer).notNull()
-            }
+            try ScoreBatch.createTable(in: db)
         }
     }
 
     func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
+        let batch = ScoreBatch(messages, after: appliedSequence)
+        for offset in batch.unreadable { context.logger.error("\(partition)@\(offset): skipped: not a score HarmRank wrote") }
+        // Only the latest score of each entity matters to the lists.
         var latest: [EntityRef: (score: EntityScore, json: String)] = [:]
-        var counted: [String: Int] = [:]
-        var applied = appliedSequence
-        for message in messages {
-            guard let value = message.value, let score = try? EntityScore.decode(value) else {
-                context.logger.error("\(partition)@\(message.offset): skipped: not a score HarmRank wrote")
-                counted["unreadable", default: 0] += 1
-                continue
-            }
-            guard score.sequence > applied else {
-                counted["repeat", default: 0] += 1
-                continue
-            }
-            applied = score.sequence
-            latest[score.entity] = (score, String(decoding: value, as: UTF8.self))
-            counted["score", default: 0] += 1
-        }
-        try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
+        for entry in batch.scores { latest[entry.score.entity] = entry }
+        try database.commit(upTo: messages.last!.offset + 1, counting: batch.counted) { db in
             for (entity, (score, json)) in latest {
                 if score.offences.isEmpty {
                     try db.execute(
@@ -89,18 +70,15 @@ final class RankPartition: PartitionProcessor {
                         arguments: [entity.kind.rawValue, entity.id, json])
                 }
             }
-            try db.execute(
-                sql: "INSERT INTO appliedSequence (id, sequence) VALUES (0, ?) "
-                    + "ON CONFLICT(id) DO UPDATE SET sequence = excluded.sequence",
-                arguments: [applied])
+            try batch.saveAppliedSequence(in: db)
         }
-        appliedSequence = applied
+        appliedSequence = batch.appliedSequence
         for (entity, (score, _)) in latest {
             if score.offences.isEmpty { entities.remove(entity) } else { entities.insert(entity) }
             context.board.apply(score)
         }
         nextOffset = messages.last!.offset + 1
-        outcomes.merge(counted, uniquingKeysWith: +)
+        outcomes.merge(batch.counted, uniquingKeysWith: +)
         if let clock = context.board.read(\.clock) { context.status.advanceClock(to: clock) }
         try await context.publisher.publishIfDue()
     }

@@ -9,9 +9,9 @@ enum RankService: ServiceDefinition {
     }
 
     static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
-        let environment = ProcessInfo.processInfo.environment
-        let size = try positiveInteger(environment["HARMRANK_LIST_SIZE"], "HARMRANK_LIST_SIZE", default: 100)
-        let interval = try positiveInteger(environment["HARMRANK_PUBLISH_INTERVAL_MS"], "HARMRANK_PUBLISH_INTERVAL_MS", default: 1000)
+        let source = SettingSource()
+        let size = try source.positiveInteger("HARMRANK_LIST_SIZE", default: 100)
+        let interval = try source.positiveInteger("HARMRANK_PUBLISH_INTERVAL_MS", default: 1000)
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "RankService.producer"))
         let board = Board(wards: settings.wards, harmTable: settings.harmTable, size: size)
@@ -29,14 +29,6 @@ enum RankService: ServiceDefinition {
         let routes = ListRoutes(
             board: board, audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
         return ServiceParts(services: [producer, consumer], routes: routes.register(on:))
-    }
-
-    static func positiveInteger(_ text: String?, _ variable: String, default value: Int) throws -> Int {
-        guard let text else { return value }
-        guard let number = Int(text), number > 0 else {
-            throw ConfigurationError("\(variable) '\(text)': use a whole number above 0")
-        }
-        return number
     }
 }
 

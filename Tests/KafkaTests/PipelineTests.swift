@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Shared
 import TestSupport
@@ -6,12 +7,32 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The pipeline as it runs: the broker, IngestService, ScoreService and RankService as separate processes on the
-/// event clock, fed a generated London data set through `harmrank publish`. When nothing is left to read, every
-/// list must equal a recomputation from scratch, every bad record must be dead-lettered with its reason, and the
-/// counts must reconcile.
+/// The pipeline as it runs: the broker and the four services as separate processes on the event clock, fed a
+/// generated London data set through `harmrank publish`, then three planted Dauntless+ scenarios through
+/// `POST /v1/offences`, one record at a time as they would be reported. When
+/// nothing is left to read, every list must equal a recomputation from scratch, every bad record must be
+/// dead-lettered with its reason, the counts must reconcile, and each planted scenario must have raised its alert
+/// once, on the topic, at the webhook (signed) and in the API, where a supervisor acknowledges one.
 @Suite(.serialized) struct PipelineTests {
     static let token = "pipeline-token-0123456789"
+    static let supervisorToken = "supervisor-token-0123456789"
+    static let analystToken = "analyst-token-0123456789"
+    static let webhookSecret = "webhook-secret-for-tests"
+
+    /// A suspect who escalates, one who gains a second victim, one who enters the cohort, at the end of the year.
+    static let planted: [(suspect: String, kind: Alert.Kind, records: [String])] = [
+        ("PLANT-ESC", .escalation, [
+            #"{"crimeRef":"7000001/25","version":1,"offenceCode":"105A","occurredAt":"2025-12-20T10:00:00Z","flags":["domestic"],"suspects":["PLANT-ESC"],"victims":["PLANT-V1"]}"#,
+            #"{"crimeRef":"7000002/25","version":1,"offenceCode":"8N","occurredAt":"2025-12-27T22:00:00Z","flags":["domestic"],"suspects":["PLANT-ESC"],"victims":["PLANT-V1"]}"#,
+        ]),
+        ("PLANT-NV", .newVictim, [
+            #"{"crimeRef":"7000003/25","version":1,"offenceCode":"8L","occurredAt":"2025-12-21T10:00:00Z","flags":["domestic"],"suspects":["PLANT-NV"],"victims":["PLANT-V2"]}"#,
+            #"{"crimeRef":"7000004/25","version":1,"offenceCode":"8L","occurredAt":"2025-12-28T10:00:00Z","flags":["domestic"],"suspects":["PLANT-NV"],"victims":["PLANT-V3"]}"#,
+        ]),
+        ("PLANT-COH", .enteredCohort, [
+            #"{"crimeRef":"7000005/25","version":1,"offenceCode":"19C","occurredAt":"2025-12-29T23:00:00Z","flags":["domestic"],"suspects":["PLANT-COH"],"victims":["PLANT-V4"]}"#,
+        ]),
+    ]
 
     @Test(.timeLimit(.minutes(10)))
     func generatedRecordsGiveExactlyTheRecomputedListsAndEveryBadRecordIsDeadLettered() async throws {
@@ -21,46 +42,55 @@ import FoundationNetworking
         options.badShare = 0.005
         let wards = try WardRegistry.shipped()
         let table = try HarmTable.shipped()
-        let lines = LondonGenerator(options: options, wards: wards, harmTable: table).lines()
+        let generated = LondonGenerator(options: options, wards: wards, harmTable: table).lines()
             .flatMap { $0.text.split(separator: "\n").map(String.init) }
+        let lines = generated + Self.planted.flatMap(\.records)
         let expected = Recomputation(lines, table: table, wards: wards)
 
         let broker = try await BrokerProcess.start(partitions: 8)
         let directory = broker.dataDirectory
-        try "\(Self.token) pipeline admin\n".write(
+        let tokens = [
+            "\(Self.token) pipeline admin", "\(Self.supervisorToken) sergeant.lee supervisor",
+            "\(Self.analystToken) analyst.kaur analyst",
+        ]
+        try (tokens.joined(separator: "\n") + "\n").write(
             to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
-        let ports = (ingest: freePort(), score: freePort(), rank: freePort())
+        let webhook = WebhookReceiver()
+        defer { webhook.stop() }
+        let ports = (ingest: freePort(), score: freePort(), rank: freePort(), notify: freePort())
         let environment = [
             "HARMRANK_DATA_DIR": directory.path, "HARMRANK_CLOCK": "event", "HARMRANK_PUBLISH_INTERVAL_MS": "100",
+            "HARMRANK_WEBHOOKS": webhook.url, "HARMRANK_WEBHOOK_SECRET": Self.webhookSecret,
         ]
-        let services = try [("IngestService", ports.ingest), ("ScoreService", ports.score), ("RankService", ports.rank)]
-            .map { name, port in try ChildProcess(name, ["--http-port", String(port)], environment: environment) }
+        let services = try [
+            ("IngestService", ports.ingest), ("ScoreService", ports.score), ("RankService", ports.rank),
+            ("NotifyService", ports.notify),
+        ].map { name, port in try ChildProcess(name, ["--http-port", String(port)], environment: environment) }
         defer {
             for service in services { service.signal(SIGTERM) }
             broker.process.signal(SIGTERM)
         }
-        for port in [ports.ingest, ports.score, ports.rank] {
+        for port in [ports.ingest, ports.score, ports.rank, ports.notify] {
             #expect(await eventually { (try? await get("http://127.0.0.1:\(port)/health/ready"))?.status == 200 })
         }
 
         let file = directory.appendingPathComponent("records.ndjson")
-        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        try (generated.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let publish = try ChildProcess("harmrank", ["publish", "--data-dir", directory.path, file.path])
         #expect(await publish.exitStatus(within: .seconds(300)) == 0, "\(publish.errors)")
+        let allPorts = [ports.ingest, ports.score, ports.rank, ports.notify]
+        #expect(await settled(judged: generated.count, ingest: ports.ingest, all: allPorts), "\(services.map { $0.errors.suffix(2000) })")
 
-        // Done when IngestService has judged every record and no service has anything left to read.
-        let settled = await eventually(within: .seconds(300)) {
-            let ingest = try? await get("http://127.0.0.1:\(ports.ingest)/v1/status", token: Self.token)
-            let outcomes = ingest?.json?["outcomes"] as? [String: Int] ?? [:]
-            guard outcomes.values.reduce(0, +) == lines.count else { return false }
-            for port in [ports.ingest, ports.score, ports.rank] {
-                let status = try? await get("http://127.0.0.1:\(port)/v1/status", token: Self.token)
-                let lag = status?.json?["lag"] as? [[String: Any]] ?? []
-                if lag.isEmpty || lag.contains(where: { ($0["lag"] as? Int ?? 1) != 0 }) { return false }
-            }
-            return true
+        // The planted records one at a time, each applied everywhere before the next is reported.
+        var judged = generated.count
+        for record in Self.planted.flatMap(\.records) {
+            let answer = try await post(
+                "http://127.0.0.1:\(ports.ingest)/v1/offences", token: Self.token, body: Data(record.utf8))
+            #expect(answer.status == 202)
+            #expect(answer.json?["accepted"] as? Int == 1, "\(answer.json ?? [:])")
+            judged += 1
+            #expect(await settled(judged: judged, ingest: ports.ingest, all: allPorts))
         }
-        #expect(settled, "the pipeline did not settle: \(services.map { $0.errors.suffix(2000) })")
         // Snapshots are coalesced; give the last one time to go out.
         try await Task.sleep(for: .milliseconds(500))
 
@@ -97,6 +127,71 @@ import FoundationNetworking
         // Every dead letter is on offences.rejected with the reason the recomputation expects.
         let reasons = try await deadLetterReasons(bootstrap: broker.bootstrap, count: expected.rejections.count)
         #expect(reasons.sorted() == expected.rejections.map(\.rawValue).sorted())
+
+        try await checkAlerts(notify: "http://127.0.0.1:\(ports.notify)", webhook: webhook, bootstrap: broker.bootstrap)
+    }
+
+    /// Waits until IngestService has judged `judged` records and no service has anything left to read.
+    func settled(judged: Int, ingest: Int, all: [Int]) async -> Bool {
+        await eventually(within: .seconds(300)) {
+            let status = try? await get("http://127.0.0.1:\(ingest)/v1/status", token: Self.token)
+            let outcomes = status?.json?["outcomes"] as? [String: Int] ?? [:]
+            guard outcomes.values.reduce(0, +) == judged else { return false }
+            for port in all {
+                let status = try? await get("http://127.0.0.1:\(port)/v1/status", token: Self.token)
+                let lag = status?.json?["lag"] as? [[String: Any]] ?? []
+                if lag.isEmpty || lag.contains(where: { ($0["lag"] as? Int ?? 1) != 0 }) { return false }
+            }
+            return true
+        }
+    }
+
+    func checkAlerts(notify: String, webhook: WebhookReceiver, bootstrap: String) async throws {
+        let all = try await get(notify + "/v1/alerts", token: Self.analystToken).json?["alerts"] as? [[String: Any]] ?? []
+        #expect(!all.isEmpty)
+        var plantedIDs: [String] = []
+        for scenario in Self.planted {
+            let raised = all.filter {
+                $0["suspect"] as? String == scenario.suspect && $0["kind"] as? String == scenario.kind.rawValue
+            }
+            #expect(raised.count == 1, "\(scenario.suspect) \(scenario.kind): \(all.filter { $0["suspect"] as? String == scenario.suspect })")
+            let crimes = (raised.first?["crimes"] as? [[String: Any]] ?? []).compactMap { $0["crimeRef"] as? String }
+            #expect(!crimes.isEmpty, "\(scenario.suspect): the alert names the crimes behind it")
+            #expect((raised.first?["components"] as? [String: Any])?["rfg"] != nil)
+            if let id = raised.first?["id"] as? String { plantedIDs.append(id) }
+        }
+
+        // Every alert reaches the webhook, signed, and the alerts topic.
+        let delivered = await eventually(within: .seconds(30)) { webhook.deliveries.count >= all.count }
+        #expect(delivered, "\(webhook.deliveries.count) of \(all.count) alerts reached the webhook")
+        let key = SymmetricKey(data: Data(Self.webhookSecret.utf8))
+        for delivery in webhook.deliveries {
+            let expected = "sha256=" + HMAC<SHA256>.authenticationCode(for: delivery.body, using: key)
+                .map { String(format: "%02x", $0) }.joined()
+            #expect(delivery.signature == expected)
+        }
+        let deliveredIDs = Set(webhook.deliveries.compactMap {
+            (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["id"] as? String
+        })
+        #expect(Set(plantedIDs).isSubset(of: deliveredIDs))
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(
+                kafka: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "pipeline-alerts-\(UUID())",
+                topics: [TopicCatalogue().alertsDauntless]),
+            logger: testLogger)
+        let onTopic = await readMessages(from: consumer, count: all.count, idle: .seconds(5))
+        #expect(onTopic.count == all.count)
+
+        // An analyst may not acknowledge; a supervisor may, and the API records who.
+        let id = try #require(plantedIDs.first)
+        #expect(try await post(notify + "/v1/alerts/\(id)/acknowledge", token: Self.analystToken).status == 403)
+        let acknowledged = try await post(notify + "/v1/alerts/\(id)/acknowledge", token: Self.supervisorToken)
+        #expect(acknowledged.status == 200)
+        #expect(acknowledged.json?["acknowledgedBy"] as? String == "sergeant.lee")
+        let closed = try await get(notify + "/v1/alerts?status=acknowledged", token: Self.analystToken)
+        #expect((closed.json?["alerts"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
+        let open = try await get(notify + "/v1/alerts?status=open", token: Self.analystToken)
+        #expect((open.json?["alerts"] as? [[String: Any]])?.count == all.count - 1)
     }
 
     static func hundredths(_ value: Any?) -> Int64? {

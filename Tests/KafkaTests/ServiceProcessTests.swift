@@ -15,7 +15,7 @@ import FoundationNetworking
             ("IngestService", ["harmrank.offences.raw"], 4),
             ("ScoreService", ["harmrank.links.suspect", "harmrank.links.place"], 8),
             ("RankService", ["harmrank.scores.suspect", "harmrank.scores.place"], 8),
-            ("NotifyService", ["harmrank.scores.suspect", "harmrank.rankings"], 5),
+            ("NotifyService", ["harmrank.scores.suspect"], 4),
         ])
     func serviceAnswersHealthMetricsAndStatusThenStopsOnSIGTERM(service: String, inputs: [String], partitions: Int)
         async throws
@@ -101,7 +101,18 @@ struct HTTPAnswer {
 }
 
 func get(_ url: String, token: String? = nil) async throws -> HTTPAnswer {
+    try await send(URLRequest(url: URL(string: url)!), token: token)
+}
+
+func post(_ url: String, token: String? = nil, body: Data = Data()) async throws -> HTTPAnswer {
     var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = "POST"
+    request.httpBody = body
+    return try await send(request, token: token)
+}
+
+private func send(_ request: URLRequest, token: String?) async throws -> HTTPAnswer {
+    var request = request
     request.timeoutInterval = 5
     if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
     let (body, response) = try await URLSession.shared.data(for: request)

@@ -114,7 +114,9 @@ public struct ServiceSettings: Sendable {
     public var wards: WardRegistry
     public var logLevel: Logger.Level
 
-    /// Where services keep their per-partition state files; the instances on one machine share it, so a partition
-    /// can change owner.
-    public var stateDirectory: URL { dataDirectory.appendingPathComponent("state", isDirectory: true) }
+    /// Where the service keeps its per-partition state files, one directory per service (two services may read the
+    /// same topic); the instances of a service on one machine share it, so a partition can change owner.
+    public var stateDirectory: URL {
+        dataDirectory.appendingPathComponent("state", isDirectory: true).appendingPathComponent(identity.name, isDirectory: true)
+    }
 }

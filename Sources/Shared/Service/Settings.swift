@@ -22,6 +22,15 @@ public struct SettingSource: Sendable {
         return nil
     }
 
+    /// A whole number above 0 from `variable`, or `defaultValue` when it is not set.
+    public func positiveInteger(_ variable: String, default defaultValue: Int) throws -> Int {
+        guard let text = value(nil, variable) else { return defaultValue }
+        guard let number = Int(text), number > 0 else {
+            throw ConfigurationError("\(variable) '\(text)': use a whole number above 0")
+        }
+        return number
+    }
+
     /// The data directory: `--data-dir`, `HARMRANK_DATA_DIR`, or `./.harmrank`.
     public func dataDirectory(_ flag: String?) -> URL {
         URL(fileURLWithPath: value(flag, "HARMRANK_DATA_DIR") ?? ".harmrank", isDirectory: true)

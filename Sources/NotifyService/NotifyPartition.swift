@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+import Shared
+
+/// NotifyService's state for one partition of `scores.suspect`: what it remembers of each suspect (the counting
+/// domestic crimes and V) and the latest score of those with a Dauntless+ score, kept with the partition's offset.
+///
+/// After each batch it raises the alerts that are due: escalation and new-victim from each suspect's new crimes,
+/// entered-cohort from the change of the top N. Alerts go to the `AlertStore` before the partition commits; their
+/// ids come from what raised them, so a replay raises nothing twice. Publishing and webhooks go from the store's
+/// outbox (`AlertDelivery`).
+final class NotifyPartition: PartitionProcessor {
+    struct Context: Sendable {
+        let rules: AlertRules
+        let store: AlertStore
+        let cohort: Cohort
+        let webhooks: [String]
+        let status: ServiceStatus
+        let logger: Logger
+    }
+
+    let partition: TopicPartition
+    private let database: PartitionDatabase
+    private let context: Context
+    private var memories: [String: AlertRules.SuspectMemory] = [:]
+    private var appliedSequence: Int64
+    private(set) var nextOffset: Int64
+    private(set) var outcomes: [String: Int]
+
+    init(_ partition: TopicPartition, directory: String, context: Context) throws {
+        self.partition = partition
+        self.context = context
+        database = try PartitionDatabase(directory: directory, partition: partition, migrations: Self.migrations)
+        nextOffset = try database.resumeOffset()
+        outcomes = try database.outcomeCounts()
+        let (rows, applied) = try database.read { db in
+            (try Row.fetchAll(db, sql: "SELECT suspect, memory, score FROM suspects"),
+             try ScoreBatch.appliedSequence(in: db))
+        }
+        appliedSequence = applied
+        let decoder = JSONDecoder()
+        for row in rows {
+            memories[row["suspect"]] = try decoder.decode(AlertRules.SuspectMemory.self, from: Data((row["memory"] as String).utf8))
+            if let score = row["score"] as String? { context.cohort.update(try EntityScore.decode(Array(score.utf8))) }
+        }
+    }
+
+    static func migrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("suspects") { db in
+            try db.create(table: "suspects") { table in
+                table.column("suspect", .text).primaryKey()
+                table.column("memory", .jsonText).notNull()
+                table.column("score", .jsonText)
+            }
+            try ScoreBatch.createTable(in: db)
+        }
+    }
+
+    func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
+        let batch = ScoreBatch(messages, after: appliedSequence)
+        for offset in batch.unreadable { context.logger.error("\(partition)@\(offset): skipped: not a score HarmRank wrote") }
+        var counted = batch.counted
+        var changed: [String: (memory: AlertRules.SuspectMemory, score: EntityScore, json: String)] = [:]
+        var alerts: [(Alert, Instant)] = []
+        for (score, json) in batch.scores where score.kind == .suspect {
+            let before = changed[score.id]?.memory ?? memories[score.id]
+            for candidate in context.rules.candidates(before: before, after: score) {
+                let alert = Self.alert(candidate.kind, score, crimes: candidate.crimes, cause: candidate.crimes.map(\.crimeRef))
+                alerts.append((alert, score.clock))
+            }
+            changed[score.id] = (AlertRules.SuspectMemory(score), score, json)
+            context.cohort.update(score)
+        }
+        alerts += try cohortAlerts()
+        var raised = 0
+        for (alert, clock) in alerts
+        where try context.store.raise(alert, at: clock, coolDown: context.rules.coolDown, webhooks: context.webhooks) {
+            raised += 1
+            context.logger.notice("alert \(alert.kind.rawValue) for suspect \(alert.suspect) (\(alert.id))")
+        }
+        counted["alert", default: 0] += raised
+
+        try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
+            for (suspect, entry) in changed {
+                if entry.score.offences.isEmpty {
+                    try db.execute(sql: "DELETE FROM suspects WHERE suspect = ?", arguments: [suspect])
+                } else {
+                    let memory = String(decoding: try JSONEncoder().encode(entry.memory), as: UTF8.self)
+                    let listed = (entry.score.standing(in: .dauntless)?.score ?? 0) > 0
+                    try db.execute(
+                        sql: "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
+                            + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score",
+                        arguments: [suspect, memory, listed ? entry.json : nil])
+                }
+            }
+            try batch.saveAppliedSequence(in: db)
+        }
+        for (suspect, entry) in changed { memories[suspect] = entry.score.offences.isEmpty ? nil : entry.memory }
+        appliedSequence = batch.appliedSequence
+        nextOffset = messages.last!.offset + 1
+        outcomes.merge(counted, uniquingKeysWith: +)
+        if let clock = alerts.map(\.1).max() ?? changed.values.map(\.score.clock).max() { context.status.advanceClock(to: clock) }
+    }
+
+    func revoked() { context.cohort.remove(memories.keys) }
+
+    /// Suspects who entered the top N since it was last looked at, each with every counting domestic crime.
+    private func cohortAlerts() throws -> [(Alert, Instant)] {
+        let top = context.cohort.top()
+        let before = try context.store.cohort()
+        let now = Set(top.map(\.id))
+        let entered = top.filter { !before.contains($0.id) }
+        try context.store.updateCohort(entered: entered.map(\.id), left: before.subtracting(now))
+        return entered.compactMap { suspect, score in
+            let domestic = score.offences.filter { $0.lists.contains(.dauntless) }
+            guard let latest = domestic.map(\.occurredAt).max(), context.rules.isRecent(latest, at: score.clock) else {
+                return nil
+            }
+            return (Self.alert(.enteredCohort, score, crimes: domestic, cause: ["\(score.clock.milliseconds)"]), score.clock)
+        }
+    }
+
+    /// An alert whose id is derived from its kind, suspect and cause, so the same cause gives the same id.
+    static func alert(_ kind: Alert.Kind, _ score: EntityScore, crimes: [EntityScore.Offence], cause: [String]) -> Alert {
+        let digest = SHA256.hash(data: Data(([kind.rawValue, score.id] + cause).joined(separator: "|").utf8))
+        let standing = score.standing(in: .dauntless)
+        return Alert(
+            id: digest.prefix(12).map { String(format: "%02x", $0) }.joined(), suspect: score.id, kind: kind,
+            raisedAt: score.clock.rfc3339, score: Harm(hundredths: standing?.score ?? 0).days,
+            components: standing?.components.map { components in
+                Alert.Components(
+                    harm: Harm(hundredths: components.harm).days, frequency: components.frequency,
+                    gravity: Harm(hundredths: components.gravity).days, recencyDays: components.recencyDays,
+                    victims: components.victims, rfg: components.rfg)
+            },
+            crimes: crimes.map {
+                Alert.Crime(
+                    crimeRef: $0.crimeRef, offenceCode: $0.offenceCode, cchiDays: Harm(hundredths: $0.harm).days,
+                    occurredAt: $0.occurredAt.rfc3339)
+            })
+    }
+}

@@ -1,0 +1,57 @@
+/// When a Dauntless+ alert is due (CONTRACT.md section 5), decided from a suspect's standing before and after a
+/// change. Pure: no clock but the one given, no I/O. Cool-downs need the alerts already raised and are the
+/// caller's (`AlertStore`).
+public struct AlertRules: Sendable {
+    /// Harm at or above which a domestic offence by a suspect who already has another one is an escalation.
+    public var escalationHarm = Harm(days: 365)
+    /// The same (suspect, kind) is not raised again within this much clock time.
+    public var coolDown = Instant.days(28)
+    /// In wall-clock mode, offences older than this raise no alert (they still count in scores).
+    public var backfillHorizon: Int64? = Instant.days(30)
+    /// The Dauntless+ cohort: the top N of the `dauntless` list.
+    public var cohortSize = 100
+
+    public init() {}
+
+    /// What NotifyService remembers of a suspect between scores: the counting domestic crimes and V.
+    public struct SuspectMemory: Codable, Sendable, Equatable {
+        public var domesticCrimes: [String]
+        public var victims: Int
+
+        public init(domesticCrimes: [String], victims: Int) {
+            self.domesticCrimes = domesticCrimes
+            self.victims = victims
+        }
+
+        public init(_ score: EntityScore) {
+            domesticCrimes = score.offences.filter { $0.lists.contains(.dauntless) }.map(\.crimeRef).sortedBytewise()
+            victims = score.standing(in: .dauntless)?.components?.victims ?? 0
+        }
+    }
+
+    /// An alert that is due, before cool-down, with the crimes that raised it.
+    public struct Candidate: Sendable, Equatable {
+        public let kind: Alert.Kind
+        public let crimes: [EntityScore.Offence]
+    }
+
+    /// Escalation and new-victim alerts raised by the domestic crimes new in `score` since `before`.
+    public func candidates(before: SuspectMemory?, after score: EntityScore) -> [Candidate] {
+        let known = Set(before?.domesticCrimes ?? [])
+        let domestic = score.offences.filter { $0.lists.contains(.dauntless) }
+        let fresh = domestic.filter { !known.contains($0.crimeRef) && isRecent($0.occurredAt, at: score.clock) }
+        guard !fresh.isEmpty else { return [] }
+        var candidates: [Candidate] = []
+        let serious = fresh.filter { $0.harm >= escalationHarm.hundredths }
+        if !serious.isEmpty, domestic.count >= 2 { candidates.append(Candidate(kind: .escalation, crimes: serious)) }
+        let victims = score.standing(in: .dauntless)?.components?.victims ?? 0
+        // A new crime that names a victim not seen before, bringing V to two or more.
+        if victims > (before?.victims ?? 0), victims >= 2 { candidates.append(Candidate(kind: .newVictim, crimes: fresh)) }
+        return candidates
+    }
+
+    /// Whether an offence is recent enough to alert on at `clock` (always, on the event clock).
+    public func isRecent(_ occurredAt: Instant, at clock: Instant) -> Bool {
+        backfillHorizon.map { occurredAt.milliseconds >= clock.milliseconds - $0 } ?? true
+    }
+}
