@@ -3,7 +3,10 @@ import Shared
 
 enum IngestService: ServiceDefinition {
     static let abstract = "Validates offence records, keeps their versions and turns revisions into suspect and place links."
-    static let identity = ServiceIdentity(name: "IngestService", defaultPort: 8081, defaultGroup: "harmrank-ingest") { topics in
+    static let identity = ServiceIdentity(
+        name: "IngestService", defaultPort: 8081, defaultGroup: "harmrank-ingest",
+        readers: { topics in [("harmrank-score", [topics.linksSuspect, topics.linksPlace])] }
+    ) { topics in
         [topics.offencesRaw]
     }
 
@@ -16,10 +19,7 @@ enum IngestService: ServiceDefinition {
             step: step, producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status,
             logger: logger)
         let stateDirectory = settings.stateDirectory.path
-        let consumer = PartitionedConsumer(
-            configuration: ConsumerConfiguration(kafka: settings.kafka, groupID: settings.groupID, topics: settings.inputTopics),
-            status: status, logger: logger
-        ) { partition in
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try IngestPartition(partition, directory: stateDirectory, context: context)
         }
         let intake = OffenceIntake(

@@ -34,10 +34,7 @@ enum NotifyService: ServiceDefinition {
         let context = NotifyPartition.Context(
             rules: rules, store: store, cohort: Cohort(size: rules.cohortSize), webhooks: webhooks, status: status,
             logger: logger)
-        let consumer = PartitionedConsumer(
-            configuration: ConsumerConfiguration(kafka: settings.kafka, groupID: settings.groupID, topics: settings.inputTopics),
-            status: status, logger: logger
-        ) { partition in
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try NotifyPartition(partition, directory: stateDirectory, context: context)
         }
         let delivery = AlertDelivery(

@@ -20,10 +20,7 @@ enum RankService: ServiceDefinition {
             board: board, producer: producer, topic: settings.topics.rankings, interval: .milliseconds(interval),
             directory: stateDirectory, logger: logger)
         let context = RankPartition.Context(board: board, publisher: publisher, status: status, logger: logger)
-        let consumer = PartitionedConsumer(
-            configuration: ConsumerConfiguration(kafka: settings.kafka, groupID: settings.groupID, topics: settings.inputTopics),
-            status: status, logger: logger
-        ) { partition in
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try RankPartition(partition, directory: stateDirectory, context: context)
         }
         let routes = ListRoutes(

@@ -3,7 +3,12 @@ import Shared
 
 enum ScoreService: ServiceDefinition {
     static let abstract = "Keeps each suspect's and ward's rolling 365-day harm windows and publishes their scores."
-    static let identity = ServiceIdentity(name: "ScoreService", defaultPort: 8083, defaultGroup: "harmrank-score") { topics in
+    static let identity = ServiceIdentity(
+        name: "ScoreService", defaultPort: 8083, defaultGroup: "harmrank-score",
+        readers: { topics in
+            [("harmrank-rank", [topics.scoresSuspect, topics.scoresPlace]), ("harmrank-notify", [topics.scoresSuspect])]
+        }
+    ) { topics in
         [topics.linksSuspect, topics.linksPlace]
     }
 
@@ -13,10 +18,7 @@ enum ScoreService: ServiceDefinition {
         let context = ScorePartition.Context(
             producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status, logger: logger)
         let stateDirectory = settings.stateDirectory.path
-        let consumer = PartitionedConsumer(
-            configuration: ConsumerConfiguration(kafka: settings.kafka, groupID: settings.groupID, topics: settings.inputTopics),
-            status: status, logger: logger
-        ) { partition in
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try ScorePartition(partition, directory: stateDirectory, context: context)
         }
         return ServiceParts(services: [producer, consumer])

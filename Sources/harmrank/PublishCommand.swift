@@ -42,17 +42,15 @@ struct PublishCommand: AsyncParsableCommand {
         let topic = kafka.topics().offencesRaw
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: configuration), logger: logger)
         let administration = try KafkaAdministration(configuration: configuration, logger: logger)
-        let partitions = Int64(try await producer.partitionCount(of: topic))
         let started = ContinuousClock.now
         var sent = 0
         var pending: [OutgoingMessage] = []
 
         func flush() async throws {
             guard !pending.isEmpty else { return }
-            while maxLag > 0 {
-                let lag = try await administration.lag(group: group, topics: [topic]).reduce(0) { $0 + $1.lag }
-                if lag + Int64(pending.count) <= Int64(maxLag) * partitions { break }
-                try await Task.sleep(for: .milliseconds(100))
+            if maxLag > 0 {
+                try await administration.waitForConsumers(
+                    group: group, topics: [topic], maxLagPerPartition: Int64(maxLag), pollInterval: .milliseconds(100))
             }
             try await producer.send(pending)
             sent += pending.count

@@ -53,6 +53,8 @@ struct UpCommand: AsyncParsableCommand {
             "HARMRANK_BOOTSTRAP": servers, "HARMRANK_DATA_DIR": directory.path, "HARMRANK_TOKENS_FILE": tokens,
             "HARMRANK_TOPIC_PREFIX": catalogue.prefix,
         ]
+        // The embedded broker keeps only the newest ~5 MB of a partition: every service waits for its readers.
+        if cluster.isEmbedded { environment["HARMRANK_DOWNSTREAM_MAX_LAG"] = "500" }
         environment["HARMRANK_CLOCK"] = clock
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }

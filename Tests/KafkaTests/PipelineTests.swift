@@ -19,33 +19,47 @@ import FoundationNetworking
     static let analystToken = "analyst-token-0123456789"
     static let webhookSecret = "webhook-secret-for-tests"
 
-    /// A suspect who escalates, one who gains a second victim, one who enters the cohort, at the end of the year.
-    static let planted: [(suspect: String, kind: Alert.Kind, records: [String])] = [
-        ("PLANT-ESC", .escalation, [
-            #"{"crimeRef":"7000001/25","version":1,"offenceCode":"105A","occurredAt":"2025-12-20T10:00:00Z","flags":["domestic"],"suspects":["PLANT-ESC"],"victims":["PLANT-V1"]}"#,
-            #"{"crimeRef":"7000002/25","version":1,"offenceCode":"8N","occurredAt":"2025-12-27T22:00:00Z","flags":["domestic"],"suspects":["PLANT-ESC"],"victims":["PLANT-V1"]}"#,
-        ]),
-        ("PLANT-NV", .newVictim, [
-            #"{"crimeRef":"7000003/25","version":1,"offenceCode":"8L","occurredAt":"2025-12-21T10:00:00Z","flags":["domestic"],"suspects":["PLANT-NV"],"victims":["PLANT-V2"]}"#,
-            #"{"crimeRef":"7000004/25","version":1,"offenceCode":"8L","occurredAt":"2025-12-28T10:00:00Z","flags":["domestic"],"suspects":["PLANT-NV"],"victims":["PLANT-V3"]}"#,
-        ]),
-        ("PLANT-COH", .enteredCohort, [
-            #"{"crimeRef":"7000005/25","version":1,"offenceCode":"19C","occurredAt":"2025-12-29T23:00:00Z","flags":["domestic"],"suspects":["PLANT-COH"],"victims":["PLANT-V4"]}"#,
-        ]),
-    ]
+    typealias Scenario = (suspect: String, kind: Alert.Kind, records: [String])
 
-    @Test(.timeLimit(.minutes(10)))
+    /// A suspect who escalates, one who gains a second victim, and one who enters the cohort, in late December. The
+    /// last commits enough domestic rapes to score above `cohortThreshold` (the 100th Dauntless+ score before).
+    static func planted(cohortThreshold: Harm) -> [Scenario] {
+        func record(_ number: Int, _ code: String, day: Int, _ suspect: String, victim: String) -> String {
+            #"{"crimeRef":"\#(7_000_000 + number)/25","version":1,"offenceCode":"\#(code)","occurredAt":"2025-12-\#(day)T10:00:00Z","flags":["domestic"],"suspects":["\#(suspect)"],"victims":["\#(victim)"]}"#
+        }
+        var rapes = 1
+        while true {
+            let harm = Harm(days: 2555 * Int64(rapes))
+            let rfg = 40 + DauntlessComponents.frequencyPoints(rapes) + 30
+            if harm.hundredths * Int64(100 + rfg) / 100 > cohortThreshold.hundredths { break }
+            rapes += 1
+        }
+        return [
+            ("PLANT-ESC", .escalation, [
+                record(1, "105A", day: 10, "PLANT-ESC", victim: "PLANT-V1"), record(2, "8N", day: 17, "PLANT-ESC", victim: "PLANT-V1"),
+            ]),
+            ("PLANT-NV", .newVictim, [
+                record(3, "8L", day: 11, "PLANT-NV", victim: "PLANT-V2"), record(4, "8L", day: 18, "PLANT-NV", victim: "PLANT-V3"),
+            ]),
+            ("PLANT-COH", .enteredCohort, (0..<rapes).map { record(10 + $0, "19C", day: 10 + $0 % 18, "PLANT-COH", victim: "PLANT-V4") }),
+        ]
+    }
+
+    @Test(.timeLimit(.minutes(30)))
     func generatedRecordsGiveExactlyTheRecomputedListsAndEveryBadRecordIsDeadLettered() async throws {
         var options = LondonGenerator.Options(start: try Instant.parseRFC3339("2025-01-01T00:00:00Z").get())
         options.seed = 11
-        options.crimes = 20_000
-        options.badShare = 0.005
+        options.crimes = 190_000
+        options.badShare = 0.001
         let wards = try WardRegistry.shipped()
         let table = try HarmTable.shipped()
         let generated = LondonGenerator(options: options, wards: wards, harmTable: table).lines()
             .flatMap { $0.text.split(separator: "\n").map(String.init) }
-        let lines = generated + Self.planted.flatMap(\.records)
+        let before = Recomputation(generated, table: table, wards: wards).lists()[.dauntless]!
+        let planted = Self.planted(cohortThreshold: before.count >= 100 ? before[99].score : .zero)
+        let lines = generated + planted.flatMap(\.records)
         let expected = Recomputation(lines, table: table, wards: wards)
+        #expect(lines.count >= 200_000)
 
         let broker = try await BrokerProcess.start(partitions: 8)
         let directory = broker.dataDirectory
@@ -61,6 +75,7 @@ import FoundationNetworking
         let environment = [
             "HARMRANK_DATA_DIR": directory.path, "HARMRANK_CLOCK": "event", "HARMRANK_PUBLISH_INTERVAL_MS": "100",
             "HARMRANK_WEBHOOKS": webhook.url, "HARMRANK_WEBHOOK_SECRET": Self.webhookSecret,
+            "HARMRANK_DOWNSTREAM_MAX_LAG": "500",
         ]
         let services = try [
             ("IngestService", ports.ingest), ("ScoreService", ports.score), ("RankService", ports.rank),
@@ -77,13 +92,13 @@ import FoundationNetworking
         let file = directory.appendingPathComponent("records.ndjson")
         try (generated.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let publish = try ChildProcess("harmrank", ["publish", "--data-dir", directory.path, file.path])
-        #expect(await publish.exitStatus(within: .seconds(300)) == 0, "\(publish.errors)")
+        #expect(await publish.exitStatus(within: .seconds(1200)) == 0, "\(publish.errors)")
         let allPorts = [ports.ingest, ports.score, ports.rank, ports.notify]
         #expect(await settled(judged: generated.count, ingest: ports.ingest, all: allPorts), "\(services.map { $0.errors.suffix(2000) })")
 
         // The planted records one at a time, each applied everywhere before the next is reported.
         var judged = generated.count
-        for record in Self.planted.flatMap(\.records) {
+        for record in planted.flatMap(\.records) {
             let answer = try await post(
                 "http://127.0.0.1:\(ports.ingest)/v1/offences", token: Self.token, body: Data(record.utf8))
             #expect(answer.status == 202)
@@ -124,11 +139,18 @@ import FoundationNetworking
             }
         }
 
+        // The terminal view shows the same list.
+        let top = try ChildProcess(
+            "harmrank", ["top", "dauntless", "--limit", "5", "--url", "http://127.0.0.1:\(ports.rank)", "--token", Self.token])
+        #expect(await top.exitStatus(within: .seconds(30)) == 0, "\(top.errors)")
+        let rows = top.output.split(separator: "\n").dropFirst(2)
+        #expect(rows.map { $0.split(separator: " ")[1] } == lists[.dauntless]!.prefix(5).map { Substring($0.id) }, "\(top.output)")
+
         // Every dead letter is on offences.rejected with the reason the recomputation expects.
         let reasons = try await deadLetterReasons(bootstrap: broker.bootstrap, count: expected.rejections.count)
         #expect(reasons.sorted() == expected.rejections.map(\.rawValue).sorted())
 
-        try await checkAlerts(notify: "http://127.0.0.1:\(ports.notify)", webhook: webhook, bootstrap: broker.bootstrap)
+        try await checkAlerts(planted, notify: "http://127.0.0.1:\(ports.notify)", webhook: webhook, bootstrap: broker.bootstrap)
     }
 
     /// Waits until IngestService has judged `judged` records and no service has anything left to read.
@@ -146,11 +168,11 @@ import FoundationNetworking
         }
     }
 
-    func checkAlerts(notify: String, webhook: WebhookReceiver, bootstrap: String) async throws {
+    func checkAlerts(_ planted: [Scenario], notify: String, webhook: WebhookReceiver, bootstrap: String) async throws {
         let all = try await get(notify + "/v1/alerts", token: Self.analystToken).json?["alerts"] as? [[String: Any]] ?? []
         #expect(!all.isEmpty)
         var plantedIDs: [String] = []
-        for scenario in Self.planted {
+        for scenario in planted {
             let raised = all.filter {
                 $0["suspect"] as? String == scenario.suspect && $0["kind"] as? String == scenario.kind.rawValue
             }

@@ -33,16 +33,22 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
 
     private let configuration: ConsumerConfiguration
     private let status: ServiceStatus
+    private let backPressure: DownstreamBackPressure?
     private let logger: Logger
     private let open: Open
+    private var lastBackPressureCheck = ContinuousClock.now
     private var processors: [TopicPartition: Processor] = [:]
     private var lastTick = ContinuousClock.now
     private var lastGroupCommit = ContinuousClock.now
     private var uncommitted: [TopicPartition: Int64] = [:]
 
-    public init(configuration: ConsumerConfiguration, status: ServiceStatus, logger: Logger, open: @escaping Open) {
+    public init(
+        configuration: ConsumerConfiguration, status: ServiceStatus, backPressure: DownstreamBackPressure? = nil,
+        logger: Logger, open: @escaping Open
+    ) {
         self.configuration = configuration
         self.status = status
+        self.backPressure = backPressure
         self.logger = logger
         self.open = open
     }
@@ -58,6 +64,10 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                         assignment.resume(partition, at: processor.nextOffset)
                     }
                 case .messages(let messages):
+                    if let backPressure, lastBackPressureCheck.duration(to: .now) >= .milliseconds(200) {
+                        try await backPressure.wait(logger: logger)
+                        lastBackPressureCheck = .now
+                    }
                     for (partition, batch) in Self.byPartition(messages) { try await apply(batch, to: partition) }
                     if lastTick.duration(to: .now) >= .seconds(1) { try await tickAll() }
                     await commitToGroup(consumer, force: false)
@@ -157,5 +167,54 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
             logger.warning("committing offsets to the group: \(error)")
             for (partition, offset) in offsets where uncommitted[partition] == nil { uncommitted[partition] = offset }
         }
+    }
+}
+
+/// Holds a service's processing back while the consumers of its outputs are too far behind: the embedded
+/// broker keeps only the newest ~5 MB of a partition and silently drops the rest, so on it every producer in the
+/// pipeline must wait for its readers. Off unless `HARMRANK_DOWNSTREAM_MAX_LAG` is set (`harmrank up` sets it
+/// with the embedded broker); a real cluster keeps messages by time and needs none.
+public struct DownstreamBackPressure: Sendable {
+    public let administration: KafkaAdministration
+    /// The groups reading this service's outputs, with the topics they read.
+    public let readers: [(group: String, topics: [String])]
+    public let maxLagPerPartition: Int64
+
+    /// Returns when every reader is at most `maxLagPerPartition` behind on each partition it has started on. A
+    /// partition where a group has committed nothing is not waited for, so a reader that is not deployed, or runs
+    /// under another group id, never stops the pipeline.
+    public func wait(logger: Logger) async throws {
+        var waitingSince: ContinuousClock.Instant?
+        while true {
+            var worst: (group: String, partition: String, lag: Int64)?
+            for reader in readers {
+                for lag in try await administration.lag(group: reader.group, topics: reader.topics)
+                where lag.committedOffset != nil && lag.lag > maxLagPerPartition && lag.lag > (worst?.lag ?? 0) {
+                    worst = (reader.group, "\(lag.topic)[\(lag.partition)]", lag.lag)
+                }
+            }
+            guard let worst else { return }
+            if waitingSince.map({ $0.duration(to: .now) > .seconds(10) }) ?? true {
+                logger.notice("waiting for \(worst.group): \(worst.lag) messages behind on \(worst.partition)")
+                waitingSince = .now
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+extension ServiceSettings {
+    /// The service's group consumer of its input topics, held back by its readers' lag when that is asked for.
+    public func partitionedConsumer<Processor: PartitionProcessor>(
+        status: ServiceStatus, logger: Logger, open: @escaping PartitionedConsumer<Processor>.Open
+    ) throws -> PartitionedConsumer<Processor> {
+        let backPressure = try downstreamMaxLag.map { maxLag in
+            DownstreamBackPressure(
+                administration: try KafkaAdministration(configuration: kafka, logger: logger),
+                readers: identity.readers(topics), maxLagPerPartition: maxLag)
+        }
+        return PartitionedConsumer(
+            configuration: ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics),
+            status: status, backPressure: backPressure, logger: logger, open: open)
     }
 }

@@ -11,13 +11,18 @@ public struct ServiceIdentity: Sendable {
     public var defaultGroup: String
     /// The topics it reads, out of the catalogue.
     public var inputs: @Sendable (TopicCatalogue) -> [String]
+    /// The consumer groups (by their default ids) that read what it writes, with the topics they read there.
+    public var readers: @Sendable (TopicCatalogue) -> [(group: String, topics: [String])]
 
     public init(
-        name: String, defaultPort: Int, defaultGroup: String, inputs: @escaping @Sendable (TopicCatalogue) -> [String]
+        name: String, defaultPort: Int, defaultGroup: String,
+        readers: @escaping @Sendable (TopicCatalogue) -> [(group: String, topics: [String])] = { _ in [] },
+        inputs: @escaping @Sendable (TopicCatalogue) -> [String]
     ) {
         self.name = name
         self.defaultPort = defaultPort
         self.defaultGroup = defaultGroup
+        self.readers = readers
         self.inputs = inputs
     }
 }
@@ -71,6 +76,9 @@ public struct ServiceOptions: ParsableArguments {
             dataDirectory: source.dataDirectory(kafka.dataDir),
             tokens: try tokens(source),
             clockMode: try clockMode(source),
+            downstreamMaxLag: try source.value(nil, "HARMRANK_DOWNSTREAM_MAX_LAG").map { _ in
+                Int64(try source.positiveInteger("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
+            },
             harmTable: try source.value(harmTable, "HARMRANK_HARM_TABLE").map(HarmTable.init(contentsOf:)) ?? .shipped(),
             wards: try source.value(wards, "HARMRANK_WARDS").map(WardRegistry.init(contentsOf:)) ?? .shipped(),
             logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
@@ -110,6 +118,8 @@ public struct ServiceSettings: Sendable {
     public var dataDirectory: URL
     public var tokens: TokenRegistry
     public var clockMode: ClockMode
+    /// Wait while a reader of the service's outputs is more than this many messages behind on a partition.
+    public var downstreamMaxLag: Int64?
     public var harmTable: HarmTable
     public var wards: WardRegistry
     public var logLevel: Logger.Level
