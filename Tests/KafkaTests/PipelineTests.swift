@@ -151,6 +151,20 @@ import FoundationNetworking
         #expect(reasons.sorted() == expected.rejections.map(\.rawValue).sorted())
 
         try await checkAlerts(planted, notify: "http://127.0.0.1:\(ports.notify)", webhook: webhook, bootstrap: broker.bootstrap)
+
+        // RankService killed outright comes back with the same lists, from its own state.
+        let listsBefore = try await HarmList.allCases.asyncMap { list in
+            try await get("http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=1000", token: Self.token).body
+        }
+        services[2].signal(SIGKILL)
+        _ = await services[2].exitStatus(within: .seconds(10))
+        let restarted = try ChildProcess("RankService", ["--http-port", String(ports.rank)], environment: environment)
+        defer { restarted.signal(SIGTERM) }
+        #expect(await eventually { (try? await get("http://127.0.0.1:\(ports.rank)/health/ready"))?.status == 200 })
+        let listsAfter = try await HarmList.allCases.asyncMap { list in
+            try await get("http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=1000", token: Self.token).body
+        }
+        #expect(listsAfter == listsBefore, "\(restarted.errors.suffix(2000))")
     }
 
     /// Waits until IngestService has judged `judged` records and no service has anything left to read.
@@ -279,5 +293,13 @@ struct Recomputation {
 
     func lists() -> [HarmList: [BruteForce.Entry]] {
         BruteForce.lists(of: latest.values, table: table, wards: wards.wards.map(\.code), at: clock)
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
     }
 }

@@ -15,6 +15,11 @@ public struct OperationsRoutes: Sendable {
         router.get("/health/ready") { _, _ in
             let (ready, detail) = readiness.current
             guard ready else { throw APIError(.serviceUnavailable, code: "not-ready", detail: detail) }
+            guard status.isAssigned || settings.inputTopics.isEmpty else {
+                throw APIError(
+                    .serviceUnavailable, code: "not-ready",
+                    detail: "waiting for the consumer group to assign partitions (up to the session timeout after a restart)")
+            }
             return try jsonResponse(["status": "ready", "detail": detail])
         }
         router.get("/metrics") { _, _ in

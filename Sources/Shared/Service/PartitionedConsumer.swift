@@ -63,6 +63,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                         let processor = try await opened(partition)
                         assignment.resume(partition, at: processor.nextOffset)
                     }
+                    status.markAssigned()
                 case .messages(let messages):
                     if let backPressure, lastBackPressureCheck.duration(to: .now) >= .milliseconds(200) {
                         try await backPressure.wait(logger: logger)

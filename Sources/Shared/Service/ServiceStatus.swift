@@ -6,6 +6,7 @@ import Synchronization
 public final class ServiceStatus: Sendable {
     private let processed = Atomic<Int>(0)
     private let rejected = Atomic<Int>(0)
+    private let assigned = Atomic<Bool>(false)
     private let clockTime = Mutex<Instant?>(nil)
     private let partitionOutcomes = Mutex<[TopicPartition: [String: Int]]>([:])
     private let processedCounter = Counter(label: "harmrank_records_processed_total")
@@ -41,6 +42,11 @@ public final class ServiceStatus: Sendable {
     public var outcomes: [String: Int] {
         partitionOutcomes.withLock { $0.values.reduce(into: [:]) { sum, counts in sum.merge(counts, uniquingKeysWith: +) } }
     }
+
+    /// The consumer group has assigned this instance its partitions and their state is loaded: until then its
+    /// answers (lists, alerts) would be incomplete.
+    public func markAssigned() { assigned.store(true, ordering: .relaxed) }
+    public var isAssigned: Bool { assigned.load(ordering: .relaxed) }
 
     public var recordsProcessed: Int { processed.load(ordering: .relaxed) }
     public var recordsRejected: Int { rejected.load(ordering: .relaxed) }
