@@ -139,6 +139,21 @@ import FoundationNetworking
             }
         }
 
+        // The last snapshot of each list on `rankings` is what the API shows, at the version it reports.
+        let versions = Dictionary(uniqueKeysWithValues: (try await get(
+            "http://127.0.0.1:\(ports.rank)/v1/lists", token: Self.token).json?["lists"] as? [[String: Any]] ?? []
+        ).compactMap { list in (list["name"] as? String).map { ($0, list["version"] as? Int ?? -1) } })
+        let snapshots = try await latestSnapshots(bootstrap: broker.bootstrap)
+        for list in HarmList.allCases {
+            let snapshot = try #require(snapshots[list.rawValue], "no snapshot of \(list)")
+            #expect(snapshot.version == Int64(versions[list.rawValue] ?? -1))
+            let shown = list == .stopSearchWards ? wards.wards.count : 100
+            #expect(snapshot.entries.map(\.id) == lists[list]!.prefix(shown).map(\.id), "\(list)")
+        }
+
+        // Roles: sending records needs the ingest role.
+        #expect(try await post("http://127.0.0.1:\(ports.ingest)/v1/offences", token: Self.analystToken).status == 403)
+
         // The terminal view shows the same list.
         let top = try ChildProcess(
             "harmrank", ["top", "dauntless", "--limit", "5", "--url", "http://127.0.0.1:\(ports.rank)", "--token", Self.token])
@@ -232,6 +247,21 @@ import FoundationNetworking
 
     static func hundredths(_ value: Any?) -> Int64? {
         (value as? Double).map { Int64(($0 * 100).rounded()) } ?? (value as? Int).map { Int64($0) * 100 }
+    }
+
+    /// The last `rankings` message of each list.
+    func latestSnapshots(bootstrap: String) async throws -> [String: RankingMessage] {
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(
+                kafka: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "pipeline-rankings-\(UUID())",
+                topics: [TopicCatalogue().rankings]),
+            logger: testLogger)
+        var latest: [String: RankingMessage] = [:]
+        for message in await readMessages(from: consumer, count: Int.max, idle: .seconds(5)) {
+            guard let snapshot = try? RankingMessage.decode(message.value ?? []) else { continue }
+            latest[snapshot.list] = snapshot
+        }
+        return latest
     }
 
     func deadLetterReasons(bootstrap: String, count: Int) async throws -> [String] {

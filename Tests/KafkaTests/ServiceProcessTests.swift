@@ -57,11 +57,11 @@ import FoundationNetworking
         _ = await broker.process.exitStatus(within: .seconds(20))
     }
 
-    @Test(.timeLimit(.minutes(2)))
-    func harmrankUpRunsTheStackWithADevelopmentTokenAndStopsItOnCtrlC() async throws {
+    @Test(.timeLimit(.minutes(5)))
+    func harmrankUpRunsTheStackWithADevelopmentTokenAndADemoFeedAndStopsItOnCtrlC() async throws {
         let directory = try temporaryDirectory()
         let base = freePort()
-        let up = try ChildProcess("harmrank", ["up", "--data-dir", directory.path, "--http-port", String(base)])
+        let up = try ChildProcess("harmrank", ["up", "--demo", "--data-dir", directory.path, "--http-port", String(base)])
         let tokens = directory.appendingPathComponent("tokens.txt")
         #expect(await eventually { FileManager.default.fileExists(atPath: tokens.path) })
         let permissions = try FileManager.default.attributesOfItem(atPath: tokens.path)[.posixPermissions] as? Int
@@ -75,6 +75,12 @@ import FoundationNetworking
             #expect(try await get("http://127.0.0.1:\(port)/v1/status", token: String(token)).status == 200)
         }
         #expect(up.output.contains("development token (admin): \(token)"))
+        // The demo feed fills the lists.
+        let filled = await eventually(within: .seconds(180)) {
+            let page = try? await get("http://127.0.0.1:\(base)/v1/lists/vawg100?limit=5", token: String(token))
+            return (page?.json?["entries"] as? [[String: Any]])?.count == 5
+        }
+        #expect(filled, "\(up.output.suffix(3000))")
 
         up.signal(SIGINT)
         #expect(await up.exitStatus(within: .seconds(30)) == 0, "\(up.output)")
