@@ -46,17 +46,18 @@ final class IngestPartition: PartitionProcessor {
             EntityKind.suspect: try await context.producer.partitionCount(of: context.topics.linksSuspect),
             EntityKind.ward: try await context.producer.partitionCount(of: context.topics.linksPlace),
         ]
+        // One read transaction for the stored versions of the whole batch.
+        let judged = try database.read { db in
+            try context.step.process(
+                messages.map { ($0.value ?? [], .topic($0.topic, partition: $0.partition, offset: $0.offset)) },
+                receivedAt: receivedAt
+            ) { crimeRef in try CrimeStore.latest(crimeRef, in: db) }
+        }
         var newest: [String: OffenceRecord] = [:]
         var outgoing: [OutgoingMessage] = []
         var counted: [String: Int] = [:]
         var clock = eventClock
-        for message in messages {
-            let outcome = try context.step.process(
-                message.value ?? [], from: .topic(message.topic, partition: message.partition, offset: message.offset),
-                receivedAt: receivedAt
-            ) { crimeRef in
-                try newest[crimeRef] ?? database.read { try CrimeStore.latest(crimeRef, in: $0) }
-            }
+        for outcome in judged {
             switch outcome {
             case .accepted(let record, let changes):
                 newest[record.crimeRef] = record

@@ -45,14 +45,15 @@ struct OffenceIntake: Sendable {
         let rawPartitions = try await producer.partitionCount(of: topics.offencesRaw)
         var answer = Answer()
         var outgoing: [OutgoingMessage] = []
-        var newest: [String: OffenceRecord] = [:]
-        for (index, payload) in payloads.enumerated() {
-            let outcome = try step.process(payload, from: .http, receivedAt: receivedAt) { crimeRef in
-                try newest[crimeRef] ?? stored(crimeRef, partitions: rawPartitions)
-            }
+        var files: [Int32: DatabaseQueue?] = [:]
+        let outcomes = try step.process(payloads.map { ($0, .http) }, receivedAt: receivedAt) { crimeRef in
+            let partition = Partitioner.partition(forKey: Array(crimeRef.utf8), partitionCount: rawPartitions)
+            if files[partition] == nil { files[partition] = try crimeFile(partition) }
+            return try files[partition]!?.read { try CrimeStore.latest(crimeRef, in: $0) }
+        }
+        for (index, (payload, outcome)) in zip(payloads, outcomes).enumerated() {
             switch outcome {
             case .accepted(let record, _):
-                newest[record.crimeRef] = record
                 outgoing.append(OutgoingMessage(topic: topics.offencesRaw, key: record.crimeRef, value: payload))
                 answer.accepted += 1
             case .duplicate: answer.duplicates += 1
@@ -74,15 +75,14 @@ struct OffenceIntake: Sendable {
         return answer
     }
 
-    /// The latest stored version of a crime, read from the state file of its `offences.raw` partition (the
-    /// instances on one machine share the state directory).
-    private func stored(_ crimeRef: String, partitions: Int32) throws -> OffenceRecord? {
-        let partition = Partitioner.partition(forKey: Array(crimeRef.utf8), partitionCount: partitions)
+    /// The crimes of an `offences.raw` partition, read only from the partition's state file (the instances on one
+    /// machine share the state directory); nil while the partition has none.
+    private func crimeFile(_ partition: Int32) throws -> DatabaseQueue? {
         let path = PartitionDatabase.path(directory: stateDirectory, topic: topics.offencesRaw, partition: partition)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         var configuration = Configuration()
         configuration.readonly = true
-        return try DatabaseQueue(path: path, configuration: configuration).read { try CrimeStore.latest(crimeRef, in: $0) }
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// The records of a body: the elements of a JSON array, or the non-empty lines of NDJSON.

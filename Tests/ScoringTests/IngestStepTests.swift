@@ -28,6 +28,26 @@ import Testing
         #expect(letter.rejection.reason == .versionConflict)
     }
 
+    /// Within a batch each record is judged against the newest version before it, not only against the store.
+    @Test func aBatchJudgesEachRecordAgainstTheVersionsBeforeIt() {
+        let v1 = #"{"crimeRef":"5000123/25","version":1,"offenceCode":"8N","occurredAt":"2025-05-30T21:00:00Z","suspects":["S1"]}"#
+        let v2 = v1.replacingOccurrences(of: #""version":1"#, with: #""version":2"#)
+            .replacingOccurrences(of: #""S1""#, with: #""S2""#)
+        var lookups: [String] = []
+        let outcomes = step.process([v1, v2, v2, v1].map { (Array($0.utf8), source) }, receivedAt: Fixtures.received) {
+            lookups.append($0)
+            return nil
+        }
+        guard outcomes.count == 4, case .accepted(_, let changes) = outcomes[1] else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(changes.map(\.entity) == [EntityRef(.suspect, "S2"), EntityRef(.suspect, "S1")], "add S2, retract S1")
+        #expect(outcomes[2] == .duplicate)
+        #expect(outcomes[3] == .stale(storedVersion: 2))
+        #expect(lookups == ["5000123/25"], "the store is asked only until the batch holds a version")
+    }
+
     @Test func deadLetterCarriesReasonDetailSourceTimeAndPayload() throws {
         let payload = #"{"crimeRef":"5000123/25","version":1,"offenceCode":"ZZ9","occurredAt":"2025-05-30T21:00:00Z"}"#
         guard case .rejected(let letter) = process(payload) else { Issue.record("accepted"); return }

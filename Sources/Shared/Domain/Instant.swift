@@ -148,3 +148,12 @@ extension Int64 {
         return (quotient, self - quotient * divisor)
     }
 }
+
+/// Instants travel between services as milliseconds since the epoch.
+extension Instant: Codable {
+    public init(from decoder: any Decoder) throws { self.init(milliseconds: try decoder.singleValueContainer().decode(Int64.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(milliseconds)
+    }
+}

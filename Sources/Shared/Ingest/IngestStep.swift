@@ -18,6 +18,22 @@ public struct IngestStep: Sendable {
         revision = CrimeRevision(harmTable: validator.harmTable)
     }
 
+    /// Judges records in order, each against the newest version before it: one accepted earlier in the same
+    /// batch, else the one `stored` finds.
+    public func process(
+        _ records: [(payload: [UInt8], source: DeadLetter.Source)], receivedAt: Instant,
+        stored: (String) throws -> OffenceRecord?
+    ) rethrows -> [Outcome] {
+        var newest: [String: OffenceRecord] = [:]
+        return try records.map { record in
+            let outcome = try process(record.payload, from: record.source, receivedAt: receivedAt) { crimeRef in
+                try newest[crimeRef] ?? stored(crimeRef)
+            }
+            if case .accepted(let accepted, _) = outcome { newest[accepted.crimeRef] = accepted }
+            return outcome
+        }
+    }
+
     /// `stored` looks up the latest accepted version of a crime by crimeRef.
     public func process(
         _ payload: [UInt8], from source: DeadLetter.Source, receivedAt: Instant,

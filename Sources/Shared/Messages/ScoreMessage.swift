@@ -89,12 +89,3 @@ public struct EntityScore: Codable, Sendable, Equatable {
     private static let encoder = JSONEncoder()
     private static let decoder = JSONDecoder()
 }
-
-/// Instants travel between services as milliseconds since the epoch.
-extension Instant: Codable {
-    public init(from decoder: any Decoder) throws { self.init(milliseconds: try decoder.singleValueContainer().decode(Int64.self)) }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(milliseconds)
-    }
-}
