@@ -82,12 +82,13 @@ final class NotifyPartition: PartitionProcessor {
         }
         counted["alert", default: 0] += raised
 
+        let encoder = JSONEncoder()
         try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
             for (suspect, entry) in changed {
                 if entry.score.offences.isEmpty {
                     try db.execute(sql: "DELETE FROM suspects WHERE suspect = ?", arguments: [suspect])
                 } else {
-                    let memory = String(decoding: try JSONEncoder().encode(entry.memory), as: UTF8.self)
+                    let memory = String(decoding: try encoder.encode(entry.memory), as: UTF8.self)
                     let listed = (entry.score.standing(in: .dauntless)?.score ?? 0) > 0
                     try db.execute(
                         sql: "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "

@@ -95,9 +95,12 @@ struct StoredLink: Codable, FetchableRecord, PersistableRecord {
                 lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: occurredAt), victims: victims))
     }
 
+    /// Called for every link stored: most carry no victims, and one encoder serves all.
     static func encodeVictims(_ victims: [String]) -> String {
-        String(decoding: try! JSONEncoder().encode(victims), as: UTF8.self)
+        victims.isEmpty ? "[]" : String(decoding: try! victimEncoder.encode(victims), as: UTF8.self)
     }
+
+    private static let victimEncoder = JSONEncoder()
 }
 
 import Foundation
