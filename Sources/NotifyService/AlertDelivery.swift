@@ -16,10 +16,16 @@ final class AlertDelivery: Service, Sendable {
     private let producer: KafkaProducer
     private let topic: String
     private let secret: [UInt8]?
+    private let alertsRaised: Doorbell
     private let logger: Logger
 
-    init(store: AlertStore, producer: KafkaProducer, topic: String, secret: String?, logger: Logger) {
+    /// `alertsRaised` rings when NotifyService has stored new alerts.
+    init(
+        store: AlertStore, producer: KafkaProducer, topic: String, secret: String?, alertsRaised: Doorbell,
+        logger: Logger
+    ) {
         self.store = store
+        self.alertsRaised = alertsRaised
         self.producer = producer
         self.topic = topic
         self.secret = secret.map { Array($0.utf8) }
@@ -32,7 +38,8 @@ final class AlertDelivery: Service, Sendable {
                 do {
                     let published = try await self.publish()
                     let delivered = try await self.deliver()
-                    if !published && !delivered { try await Task.sleep(for: .milliseconds(200)) }
+                    // Webhook retries fall due with time alone: look again within a second.
+                    if !published && !delivered { await self.alertsRaised.wait(timeout: .seconds(1)) }
                 } catch is CancellationError {
                     return
                 } catch {

@@ -17,6 +17,8 @@ final class NotifyPartition: PartitionProcessor {
         let store: AlertStore
         let cohort: Cohort
         let webhooks: [String]
+        /// Rung once alerts raised here are committed, for `AlertDelivery`.
+        let alertsRaised: Doorbell
         let status: ServiceStatus
         let logger: Logger
     }
@@ -98,6 +100,7 @@ final class NotifyPartition: PartitionProcessor {
             }
             try batch.saveAppliedSequence(in: db)
         }
+        if raised > 0 { context.alertsRaised.ring() }
         for (suspect, entry) in changed { memories[suspect] = entry.score.offences.isEmpty ? nil : entry.memory }
         appliedSequence = batch.appliedSequence
         nextOffset = messages.last!.offset + 1

@@ -31,14 +31,16 @@ enum NotifyService: ServiceDefinition {
         let store = try AlertStore(path: "\(stateDirectory)/alerts.sqlite")
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "NotifyService.producer"))
+        let alertsRaised = Doorbell()
         let context = NotifyPartition.Context(
-            rules: rules, store: store, cohort: Cohort(size: rules.cohortSize), webhooks: webhooks, status: status,
-            logger: logger)
+            rules: rules, store: store, cohort: Cohort(size: rules.cohortSize), webhooks: webhooks,
+            alertsRaised: alertsRaised, status: status, logger: logger)
         let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try NotifyPartition(partition, directory: stateDirectory, context: context)
         }
         let delivery = AlertDelivery(
-            store: store, producer: producer, topic: settings.topics.alertsDauntless, secret: secret, logger: logger)
+            store: store, producer: producer, topic: settings.topics.alertsDauntless, secret: secret,
+            alertsRaised: alertsRaised, logger: logger)
         let routes = AlertRoutes(
             store: store, audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
         return ServiceParts(services: [producer, delivery, consumer], routes: routes.register(on:))

@@ -80,10 +80,8 @@ final class RankPartition: PartitionProcessor {
         nextOffset = messages.last!.offset + 1
         outcomes.merge(batch.counted, uniquingKeysWith: +)
         if let clock = context.board.read(\.clock) { context.status.advanceClock(to: clock) }
-        try await context.publisher.publishIfDue()
+        context.publisher.listsChanged()
     }
-
-    func tick() async throws { try await context.publisher.publishIfDue() }
 
     func revoked() { context.board.remove(entities) }
 }

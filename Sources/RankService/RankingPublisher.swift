@@ -1,12 +1,16 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceLifecycle
 import Shared
 
-/// Publishes each list's top entries to `rankings` when they change, at most once per `interval` per list, with
-/// the diff from the previous snapshot. The last snapshot of each list is kept on disk, so versions go on rising
-/// and diffs stay right across restarts.
-final class RankingPublisher: @unchecked Sendable {
+/// Publishes each list's top entries to `rankings` when they change, with the diff from the previous snapshot: at
+/// once when the list has not been published for `interval`, otherwise when that interval is up, so a quiet list
+/// moves within moments and a busy one at most once per interval. The last snapshot of each list is kept on disk,
+/// so versions go on rising and diffs stay right across restarts.
+///
+/// Its own state is touched only by its `run` loop; the partitions tell it of changes through `listsChanged()`.
+final class RankingPublisher: Service, @unchecked Sendable {
     private let board: Board
     private let producer: KafkaProducer
     private let topic: String
@@ -16,6 +20,7 @@ final class RankingPublisher: @unchecked Sendable {
     private var published: [HarmList: RankingMessage] = [:]
     private var lastPublished: [HarmList: ContinuousClock.Instant] = [:]
     private var pending: Set<HarmList> = []
+    private let changes = Doorbell()
 
     init(board: Board, producer: KafkaProducer, topic: String, interval: Duration, directory: String, logger: Logger)
         throws
@@ -39,13 +44,35 @@ final class RankingPublisher: @unchecked Sendable {
         }
     }
 
-    func publishIfDue() async throws {
+    /// The board has changed: publish what is due.
+    func listsChanged() { changes.ring() }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                var wait = Duration.seconds(1)
+                do {
+                    wait = try await self.publishDue() ?? wait
+                } catch is CancellationError {
+                    return
+                } catch {
+                    self.logger.error("publishing rankings: \(error); retrying")
+                }
+                await self.changes.wait(timeout: wait)
+            }
+        }
+    }
+
+    /// Publishes the changed lists whose interval is up; returns how long until the next changed one's is.
+    private func publishDue() async throws -> Duration? {
         pending.formUnion(board.takeChangedLists())
         let now = ContinuousClock.now
         let due = HarmList.allCases.filter { list in
             pending.contains(list) && lastPublished[list].map { $0.duration(to: now) >= interval } ?? true
         }
-        guard !due.isEmpty else { return }
+        let nextDue = pending.subtracting(due).compactMap { lastPublished[$0].map { $0 + interval } }.min()
+            .map { now.duration(to: $0) }
+        guard !due.isEmpty else { return nextDue }
         var messages: [RankingMessage] = []
         for list in due {
             pending.remove(list)
@@ -57,7 +84,7 @@ final class RankingPublisher: @unchecked Sendable {
                 RankingMessage(
                     list: list.rawValue, entity: list.entity.rawValue, asOf: clock, snapshot: snapshot, previous: previous))
         }
-        guard !messages.isEmpty else { return }
+        guard !messages.isEmpty else { return nextDue }
         try await producer.send(messages.map { $0.outgoing(topic: topic) })
         try await database.write { [messages] db in
             for message in messages {
@@ -74,5 +101,6 @@ final class RankingPublisher: @unchecked Sendable {
             board.setPublishedVersion(message.version, of: list)
         }
         logger.debug("published \(messages.map { "\($0.list) v\($0.version)" }.joined(separator: ", "))")
+        return nextDue
     }
 }

@@ -25,7 +25,7 @@ enum RankService: ServiceDefinition {
         }
         let routes = ListRoutes(
             board: board, audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
-        return ServiceParts(services: [producer, consumer], routes: routes.register(on:))
+        return ServiceParts(services: [producer, publisher, consumer], routes: routes.register(on:))
     }
 }
 

@@ -22,7 +22,7 @@ struct DemoFeed: Sendable {
         history.badShare = 0.001
         let year = LondonGenerator(options: history, wards: wards, harmTable: table).lines().filter { $0.reportedAt <= now }
         for start in stride(from: 0, to: year.count, by: 2_000) {
-            try await producer.send(year[start..<min(start + 2_000, year.count)].flatMap(messages))
+            try await producer.send(year[start..<min(start + 2_000, year.count)].flatMap { PublishCommand.messages($0.text, topic: topic) })
         }
         logger.notice("demo feed: \(year.count) records of the past year sent; now a new crime every few seconds")
 
@@ -34,15 +34,7 @@ struct DemoFeed: Sendable {
         for line in LondonGenerator(options: live, wards: wards, harmTable: table).lines() {
             let wait = line.reportedAt.milliseconds - Instant.now.milliseconds
             if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
-            try await producer.send(messages(line))
-        }
-    }
-
-    /// A line's records (a version conflict is two lines in one).
-    private func messages(_ line: LondonGenerator.Line) -> [OutgoingMessage] {
-        line.text.split(separator: "\n").map { record in
-            let bytes = Array(record.utf8)
-            return OutgoingMessage(topic: topic, key: PublishCommand.crimeRef(in: bytes), value: bytes)
+            try await producer.send(PublishCommand.messages(line.text, topic: topic))
         }
     }
 }

@@ -73,6 +73,14 @@ struct PublishCommand: AsyncParsableCommand {
         print("published \(sent) records to \(topic) in \(started.duration(to: .now))")
     }
 
+    /// The messages of one generated line: its records (a version conflict is two in one line), keyed by crimeRef.
+    static func messages(_ text: String, topic: String) -> [OutgoingMessage] {
+        text.split(separator: "\n").map { record in
+            let bytes = Array(record.utf8)
+            return OutgoingMessage(topic: topic, key: crimeRef(in: bytes), value: bytes)
+        }
+    }
+
     /// The record's crimeRef as the message key (so every version of a crime goes to one partition, in order);
     /// a record without a readable one is sent with a null key and dead-lettered by IngestService.
     static func crimeRef(in record: [UInt8]) -> [UInt8]? {

@@ -1,21 +1,26 @@
 import Foundation
 import Logging
 
-/// A service run by `harmrank up`: its output prefixed with its name, restarted if it exits on its own,
-/// stopped with SIGTERM (then SIGKILL after a grace period).
+/// A service run by `harmrank up` or `bench`: its output prefixed with its name (or written to a log file),
+/// restarted if it exits on its own, stopped with SIGTERM (then SIGKILL after a grace period).
 final class SupervisedProcess: @unchecked Sendable {
     let name: String
     private let executable: URL
     private let arguments: [String]
     private let environment: [String: String]
     private let logger: Logger
+    private let logFile: URL?
     private let lock = NSLock()
     private var process: Process?
     private var stopping = false
     private var restarts = 0
 
-    init(name: String, executable: URL, arguments: [String], environment: [String: String], logger: Logger) {
+    init(
+        name: String, executable: URL, arguments: [String], environment: [String: String], logFile: URL? = nil,
+        logger: Logger
+    ) {
         self.name = name
+        self.logFile = logFile
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
@@ -33,9 +38,15 @@ final class SupervisedProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         let prefix = "[\(name)] "
         let lines = LineSplitter()
+        let log = logFile.flatMap { file -> FileHandle? in
+            if !FileManager.default.fileExists(atPath: file.path) { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+            let handle = try? FileHandle(forWritingTo: file)
+            _ = try? handle?.seekToEnd()
+            return handle
+        }
         output.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
-            for line in lines.append(data) { FileHandle.standardOutput.write(Data((prefix + line + "\n").utf8)) }
+            for line in lines.append(data) { (log ?? .standardOutput).write(Data((prefix + line + "\n").utf8)) }
         }
         process.terminationHandler = { [weak self] ended in
             output.fileHandleForReading.readabilityHandler = nil
@@ -63,6 +74,11 @@ final class SupervisedProcess: @unchecked Sendable {
             guard let self, !self.lock.withLock({ self.stopping }) else { return }
             self.start()
         }
+    }
+
+    /// The running process's id, if it is running.
+    var processIdentifier: Int32? {
+        lock.withLock { process?.isRunning == true ? process?.processIdentifier : nil }
     }
 
     func stop(grace: Duration = .seconds(15)) async {

@@ -54,19 +54,12 @@ struct UpCommand: AsyncParsableCommand {
             "HARMRANK_TOPIC_PREFIX": catalogue.prefix,
         ]
         // The embedded broker keeps only the newest ~5 MB of a partition: every service waits for its readers.
-        if cluster.isEmbedded { environment["HARMRANK_DOWNSTREAM_MAX_LAG"] = "500" }
+        if cluster.isEmbedded { environment["HARMRANK_DOWNSTREAM_MAX_LAG"] = Self.embeddedDownstreamMaxLag }
         environment["HARMRANK_CLOCK"] = clock
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
-        let services = [
-            ("RankService", httpPort), ("IngestService", httpPort + 1), ("NotifyService", httpPort + 2),
-            ("ScoreService", httpPort + 3),
-        ].map { name, port in
-            SupervisedProcess(
-                name: name, executable: siblingExecutable(name), arguments: ["--http-port", String(port)],
-                environment: environment, logger: logger)
-        }
-        for service in services { service.start() }
+        let services = ServiceStack(environment: environment, firstPort: httpPort, logger: logger)
+        services.start()
 
         FileHandle.standardOutput.write(Data("""
             HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)
@@ -96,11 +89,13 @@ struct UpCommand: AsyncParsableCommand {
         for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
         feed?.cancel()
         logger.notice("stopping the services")
-        await withTaskGroup(of: Void.self) { group in
-            for service in services { group.addTask { await service.stop() } }
-        }
+        await services.stop()
         logger.notice("stopped")
     }
+
+    /// How far (messages a partition) a service may run ahead of the readers of its outputs on the embedded
+    /// broker, which keeps only the newest ~5 MB of a partition.
+    static let embeddedDownstreamMaxLag = "500"
 
     /// tokens.txt in the data dir, created with one admin token the first time; returns its path and that token.
     private func developmentTokens(in directory: URL) throws -> (String, String?) {
@@ -114,11 +109,5 @@ struct UpCommand: AsyncParsableCommand {
         let text = try String(contentsOf: file, encoding: .utf8)
         let developer = text.split(separator: "\n").first { $0.hasSuffix(" developer admin") }
         return (file.path, developer?.split(separator: " ").first.map(String.init))
-    }
-
-    /// The service executables are installed beside `harmrank`.
-    private func siblingExecutable(_ name: String) -> URL {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent(name)
     }
 }

@@ -13,6 +13,11 @@ public indirect enum JSONValue: Sendable, Equatable {
     public struct Member: Sendable, Equatable {
         public let key: String
         public let value: JSONValue
+
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
     }
 
     public struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -172,8 +177,24 @@ public indirect enum JSONValue: Sendable, Equatable {
 
         mutating func string() throws(SyntaxError) -> String {
             index += 1
+            let start = index
+            // Most strings hold no escape: decoded at once from the bytes between the quotes.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    index += 1
+                    return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
+                }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                index += 1
+            }
+            return try escapedString(from: start)
+        }
+
+        /// The rest of a string that holds an escape (or is broken), from its first byte at `start`.
+        mutating func escapedString(from start: Int) throws(SyntaxError) -> String {
             var scalars = String.UnicodeScalarView()
-            var runStart = index
+            var runStart = start
             func flushRun() {
                 if runStart < index { scalars.append(contentsOf: String(decoding: bytes[runStart..<index], as: UTF8.self).unicodeScalars) }
             }

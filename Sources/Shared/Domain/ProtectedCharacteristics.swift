@@ -18,6 +18,13 @@ public enum ProtectedCharacteristics {
     ]
 
     public static func isProtected(fieldName: String) -> Bool {
+        knownUnprotected.contains(fieldName) ? false : classify(fieldName)
+    }
+
+    /// The record schema's own names, classified once rather than in every record.
+    private static let knownUnprotected = OffenceValidator.fields.filter { !classify($0) }
+
+    private static func classify(_ fieldName: String) -> Bool {
         var normalised = ""
         var words: [String] = []
         var word = ""

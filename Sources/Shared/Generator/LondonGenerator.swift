@@ -17,6 +17,9 @@ public struct LondonGenerator: Sendable {
         public var revisionShare: Double = 0.04
         public var duplicateShare: Double = 0.01
         public var staleShare: Double = 0.005
+        /// Crime numbers count up from here (references are `<number>/<yy>`): give two feeds that run together
+        /// different ranges.
+        public var firstCrimeNumber = 5_000_000
 
         public init(start: Instant) { self.start = start }
     }
@@ -110,7 +113,7 @@ public struct LondonGenerator: Sendable {
             let weapon = !domestic && Self.weaponCodes.contains(code) && random.unit() < 0.3
             let delay: Int64 = random.unit() < 0.05 ? Int64(random.below(60)) * Instant.millisecondsPerDay : Int64(random.below(36 * 3_600_000))
             let crime = Crime(
-                crimeRef: "\(5_000_000 + index)/\(Self.twoDigitYear(Instant(milliseconds: occurred)))", version: 1, code: code, occurredAt: occurred,
+                crimeRef: "\(options.firstCrimeNumber + index)/\(Self.twoDigitYear(Instant(milliseconds: occurred)))", version: 1, code: code, occurredAt: occurred,
                 reportedAt: occurred + delay, ward: ward, jitter: (random.unit() - 0.5, random.unit() - 0.5),
                 domestic: domestic, weapon: weapon, suspects: Array(Set(suspects)).sorted(), victims: victims)
             emit(crime.json, .record, at: crime.reportedAt)

@@ -1,8 +1,8 @@
 import DequeModule
 import Foundation
 
-/// Hands batches from a consumer's poll thread to the one task reading its events. It holds at most `capacity`
-/// messages: past that the poll thread blocks, so librdkafka stops fetching and a slow application is never
+/// Hands batches from a consumer's poll thread to the one task reading its events, joining whatever has arrived
+/// since the reader last asked into one batch. It holds at most `capacity` messages: past that the poll thread blocks, so librdkafka stops fetching and a slow application is never
 /// overrun. A partition change is handed over in order and the poll thread waits until the reader asks for the
 /// next event, which is how the reader confirms it has saved or loaded the partitions' state.
 final class ConsumerChannel: @unchecked Sendable {
@@ -70,6 +70,13 @@ final class ConsumerChannel: @unchecked Sendable {
         }
     }
 
+    /// Items waiting for the reader (message batches and partition changes).
+    var bufferedItemCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return items.count
+    }
+
     // MARK: reader
 
     /// The next item; with `idleAfter`, `.idle` when nothing arrives in that time.
@@ -79,9 +86,16 @@ final class ConsumerChannel: @unchecked Sendable {
                 condition.lock()
                 unconfirmed?.signal()
                 unconfirmed = nil
-                if let item = items.popFirst() {
+                if var item = items.popFirst() {
                     switch item {
-                    case .messages(let batch):
+                    case .messages(var batch):
+                        // Everything that arrived while the reader was busy goes in one batch: the cost of a
+                        // batch (a transaction, a delivery wait) is paid once however far behind it fell.
+                        while case .messages(let more)? = items.first {
+                            items.removeFirst()
+                            batch += more
+                        }
+                        item = .messages(batch)
                         bufferedMessages -= batch.count
                         condition.broadcast()
                     case .partitionChange(_, let handled):

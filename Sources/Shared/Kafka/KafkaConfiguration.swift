@@ -94,6 +94,8 @@ public struct ConsumerConfiguration: Sendable {
             // Eager rebalancing: every member gives up all partitions before any is reassigned, which is what
             // lets state move with its partition and never be owned twice.
             "partition.assignment.strategy": "range",
+            "fetch.wait.max.ms": "10",
+            "fetch.error.backoff.ms": "10",
         ]
     }
 }

@@ -7,8 +7,8 @@ import Foundation
 /// components, and the crimes counting now, which explain the score offence by offence. Victim ids stay in
 /// ScoreService; only their number (V) travels. `sequence` rises by one with each message about the entity, so a
 /// repeat after a crash, or an older message, is recognised and ignored.
-public struct EntityScore: Codable, Sendable, Equatable {
-    public struct Standing: Codable, Sendable, Equatable {
+public struct EntityScore: Sendable, Equatable {
+    public struct Standing: Sendable, Equatable {
         public var list: HarmList
         /// Hundredths of a day.
         public var score: Int64
@@ -18,7 +18,7 @@ public struct EntityScore: Codable, Sendable, Equatable {
     }
 
     /// Dauntless+ components (CONTRACT.md section 4).
-    public struct Components: Codable, Sendable, Equatable {
+    public struct Components: Sendable, Equatable {
         /// H and G in hundredths of a day.
         public var harm: Int64
         public var frequency: Int
@@ -28,7 +28,7 @@ public struct EntityScore: Codable, Sendable, Equatable {
         public var rfg: Int
     }
 
-    public struct Offence: Codable, Sendable, Equatable {
+    public struct Offence: Sendable, Equatable {
         public var crimeRef: String
         public var version: Int64
         public var offenceCode: String
@@ -52,6 +52,17 @@ public struct EntityScore: Codable, Sendable, Equatable {
     public var entity: EntityRef { EntityRef(kind, id) }
 
     public func standing(in list: HarmList) -> Standing? { standings.first { $0.list == list } }
+
+    public init(
+        kind: EntityKind, id: String, sequence: Int64, clock: Instant, standings: [Standing], offences: [Offence]
+    ) {
+        self.kind = kind
+        self.id = id
+        self.sequence = sequence
+        self.clock = clock
+        self.standings = standings
+        self.offences = offences
+    }
 
     /// Reads the standing of `entity` from the windows.
     public init(_ entity: EntityRef, in windows: HarmWindows, sequence: Int64) {
@@ -80,12 +91,95 @@ public struct EntityScore: Codable, Sendable, Equatable {
 
     public func outgoing(topics: TopicCatalogue, partition: Int32) -> OutgoingMessage {
         OutgoingMessage(
-            topic: kind == .suspect ? topics.scoresSuspect : topics.scoresPlace, key: id,
-            value: Array(try! Self.encoder.encode(self)), partition: partition)
+            topic: kind == .suspect ? topics.scoresSuspect : topics.scoresPlace, key: id, value: json,
+            partition: partition)
     }
 
-    public static func decode(_ bytes: [UInt8]) throws -> EntityScore { try decoder.decode(EntityScore.self, from: Data(bytes)) }
+    // Written and read by hand: ScoreService writes one of these for every change and both readers parse every
+    // one, and Foundation's Codable JSON was the largest cost of all three services. Times are milliseconds,
+    // harm and scores hundredths of a day; absent optionals are left out.
 
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
+    /// The message's JSON.
+    public var json: [UInt8] {
+        var writer = JSONWriter()
+        writer.object { score in
+            score.field("kind", kind.rawValue)
+            score.field("id", id)
+            score.field("sequence", sequence)
+            score.field("clock", clock)
+            score.array("standings") { standings in
+                for standing in self.standings {
+                    standings.object { entry in
+                        entry.field("list", standing.list.rawValue)
+                        entry.field("score", standing.score)
+                        entry.field("offences", standing.offences)
+                        if let last = standing.lastOffenceAt { entry.field("lastOffenceAt", last) }
+                        if let components = standing.components {
+                            entry.object("components") { parts in
+                                parts.field("harm", components.harm)
+                                parts.field("frequency", components.frequency)
+                                parts.field("gravity", components.gravity)
+                                parts.field("recencyDays", components.recencyDays)
+                                parts.field("victims", components.victims)
+                                parts.field("rfg", components.rfg)
+                            }
+                        }
+                    }
+                }
+            }
+            score.array("offences") { offences in
+                for offence in self.offences {
+                    offences.object { entry in
+                        entry.field("crimeRef", offence.crimeRef)
+                        entry.field("version", offence.version)
+                        entry.field("offenceCode", offence.offenceCode)
+                        entry.field("harm", offence.harm)
+                        entry.field("occurredAt", offence.occurredAt)
+                        entry.field("expiresAt", offence.expiresAt)
+                        entry.array("lists") { lists in for list in offence.lists { lists.element(list.rawValue) } }
+                    }
+                }
+            }
+        }
+        return writer.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> EntityScore {
+        let value = try JSONValue.parse(bytes)
+        func list(_ name: String) throws -> HarmList {
+            guard let list = HarmList(rawValue: name) else { throw JSONValue.FieldError(description: "unknown list '\(name)'") }
+            return list
+        }
+        guard let kind = EntityKind(rawValue: try value.string("kind")) else {
+            throw JSONValue.FieldError(description: "'kind' must be suspect or ward")
+        }
+        return EntityScore(
+            kind: kind, id: try value.string("id"), sequence: try value.integer("sequence"),
+            clock: Instant(milliseconds: try value.integer("clock")),
+            standings: try value.elements("standings").map { entry in
+                Standing(
+                    list: try list(try entry.string("list")), score: try entry.integer("score"),
+                    offences: Int(try entry.integer("offences")),
+                    lastOffenceAt: try entry.optionalInteger("lastOffenceAt").map(Instant.init(milliseconds:)),
+                    components: try entry["components"].map { parts in
+                        Components(
+                            harm: try parts.integer("harm"), frequency: Int(try parts.integer("frequency")),
+                            gravity: try parts.integer("gravity"), recencyDays: try parts.integer("recencyDays"),
+                            victims: Int(try parts.integer("victims")), rfg: Int(try parts.integer("rfg")))
+                    })
+            },
+            offences: try value.elements("offences").map { entry in
+                Offence(
+                    crimeRef: try entry.string("crimeRef"), version: try entry.integer("version"),
+                    offenceCode: try entry.string("offenceCode"), harm: try entry.integer("harm"),
+                    occurredAt: Instant(milliseconds: try entry.integer("occurredAt")),
+                    expiresAt: Instant(milliseconds: try entry.integer("expiresAt")),
+                    lists: try entry.elements("lists").map { element in
+                        guard case .string(let name) = element else {
+                            throw JSONValue.FieldError(description: "'lists' must hold list names")
+                        }
+                        return try list(name)
+                    })
+            })
+    }
 }

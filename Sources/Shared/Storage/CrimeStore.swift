@@ -22,27 +22,38 @@ public enum CrimeStore {
         }
     }
 
+    // Every record ingested is looked up and saved: the statements are prepared once per connection.
+
     public static func latest(_ crimeRef: String, in db: Database) throws -> OffenceRecord? {
-        try StoredCrime.fetchOne(db, key: crimeRef)?.record
+        let statement = try db.cachedStatement(sql: "SELECT * FROM crimes WHERE crimeRef = ?")
+        return try StoredCrime.fetchOne(statement, arguments: [crimeRef])?.record
     }
 
     /// Keeps `record` as the crime's latest version, replacing any earlier one.
     public static func save(_ record: OffenceRecord, in db: Database) throws {
-        try StoredCrime(record).save(db)
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO crimes (" + StoredCrime.columns.joined(separator: ", ") + ") VALUES ("
+                + StoredCrime.columns.map { _ in "?" }.joined(separator: ", ") + ")")
+        try statement.execute(arguments: StoredCrime(record).arguments)
     }
 
     /// Forgets crimes that occurred at or before `instant` (data minimisation: they count nowhere any more).
     /// Returns how many.
     @discardableResult
     public static func purge(occurredAtOrBefore instant: Instant, in db: Database) throws -> Int {
-        try StoredCrime.filter(Column("occurredAt") <= instant.milliseconds).deleteAll(db)
+        try db.cachedStatement(sql: "DELETE FROM crimes WHERE occurredAt <= ?").execute(arguments: [instant.milliseconds])
+        return db.changesCount
     }
 
     public static func count(in db: Database) throws -> Int { try StoredCrime.fetchCount(db) }
 }
 
-struct StoredCrime: Codable, FetchableRecord, PersistableRecord {
+struct StoredCrime: FetchableRecord, PersistableRecord {
     static let databaseTableName = "crimes"
+    static let columns = [
+        "crimeRef", "version", "status", "offenceCode", "occurredAt", "reportedAt", "wardCode", "latitude", "longitude",
+        "flags", "suspects", "victims",
+    ]
 
     var crimeRef: String
     var version: Int64
@@ -54,8 +65,43 @@ struct StoredCrime: Codable, FetchableRecord, PersistableRecord {
     var latitude: Double?
     var longitude: Double?
     var flags: Int
+    /// JSON arrays of ids.
     var suspects: [String]
     var victims: [String]
+
+    init(row: Row) throws {
+        crimeRef = row["crimeRef"]
+        version = row["version"]
+        status = OffenceRecord.Status(rawValue: row["status"]) ?? .recorded
+        offenceCode = row["offenceCode"]
+        occurredAt = row["occurredAt"]
+        reportedAt = row["reportedAt"]
+        wardCode = row["wardCode"]
+        latitude = row["latitude"]
+        longitude = row["longitude"]
+        flags = row["flags"]
+        suspects = try Self.ids(row["suspects"])
+        victims = try Self.ids(row["victims"])
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        for (column, value) in zip(Self.columns, values) { container[column] = value }
+    }
+
+    var arguments: StatementArguments { StatementArguments(values) }
+
+    /// The column values in `columns` order.
+    private var values: [(any DatabaseValueConvertible)?] {
+        [
+            crimeRef, version, status.rawValue, offenceCode, occurredAt, reportedAt, wardCode, latitude, longitude, flags,
+            JSONValue.array(suspects.map { .string($0) }).text, JSONValue.array(victims.map { .string($0) }).text,
+        ]
+    }
+
+    private static func ids(_ json: String) throws -> [String] {
+        guard case .array(let elements) = try JSONValue.parse(Array(json.utf8)) else { return [] }
+        return elements.compactMap { if case .string(let id) = $0 { id } else { nil } }
+    }
 
     init(_ record: OffenceRecord) {
         crimeRef = record.crimeRef

@@ -1,0 +1,285 @@
+import ArgumentParser
+import Foundation
+import Histogram
+import Logging
+import Shared
+
+/// `harmrank bench`: the whole pipeline measured end to end, in one run, on the embedded broker with the real
+/// service executables.
+///
+/// 1. Backfill: a generated London year published as fast as IngestService takes it (the publisher waits on its
+///    lag, as `publish` does, because the embedded broker keeps only the newest ~5 MB of a partition), timed from
+///    the first record sent to the last `rankings` snapshot once every consumer group has caught up.
+/// 2. Reference: the plain consume rate of the same `offences.raw` (what the broker still holds of it) through the
+///    Kafka layer alone, and the pipeline's rate as a share of it.
+/// 3. Live: a steady feed with probe crimes, each timed from accepted to ranking and to alert (`BenchProbes`).
+/// 4. Peak resident memory of each service (the kernel's high-water mark, VmHWM).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measures the pipeline end to end: backfill rate against the raw consume rate, live latency, memory.",
+        discussion: """
+            Starts the embedded broker and the four services (installed beside harmrank: build with -c release to \
+            measure what runs in production), prints a table and, with --json, writes the figures. Service logs go \
+            to the data dir.
+            """)
+
+    @Option(help: "Records in the backfill: a generated London year (every crime type, revisions, duplicates, a few bad records).")
+    var records = 1_000_000
+
+    @Option(help: "Records per second in the live phase, probes included.")
+    var rate = 200
+
+    @Option(help: "Seconds of the live phase.")
+    var liveSeconds = 60
+
+    @Option(help: "Probe crimes per second in the live phase (two records each; the latencies are theirs).")
+    var probes = 20
+
+    @Option(help: "RankService publishes a changed list at most this often (HARMRANK_PUBLISH_INTERVAL_MS; its own default is 1000).")
+    var publishIntervalMs = 20
+
+    @Option(help: "Partitions of the input, link and score topics.")
+    var partitions: Int32 = 12
+
+    @Flag(help: "A small run, under a minute: 30,000 records and 10 live seconds.")
+    var quick = false
+
+    @Option(help: "Write the figures as JSON to this file.")
+    var json: String?
+
+    @Option(help: "Keep the services' state and logs here (default: a new temporary directory, removed afterwards).")
+    var dataDir: String?
+
+    @Option(help: "Port of RankService; the other services take the next three.")
+    var httpPort = 18_080
+
+    func validate() throws {
+        guard records > 0, rate > 0, liveSeconds > 0, probes > 0, publishIntervalMs > 0 else {
+            throw ValidationError("--records, --rate, --live-seconds, --probes and --publish-interval-ms must be positive")
+        }
+        guard 2 * probes <= rate else { throw ValidationError("--probes must be at most half of --rate (each is two records)") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let logger = Logger(label: "bench")
+        let (records, liveSeconds) = quick ? (30_000, 10) : (self.records, self.liveSeconds)
+        let directory = dataDir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("harmrank-bench-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { if dataDir == nil { try? FileManager.default.removeItem(at: directory) } }
+
+        let cluster = try CommandCluster(bootstrap: nil, logger: logger)
+        let topics = TopicCatalogue(prefix: "harmrank.")
+        try await cluster.createTopics(topics.specifications(partitions: partitions))
+        let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
+        let stack = ServiceStack(
+            environment: [
+                "HARMRANK_BOOTSTRAP": cluster.bootstrapServers, "HARMRANK_DATA_DIR": directory.path,
+                "HARMRANK_TOKENS": "\(TokenRegistry.randomToken()) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
+                "HARMRANK_DOWNSTREAM_MAX_LAG": UpCommand.embeddedDownstreamMaxLag,
+                "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
+            ],
+            firstPort: httpPort, logDirectory: directory, logger: logger)
+        stack.start()
+        defer { Task { await stack.stop() } }
+        try await stack.waitUntilReady()
+        progress("services ready; logs in \(directory.path)")
+
+        let observations = BenchObservations()
+        let watcher = Task { try await observations.watch(kafka: kafka, topics: topics, logger: logger) }
+        defer { watcher.cancel() }
+
+        let now = Instant.now
+        let cpuBefore = cpuSeconds(of: stack)
+        var backfill = try await self.backfill(records: records, now: now, kafka: kafka, topics: topics, observations: observations, logger: logger)
+        backfill.cpuSeconds = cpuSeconds(of: stack).merging(cpuBefore) { after, before in ((after - before) * 10).rounded() / 10 }
+        let reference = try await rawConsumeRate(kafka: kafka, topic: topics.offencesRaw, logger: logger)
+        let live = try await self.live(
+            seconds: liveSeconds, kafka: kafka, topics: topics, observations: observations, logger: logger)
+        let memory = Dictionary(uniqueKeysWithValues: stack.services.map { ($0.name, $0.processIdentifier.flatMap(Self.peakResidentMegabytes)) })
+            .compactMapValues { $0 }
+
+        let figures = Figures(
+            machine: .current, backfill: backfill, reference: reference,
+            ratio: (backfill.recordsPerSecond / reference.rawConsumePerSecond * 1000).rounded() / 1000,
+            latency: live, memory: .init(peakRssMB: memory))
+        print(figures.table)
+        if let json { try JSONEncoder.api.encode(figures).write(to: URL(fileURLWithPath: json)) }
+    }
+
+    // MARK: - Phases
+
+    private func backfill(
+        records: Int, now: Instant, kafka: KafkaConfiguration, topics: TopicCatalogue, observations: BenchObservations,
+        logger: Logger
+    ) async throws -> Figures.Backfill {
+        var options = LondonGenerator.Options(start: now - HarmWindows.windowLength - Instant.days(1))
+        // About 1.06 records a crime: revisions, duplicates, stale repeats and bad records come on top.
+        options.crimes = max(1, records * 100 / 106)
+        let messages = LondonGenerator(options: options, wards: try WardRegistry.shipped(), harmTable: try HarmTable.shipped())
+            .lines().filter { $0.reportedAt <= now }.flatMap { PublishCommand.messages($0.text, topic: topics.offencesRaw) }
+        progress("backfill: \(messages.count) records generated")
+
+        let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
+        let administration = try KafkaAdministration(configuration: kafka, logger: logger)
+        let started = ContinuousClock.now
+        for start in stride(from: 0, to: messages.count, by: 5_000) {
+            try await administration.waitForConsumers(
+                group: "harmrank-ingest", topics: [topics.offencesRaw], maxLagPerPartition: 10_000,
+                pollInterval: .milliseconds(20))
+            try await producer.send(Array(messages[start..<min(start + 5_000, messages.count)]))
+            let sent = min(start + 5_000, messages.count)
+            progress("backfill: \(sent) published (\(Int(Double(sent) / seconds(started.duration(to: .now))))/s)", sameLine: true)
+        }
+        await producer.close()
+        for (group, inputs) in [
+            ("harmrank-ingest", [topics.offencesRaw]), ("harmrank-score", [topics.linksSuspect, topics.linksPlace]),
+            ("harmrank-rank", [topics.scoresSuspect, topics.scoresPlace]), ("harmrank-notify", [topics.scoresSuspect]),
+        ] {
+            try await administration.waitForConsumers(
+                group: group, topics: inputs, maxLagPerPartition: 0, pollInterval: .milliseconds(20))
+        }
+        let drained = started.duration(to: .now)
+        // RankService publishes a changed list within its publish interval; let the last snapshot arrive.
+        try await Task.sleep(for: .seconds(2))
+        let (last, snapshots) = observations.lastSnapshot
+        let elapsed = seconds(started.duration(to: last ?? .now))
+        progress("\nbackfill: lists final after \(String(format: "%.1f", elapsed)) s (\(snapshots) ranking snapshots)")
+        return .init(
+            records: messages.count, seconds: (elapsed * 100).rounded() / 100,
+            recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
+            drainedSeconds: (seconds(drained) * 100).rounded() / 100, cpuSeconds: [:])
+    }
+
+    /// The reference: every message the broker still holds of `offences.raw`, read by a plain group consumer that
+    /// does nothing with them, timed from the first message to the last.
+    private func rawConsumeRate(kafka: KafkaConfiguration, topic: String, logger: Logger) async throws -> Figures.Reference {
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(
+                kafka: kafka, groupID: "harmrank-bench-reference-\(UInt32.random(in: 0...UInt32.max))", topics: [topic]),
+            logger: logger)
+        var received = 0
+        var first: ContinuousClock.Instant?
+        var last = ContinuousClock.now
+        for await event in consumer.events.batches(idleAfter: .seconds(3)) {
+            switch event {
+            case .messages(let batch):
+                if first == nil { first = .now }
+                received += batch.count
+                last = .now
+            case .idle where first != nil: consumer.close()
+            default: break
+            }
+        }
+        guard let first, received > 1 else { throw StackError("the reference consumer read nothing from \(topic)") }
+        let rate = Double(received) / seconds(first.duration(to: last))
+        progress("reference: \(received) records of \(topic) consumed at \(Int(rate))/s")
+        return .init(messages: received, rawConsumePerSecond: rate.rounded())
+    }
+
+    private func live(
+        seconds liveSeconds: Int, kafka: KafkaConfiguration, topics: TopicCatalogue, observations: BenchObservations,
+        logger: Logger
+    ) async throws -> Figures.Latency {
+        let wards = try WardRegistry.shipped()
+        let probes = BenchProbes(count: probes * liveSeconds, ward: wards.wards[0].code)
+        // The rest of the rate is ordinary crime of the last day, numbered apart from the backfill's.
+        let now = Instant.now
+        var options = LondonGenerator.Options(start: now - Instant.days(1))
+        options.seed = 2
+        options.days = 1
+        options.firstCrimeNumber = 7_000_000
+        options.crimes = (rate - 2 * self.probes) * liveSeconds
+        let background = LondonGenerator(options: options, wards: wards, harmTable: try HarmTable.shipped()).lines()
+            .flatMap { PublishCommand.messages($0.text, topic: topics.offencesRaw) }
+
+        // Every send, in time order: background spread evenly, probe k's first record at k / probes seconds and
+        // its timed record one second later (so IngestService has taken the first before the second arrives).
+        var schedule: [(at: Double, message: OutgoingMessage, probe: String?)] = background.enumerated().map { index, message in
+            (Double(index) / Double(max(1, rate - 2 * self.probes)), message, nil)
+        }
+        for index in 0..<probes.count {
+            let at = Double(index) / Double(self.probes)
+            let (first, timed) = probes.records(index, occurredAt: now)
+            schedule.append((at, OutgoingMessage(topic: topics.offencesRaw, key: Array("BENCH-\(index)-A".utf8), value: first), nil))
+            schedule.append((at + 1, OutgoingMessage(topic: topics.offencesRaw, key: Array("BENCH-\(index)-B".utf8), value: timed), probes.suspect(index)))
+        }
+        schedule.sort { $0.at < $1.at }
+        progress("live: \(schedule.count) records over \(liveSeconds) s, \(probes.count) of them timed probes")
+
+        let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            while next < schedule.count {
+                let due = started + .milliseconds(Int64(schedule[next].at * 1000))
+                if due > .now { try await Task.sleep(until: due) }
+                let elapsed = seconds(started.duration(to: .now))
+                var end = next
+                while end < schedule.count && schedule[end].at <= elapsed { end += 1 }
+                let batch = schedule[next..<end]
+                next = end
+                group.addTask {
+                    try await producer.send(batch.map(\.message))
+                    let accepted = ContinuousClock.now
+                    for case let probe? in batch.map(\.probe) { observations.accepted(probe, at: accepted) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await producer.close()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !observations.complete && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+
+        let (ranking, alert, unseenRanking, unseenAlert) = observations.latencies()
+        if unseenRanking + unseenAlert > 0 {
+            progress("live: \(unseenRanking) probes never reached a ranking and \(unseenAlert) never raised an alert within 30 s")
+        }
+        return .init(
+            recordsPerSecond: rate, probes: probes.count, publishIntervalMs: publishIntervalMs,
+            rankingMs: .init(ranking, unseen: unseenRanking), alertMs: .init(alert, unseen: unseenAlert))
+    }
+
+    // MARK: - Helpers
+
+    private func cpuSeconds(of stack: ServiceStack) -> [String: Double] {
+        Dictionary(uniqueKeysWithValues: stack.services.compactMap { service in
+            service.processIdentifier.flatMap(Self.cpuSeconds).map { (service.name, $0) }
+        })
+    }
+
+    /// CPU seconds (user and system) the process has used so far.
+    static func cpuSeconds(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let afterName = stat.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the name: state is the 3rd field of the line, utime and stime the 14th and 15th.
+        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The kernel's high-water mark of the process's resident set (VmHWM), in MB.
+    static func peakResidentMegabytes(_ pid: Int32) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
+        return (kilobytes / 1024).rounded()
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        max(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18, 1e-9)
+    }
+
+    private func progress(_ line: String, sameLine: Bool = false) {
+        let text = (sameLine ? "\r" : "") + "bench: " + line + (sameLine ? "" : "\n")
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

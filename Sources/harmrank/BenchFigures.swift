@@ -1,0 +1,112 @@
+import Foundation
+import Histogram
+
+extension BenchCommand {
+    /// What `harmrank bench` prints and writes with `--json`.
+    struct Figures: Encodable {
+        struct Machine: Encodable {
+            var cores: Int
+            var memoryGB: Int
+            var processor: String
+            /// How the executables were built: figures from a debug build say little about production.
+            var build: String
+
+            static var current: Machine {
+                let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+                    .split(separator: "\n").first { $0.hasPrefix("model name") }?
+                    .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+                #if DEBUG
+                    let build = "debug"
+                #else
+                    let build = "release"
+                #endif
+                return Machine(
+                    cores: ProcessInfo.processInfo.activeProcessorCount,
+                    memoryGB: Int((Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824).rounded()),
+                    processor: cpu ?? "unknown", build: build)
+            }
+        }
+
+        struct Backfill: Encodable {
+            var records: Int
+            /// From the first record sent to the last ranking snapshot, once every consumer group had caught up.
+            var seconds: Double
+            var recordsPerSecond: Double
+            /// Until every consumer group's committed offsets reached the end of its inputs (commits are at most
+            /// a second apart, so this runs up to about a second late).
+            var drainedSeconds: Double
+            /// CPU seconds each service used during the backfill: against `seconds` and the cores, whether the
+            /// pipeline was busy or waiting.
+            var cpuSeconds: [String: Double]
+        }
+
+        struct Reference: Encodable {
+            var messages: Int
+            var rawConsumePerSecond: Double
+        }
+
+        struct Percentiles: Encodable {
+            var p50: Double
+            var p99: Double
+            var p999: Double
+            var max: Double
+            var samples: Int
+            /// Probes whose effect was not seen within 30 seconds (not in the percentiles).
+            var unseen: Int
+
+            init(_ histogram: Histogram<UInt64>, unseen: Int) {
+                func milliseconds(_ microseconds: UInt64) -> Double { (Double(microseconds) / 100).rounded() / 10 }
+                let empty = histogram.totalCount == 0
+                p50 = empty ? 0 : milliseconds(histogram.valueAtPercentile(50))
+                p99 = empty ? 0 : milliseconds(histogram.valueAtPercentile(99))
+                p999 = empty ? 0 : milliseconds(histogram.valueAtPercentile(99.9))
+                max = empty ? 0 : milliseconds(histogram.max)
+                samples = Int(histogram.totalCount)
+                self.unseen = unseen
+            }
+        }
+
+        struct Latency: Encodable {
+            var recordsPerSecond: Int
+            var probes: Int
+            /// How often RankService could publish a changed list during the run.
+            var publishIntervalMs: Int
+            var rankingMs: Percentiles
+            var alertMs: Percentiles
+        }
+
+        struct Memory: Encodable {
+            var peakRssMB: [String: Double]
+        }
+
+        var machine: Machine
+        var backfill: Backfill
+        var reference: Reference
+        /// The pipeline's backfill rate over the raw consume rate.
+        var ratio: Double
+        var latency: Latency
+        var memory: Memory
+
+        var table: String {
+            func row(_ name: String, _ value: String) -> String { name.padding(toLength: 44, withPad: " ", startingAt: 0) + value }
+            func percentiles(_ p: Percentiles) -> String {
+                "p50 \(p.p50) ms, p99 \(p.p99) ms, p99.9 \(p.p999) ms (\(p.samples) probes\(p.unseen > 0 ? ", \(p.unseen) unseen" : ""))"
+            }
+            var lines = [
+                "HarmRank bench: \(machine.cores) cores, \(machine.memoryGB) GB, \(machine.processor), \(machine.build) build",
+                row("backfill", "\(backfill.records) records in \(backfill.seconds) s: \(Int(backfill.recordsPerSecond)) records/s"),
+                row("  every consumer group caught up after", "\(backfill.drainedSeconds) s"),
+                row("  CPU seconds used", backfill.cpuSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+                row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),
+                row("pipeline / raw consume", String(format: "%.3f", ratio)),
+                row("live at \(latency.recordsPerSecond) records/s, to ranking", percentiles(latency.rankingMs)),
+                row("  (rankings published at most every", "\(latency.publishIntervalMs) ms a list)"),
+                row("live at \(latency.recordsPerSecond) records/s, to alert", percentiles(latency.alertMs)),
+            ]
+            for (service, megabytes) in memory.peakRssMB.sorted(by: { $0.key < $1.key }) {
+                lines.append(row("peak resident memory, \(service)", "\(Int(megabytes)) MB"))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

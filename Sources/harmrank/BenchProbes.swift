@@ -1,0 +1,122 @@
+import Foundation
+import Histogram
+import Logging
+import Shared
+import Synchronization
+
+/// The probe crimes of the live phase of `harmrank bench`, and what became of them.
+///
+/// A probe is one suspect reported twice a second apart: a minor domestic assault, then a domestic homicide of
+/// the same victim. The second record must move the `dauntless` list (the suspect enters its top N: probes tie
+/// on score and each has a smaller id than the ones before, so ranks above them) and raise an `escalation` alert.
+/// Its latency is timed from the moment Kafka accepted it (the delivery report on `offences.raw`) to the moment
+/// this process read the effect: the first `rankings` snapshot of `dauntless` naming the suspect, and the alert
+/// on the alerts topic. Both ends are read by this process's clock, so no clocks are compared across processes.
+struct BenchProbes {
+    static let suspectPrefix = "BENCH-PROBE-"
+
+    let count: Int
+    let ward: String
+
+    func suspect(_ index: Int) -> String { Self.suspectPrefix + String(999_999 - index) }
+
+    /// Probe `index`'s first record (the minor assault) and its second (the homicide that is timed).
+    func records(_ index: Int, occurredAt: Instant) -> (first: [UInt8], timed: [UInt8]) {
+        func record(_ letter: String, _ code: String) -> [UInt8] {
+            let fields: [JSONValue.Member] = [
+                .init(key: "crimeRef", value: .string("BENCH-\(index)-\(letter)")),
+                .init(key: "version", value: .number("1")),
+                .init(key: "offenceCode", value: .string(code)),
+                .init(key: "occurredAt", value: .string(occurredAt.rfc3339)),
+                .init(key: "wardCode", value: .string(ward)),
+                .init(key: "flags", value: .array([.string("domestic")])),
+                .init(key: "suspects", value: .array([.string(suspect(index))])),
+                .init(key: "victims", value: .array([.string("BENCH-VICTIM-\(index)")])),
+            ]
+            return Array(JSONValue.object(fields).text.utf8)
+        }
+        return (record("A", "105A"), record("B", "1"))
+    }
+}
+
+/// What `harmrank bench` reads from `rankings` and the alerts topic: when each probe's effects arrived, and when
+/// the last snapshot of any list did.
+final class BenchObservations: Sendable {
+    private struct State {
+        var accepted: [String: ContinuousClock.Instant] = [:]
+        var ranked: [String: ContinuousClock.Instant] = [:]
+        var alerted: [String: ContinuousClock.Instant] = [:]
+        var lastSnapshot: ContinuousClock.Instant?
+        var snapshots = 0
+    }
+
+    private let state = Mutex(State())
+
+    func accepted(_ suspect: String, at instant: ContinuousClock.Instant) {
+        state.withLock { $0.accepted[suspect] = instant }
+    }
+
+    var lastSnapshot: (at: ContinuousClock.Instant?, count: Int) { state.withLock { ($0.lastSnapshot, $0.snapshots) } }
+
+    /// Reads the two topics until cancelled.
+    func watch(kafka: KafkaConfiguration, topics: TopicCatalogue, logger: Logger) async throws {
+        let consumer = try KafkaConsumer(
+            configuration: ConsumerConfiguration(
+                kafka: kafka, groupID: "harmrank-bench-\(UInt32.random(in: 0...UInt32.max))",
+                topics: [topics.rankings, topics.alertsDauntless]),
+            logger: logger)
+        defer { consumer.close() }
+        let decoder = JSONDecoder()
+        for await event in consumer.events {
+            if Task.isCancelled { break }
+            guard case .message(let message) = event, let value = message.value else { continue }
+            let now = ContinuousClock.now
+            if message.topic == topics.rankings, let ranking = try? decoder.decode(RankingMessage.self, from: Data(value)) {
+                let probes = ranking.list == HarmList.dauntless.rawValue
+                    ? ranking.entries.map(\.id).filter { $0.hasPrefix(BenchProbes.suspectPrefix) } : []
+                state.withLock { state in
+                    state.lastSnapshot = now
+                    state.snapshots += 1
+                    for probe in probes where state.ranked[probe] == nil { state.ranked[probe] = now }
+                }
+            } else if message.topic == topics.alertsDauntless, let alert = try? decoder.decode(Alert.self, from: Data(value)),
+                alert.kind == .escalation, alert.suspect.hasPrefix(BenchProbes.suspectPrefix)
+            {
+                state.withLock { state in if state.alerted[alert.suspect] == nil { state.alerted[alert.suspect] = now } }
+            }
+        }
+    }
+
+    /// Whether every accepted probe has been seen in a ranking and an alert.
+    var complete: Bool {
+        state.withLock { state in
+            state.accepted.keys.allSatisfy { state.ranked[$0] != nil && state.alerted[$0] != nil }
+        }
+    }
+
+    /// Latencies in microseconds, and how many accepted probes were never seen.
+    func latencies() -> (ranking: Histogram<UInt64>, alert: Histogram<UInt64>, unseenRanking: Int, unseenAlert: Int) {
+        state.withLock { state in
+            var ranking = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+            var alert = ranking
+            var unseen = (ranking: 0, alert: 0)
+            for (suspect, accepted) in state.accepted {
+                if let seen = state.ranked[suspect] {
+                    _ = ranking.record(Self.microseconds(accepted.duration(to: seen)))
+                } else {
+                    unseen.ranking += 1
+                }
+                if let seen = state.alerted[suspect] {
+                    _ = alert.record(Self.microseconds(accepted.duration(to: seen)))
+                } else {
+                    unseen.alert += 1
+                }
+            }
+            return (ranking, alert, unseen.ranking, unseen.alert)
+        }
+    }
+
+    private static func microseconds(_ duration: Duration) -> UInt64 {
+        UInt64(max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000))
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import PropertyBased
+import Testing
+
+@testable import Shared
+
+/// The hand-written JSON of score messages, the string fast path of the parser, and the consumer channel's joining
+/// of batches: each what the services' throughput rests on, checked against what it replaced.
+@Suite struct MessageCodingTests {
+    /// Random scores: any ids (escapes included), optional fields present or not.
+    static func randomScore(_ random: inout SplitMix64) -> EntityScore {
+        let alphabet = Array("aZ09/_.:-\"\\\n\té€") .map(String.init)
+        func text() -> String { (0..<(1 + random.below(12))).map { _ in alphabet[random.below(alphabet.count)] }.joined() }
+        func number() -> Int64 { Int64(random.below(2_000_000_000)) - 1_000_000_000 }
+        let kind: EntityKind = random.below(2) == 0 ? .suspect : .ward
+        return EntityScore(
+            kind: kind, id: text(), sequence: number(), clock: Instant(milliseconds: number()),
+            standings: HarmList.lists(of: kind).map { list in
+                .init(
+                    list: list, score: number(), offences: random.below(50),
+                    lastOffenceAt: random.below(2) == 0 ? nil : Instant(milliseconds: number()),
+                    components: random.below(2) == 0
+                        ? nil
+                        : .init(
+                            harm: number(), frequency: random.below(9), gravity: number(), recencyDays: number(),
+                            victims: random.below(5), rfg: random.below(130)))
+            },
+            offences: (0..<random.below(6)).map { _ in
+                .init(
+                    crimeRef: text(), version: number(), offenceCode: text(), harm: number(),
+                    occurredAt: Instant(milliseconds: number()), expiresAt: Instant(milliseconds: number()),
+                    lists: HarmList.allCases.filter { _ in random.below(2) == 0 })
+            })
+    }
+
+    @Test func scoresReadBackAsWritten() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            let score = Self.randomScore(&random)
+            #expect((try? EntityScore.decode(score.json)) == score)
+            // Valid JSON to any reader, not only to HarmRank's parser.
+            #expect((try? JSONSerialization.jsonObject(with: Data(score.json))) != nil)
+        }
+    }
+
+    @Test func aScoreWithoutOptionalFieldsOrWithNullsReads() throws {
+        let json = #"{"kind":"ward","id":"E05000001","sequence":7,"clock":1000,"standings":[{"list":"stop-search-wards","score":0,"offences":0,"lastOffenceAt":null}],"offences":[]}"#
+        let score = try EntityScore.decode(Array(json.utf8))
+        #expect(score.standings == [.init(list: .stopSearchWards, score: 0, offences: 0, lastOffenceAt: nil, components: nil)])
+        #expect(throws: (any Error).self) { try EntityScore.decode(Array(#"{"kind":"ward","id":"E1"}"#.utf8)) }
+        #expect(throws: (any Error).self) {
+            try EntityScore.decode(Array(json.replacingOccurrences(of: "stop-search-wards", with: "nonsense").utf8))
+        }
+    }
+
+    @Test func stringsWithAndWithoutEscapesParse() throws {
+        let cases: [(String, String)] = [
+            (#""plain""#, "plain"), (#""""#, ""), (#""tab\there""#, "tab\there"), (#""\u00e9t\u00e9""#, "été"),
+            (#""é then \"quoted\" then \\""#, "é then \"quoted\" then \\"), (#""\ud83d\ude00 ok""#, "😀 ok"),
+        ]
+        for (text, expected) in cases { #expect(try JSONValue.parse(Array(text.utf8)) == .string(expected)) }
+        for broken in [#""unterminated"#, "\"control\u{01}\"", #""bad \q escape""#] {
+            #expect(throws: JSONValue.SyntaxError.self) { try JSONValue.parse(Array(broken.utf8)) }
+        }
+    }
+
+    @Test func theReaderGetsEverythingThatArrivedWhileItWorkedInOneBatch() async {
+        let channel = ConsumerChannel(capacity: 100)
+        func messages(_ offsets: Range<Int64>) -> [KafkaMessage] {
+            offsets.map {
+                KafkaMessage(topic: "t", partition: 0, offset: $0, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
+            }
+        }
+        channel.push(messages(0..<3))
+        channel.push(messages(3..<5))
+        channel.push(messages(5..<6))
+        guard case .messages(let batch)? = await channel.next() else { Issue.record("expected messages"); return }
+        #expect(batch.map(\.offset) == Array(0..<6))
+
+        // A partition change is never joined with the messages around it.
+        channel.push(messages(6..<7))
+        let pushed = Task.detached { channel.pushAndWait(.revoked([TopicPartition("t", 0)])) }
+        while channel.bufferedItemCount < 2 { await Task.yield() }
+        channel.push(messages(7..<8))
+        guard case .messages(let before)? = await channel.next() else { Issue.record("expected messages"); return }
+        #expect(before.map(\.offset) == [6])
+        guard case .partitionChange(.revoked, _)? = await channel.next() else { Issue.record("expected the change"); return }
+        guard case .messages(let after)? = await channel.next() else { Issue.record("expected messages"); return }
+        #expect(after.map(\.offset) == [7])
+        await pushed.value
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aDoorbellWakesItsWaiterAndRemembersAnEarlyRing() async {
+        let doorbell = Doorbell()
+        doorbell.ring()
+        await doorbell.wait(timeout: .seconds(3_600))
+        let waiter = Task { await doorbell.wait(timeout: .seconds(3_600)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        doorbell.ring()
+        await waiter.value
+    }
+}
