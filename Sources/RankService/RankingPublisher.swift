@@ -85,13 +85,13 @@ final class RankingPublisher: Service, @unchecked Sendable {
                     list: list.rawValue, entity: list.entity.rawValue, asOf: clock, snapshot: snapshot, previous: previous))
         }
         guard !messages.isEmpty else { return nextDue }
-        try await producer.send(messages.map { $0.outgoing(topic: topic) })
+        let outgoing = messages.map { $0.outgoing(topic: topic) }
+        try await producer.send(outgoing)
         try await database.write { [messages] db in
-            for message in messages {
-                let json = String(decoding: try JSONEncoder.api.encode(message), as: UTF8.self)
+            for (message, sent) in zip(messages, outgoing) {
                 try db.execute(
                     sql: "INSERT INTO published (list, message) VALUES (?, ?) ON CONFLICT(list) DO UPDATE SET message = excluded.message",
-                    arguments: [message.list, json])
+                    arguments: [message.list, String(decoding: sent.value ?? [], as: UTF8.self)])
             }
         }
         for message in messages {

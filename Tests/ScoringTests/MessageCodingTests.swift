@@ -100,3 +100,32 @@ import Testing
         await waiter.value
     }
 }
+
+extension MessageCodingTests {
+    @Test func linksAndRankingsReadBackAsWritten() async {
+        await propertyCheck(count: 100, input: Gen.int(in: 0...Int.max)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            let score = Self.randomScore(&random)
+            let link = CrimeLink(
+                crimeRef: score.id, version: score.sequence, offenceCode: score.id + "x", harm: Harm(hundredths: score.sequence),
+                lists: ListSet(rawValue: UInt8(random.below(16))), occurredAt: score.clock,
+                victims: score.offences.map(\.crimeRef))
+            #expect((try? LinkMessage.link(from: LinkMessage.payload(link))) == link)
+
+            func snapshot(_ version: Int64) -> TopSnapshot {
+                TopSnapshot(
+                    version: version,
+                    entries: (0..<random.below(8)).map { rank in
+                        RankedList.Entry(rank: rank + 1, id: "S\(rank)", score: Harm(hundredths: Int64(random.below(1_000_000))))
+                    })
+            }
+            let message = RankingMessage(
+                list: "vawg100", entity: "suspect", asOf: random.below(2) == 0 ? nil : score.clock, snapshot: snapshot(2),
+                previous: snapshot(1))
+            // The public message reads back with any JSON decoder, keys sorted as the API writes them.
+            #expect((try? RankingMessage.decode(message.json)) == message)
+            let keys = (try? JSONSerialization.jsonObject(with: Data(message.json)) as? [String: Any])?.keys.sorted()
+            #expect(keys == (message.asOf == nil ? [] : ["asOf"]) + ["diff", "entity", "entries", "list", "schema", "version"])
+        }
+    }
+}

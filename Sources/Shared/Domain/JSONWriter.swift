@@ -31,6 +31,11 @@ public struct JSONWriter {
     public mutating func field(_ key: String, _ value: Int64) { self.key(key); bytes += String(value).utf8 }
     public mutating func field(_ key: String, _ value: Int) { field(key, Int64(value)) }
     public mutating func field(_ key: String, _ value: Instant) { field(key, value.milliseconds) }
+    /// A number, shortest form that reads back the same (`12.5`, `100.0`); null when not finite.
+    public mutating func field(_ key: String, _ value: Double) {
+        self.key(key)
+        bytes += (value.isFinite ? value.description : "null").utf8
+    }
 
     public mutating func object(_ key: String, _ body: (inout JSONWriter) -> Void) {
         self.key(key)
@@ -80,6 +85,16 @@ public struct JSONWriter {
     }
 }
 
+extension JSONWriter {
+    /// A JSON array of strings, as the stores keep lists of ids in a column.
+    public static func stringArray(_ strings: [String]) -> String {
+        guard !strings.isEmpty else { return "[]" }
+        var writer = JSONWriter()
+        writer.array { array in for string in strings { array.element(string) } }
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
 /// Reading a parsed message: members by key, with an error naming the field that is missing or of the wrong type.
 extension JSONValue {
     public struct FieldError: Error, CustomStringConvertible {
@@ -108,6 +123,17 @@ extension JSONValue {
         switch self[key] {
         case nil, .null?: return nil
         default: return try integer(key)
+        }
+    }
+
+    /// The strings of a JSON array of strings (`JSONWriter.stringArray`).
+    public static func strings(in text: String) throws -> [String] {
+        guard case .array(let elements) = try JSONValue.parse(Array(text.utf8)) else {
+            throw FieldError(description: "expected an array of strings")
+        }
+        return try elements.map { element throws(FieldError) in
+            guard case .string(let string) = element else { throw FieldError(description: "expected an array of strings") }
+            return string
         }
     }
 

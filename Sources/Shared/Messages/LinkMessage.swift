@@ -35,13 +35,8 @@ public enum LinkMessage: Sendable, Equatable {
         let partition = partition(of: entity, partitionCount: partitionCount)
         switch change {
         case .add(_, let link):
-            let payload = Payload(
-                crimeRef: link.crimeRef, version: link.version, offenceCode: link.offenceCode,
-                harm: link.harm.hundredths, lists: link.lists.rawValue, occurredAt: link.occurredAt.milliseconds,
-                victims: link.victims.isEmpty ? nil : link.victims)
             return OutgoingMessage(
-                topic: topic, key: "\(entity.id)|\(link.crimeRef)", value: Array(try! encoder.encode(payload)),
-                partition: partition)
+                topic: topic, key: "\(entity.id)|\(link.crimeRef)", value: payload(link), partition: partition)
         case .retract(_, let crimeRef, let version):
             return OutgoingMessage(
                 topic: topic, key: "\(entity.id)|\(crimeRef)", value: nil,
@@ -74,29 +69,48 @@ public enum LinkMessage: Sendable, Equatable {
             else { return .failure(LinkDecodingError("retraction of \(key) without a version header")) }
             return .success(.change(.retract(entity, crimeRef: crimeRef, version: version)))
         }
-        guard let payload = try? decoder.decode(Payload.self, from: Data(value)), payload.crimeRef == crimeRef else {
+        guard let link = try? link(from: value), link.crimeRef == crimeRef else {
             return .failure(LinkDecodingError("link \(key) is not valid JSON of a link"))
         }
-        let link = CrimeLink(
-            crimeRef: crimeRef, version: payload.version, offenceCode: payload.offenceCode,
-            harm: Harm(hundredths: payload.harm), lists: ListSet(rawValue: payload.lists),
-            occurredAt: Instant(milliseconds: payload.occurredAt), victims: payload.victims ?? [])
         return .success(.change(.add(entity, link)))
     }
 
-    /// The JSON of an add: harm in hundredths, lists as their bit set, times in milliseconds.
-    struct Payload: Codable {
-        var crimeRef: String
-        var version: Int64
-        var offenceCode: String
-        var harm: Int64
-        var lists: UInt8
-        var occurredAt: Int64
-        var victims: [String]?
+    // The JSON of an add, written and read by hand (every crime makes one or more): harm in hundredths, lists as
+    // their bit set, times in milliseconds, victims left out when there are none.
+
+    static func payload(_ link: CrimeLink) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.object { payload in
+            payload.field("crimeRef", link.crimeRef)
+            payload.field("version", link.version)
+            payload.field("offenceCode", link.offenceCode)
+            payload.field("harm", link.harm.hundredths)
+            payload.field("lists", Int64(link.lists.rawValue))
+            payload.field("occurredAt", link.occurredAt)
+            if !link.victims.isEmpty {
+                payload.array("victims") { victims in for victim in link.victims { victims.element(victim) } }
+            }
+        }
+        return writer.bytes
     }
 
-    private static let encoder = JSONEncoder()
-    private static let decoder = JSONDecoder()
+    static func link(from payload: [UInt8]) throws -> CrimeLink {
+        let value = try JSONValue.parse(payload)
+        guard let lists = UInt8(exactly: try value.integer("lists")) else {
+            throw JSONValue.FieldError(description: "'lists' must be a bit set of lists")
+        }
+        let victims = try value["victims"].map { _ in
+            try value.elements("victims").map { element throws(JSONValue.FieldError) in
+                guard case .string(let victim) = element else { throw JSONValue.FieldError(description: "'victims' must hold ids") }
+                return victim
+            }
+        }
+        return CrimeLink(
+            crimeRef: try value.string("crimeRef"), version: try value.integer("version"),
+            offenceCode: try value.string("offenceCode"), harm: Harm(hundredths: try value.integer("harm")),
+            lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: try value.integer("occurredAt")),
+            victims: victims ?? [])
+    }
 }
 
 public struct LinkDecodingError: Error, CustomStringConvertible {

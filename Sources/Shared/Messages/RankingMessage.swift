@@ -63,8 +63,57 @@ public struct RankingMessage: Codable, Sendable, Equatable {
             })
     }
 
-    public func outgoing(topic: String) -> OutgoingMessage {
-        OutgoingMessage(topic: topic, key: list, value: Array(try! JSONEncoder.api.encode(self)))
+    public func outgoing(topic: String) -> OutgoingMessage { OutgoingMessage(topic: topic, key: list, value: json) }
+
+    /// The message's JSON, keys in sorted order as the API writes them. Written by hand: RankService publishes a
+    /// snapshot of 100 entries each time a list moves, and Codable's encoder was most of its work.
+    public var json: [UInt8] {
+        var writer = JSONWriter()
+        writer.object { message in
+            if let asOf { message.field("asOf", asOf) }
+            message.object("diff") { diff in
+                diff.array("entered") { entered in
+                    for entry in self.diff.entered {
+                        entered.object { item in
+                            item.field("id", entry.id)
+                            item.field("rank", entry.rank)
+                            item.field("score", entry.score)
+                        }
+                    }
+                }
+                diff.array("left") { left in
+                    for entry in self.diff.left {
+                        left.object { item in
+                            item.field("id", entry.id)
+                            item.field("previousRank", entry.previousRank)
+                        }
+                    }
+                }
+                diff.array("moved") { moved in
+                    for entry in self.diff.moved {
+                        moved.object { item in
+                            item.field("from", entry.from)
+                            item.field("id", entry.id)
+                            item.field("to", entry.to)
+                        }
+                    }
+                }
+            }
+            message.field("entity", entity)
+            message.array("entries") { entries in
+                for entry in self.entries {
+                    entries.object { item in
+                        item.field("id", entry.id)
+                        item.field("rank", entry.rank)
+                        item.field("score", entry.score)
+                    }
+                }
+            }
+            message.field("list", list)
+            message.field("schema", schema)
+            message.field("version", version)
+        }
+        return writer.bytes
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> RankingMessage {

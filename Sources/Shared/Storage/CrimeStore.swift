@@ -31,10 +31,7 @@ public enum CrimeStore {
 
     /// Keeps `record` as the crime's latest version, replacing any earlier one.
     public static func save(_ record: OffenceRecord, in db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO crimes (" + StoredCrime.columns.joined(separator: ", ") + ") VALUES ("
-                + StoredCrime.columns.map { _ in "?" }.joined(separator: ", ") + ")")
-        try statement.execute(arguments: StoredCrime(record).arguments)
+        try db.cachedStatement(sql: StoredCrime.insertOrReplace).execute(arguments: StoredCrime(record).arguments)
     }
 
     /// Forgets crimes that occurred at or before `instant` (data minimisation: they count nowhere any more).
@@ -54,6 +51,8 @@ struct StoredCrime: FetchableRecord, PersistableRecord {
         "crimeRef", "version", "status", "offenceCode", "occurredAt", "reportedAt", "wardCode", "latitude", "longitude",
         "flags", "suspects", "victims",
     ]
+    static let insertOrReplace =
+        "INSERT OR REPLACE INTO crimes (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
     var crimeRef: String
     var version: Int64
@@ -80,8 +79,8 @@ struct StoredCrime: FetchableRecord, PersistableRecord {
         latitude = row["latitude"]
         longitude = row["longitude"]
         flags = row["flags"]
-        suspects = try Self.ids(row["suspects"])
-        victims = try Self.ids(row["victims"])
+        suspects = try JSONValue.strings(in: row["suspects"])
+        victims = try JSONValue.strings(in: row["victims"])
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -94,13 +93,8 @@ struct StoredCrime: FetchableRecord, PersistableRecord {
     private var values: [(any DatabaseValueConvertible)?] {
         [
             crimeRef, version, status.rawValue, offenceCode, occurredAt, reportedAt, wardCode, latitude, longitude, flags,
-            JSONValue.array(suspects.map { .string($0) }).text, JSONValue.array(victims.map { .string($0) }).text,
+            JSONWriter.stringArray(suspects), JSONWriter.stringArray(victims),
         ]
-    }
-
-    private static func ids(_ json: String) throws -> [String] {
-        guard case .array(let elements) = try JSONValue.parse(Array(json.utf8)) else { return [] }
-        return elements.compactMap { if case .string(let id) = $0 { id } else { nil } }
     }
 
     init(_ record: OffenceRecord) {

@@ -30,9 +30,10 @@ public enum LinkStore {
     /// Applies a change as the windows do: a link replaces an older or equal version of the same crime, a
     /// retraction removes the version it names or an older one.
     public static func apply(_ change: LinkChange, in db: Database) throws {
+        // Every link goes through here: the statements are prepared once per connection.
         switch change {
         case .add(let entity, let link):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO links (kind, entity, crimeRef, version, offenceCode, harm, lists, occurredAt, victims)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -40,15 +41,14 @@ public enum LinkStore {
                       offenceCode = excluded.offenceCode, harm = excluded.harm, lists = excluded.lists,
                       occurredAt = excluded.occurredAt, victims = excluded.victims
                     WHERE excluded.version >= links.version
-                    """,
-                arguments: [
-                    entity.kind.rawValue, entity.id, link.crimeRef, link.version, link.offenceCode, link.harm.hundredths,
-                    link.lists.rawValue, link.occurredAt.milliseconds, StoredLink.encodeVictims(link.victims),
-                ])
+                    """
+            ).execute(arguments: [
+                entity.kind.rawValue, entity.id, link.crimeRef, link.version, link.offenceCode, link.harm.hundredths,
+                link.lists.rawValue, link.occurredAt.milliseconds, JSONWriter.stringArray(link.victims),
+            ])
         case .retract(let entity, let crimeRef, let version):
-            try db.execute(
-                sql: "DELETE FROM links WHERE kind = ? AND entity = ? AND crimeRef = ? AND version <= ?",
-                arguments: [entity.kind.rawValue, entity.id, crimeRef, version])
+            try db.cachedStatement(sql: "DELETE FROM links WHERE kind = ? AND entity = ? AND crimeRef = ? AND version <= ?")
+                .execute(arguments: [entity.kind.rawValue, entity.id, crimeRef, version])
         }
     }
 
@@ -94,13 +94,6 @@ struct StoredLink: Codable, FetchableRecord, PersistableRecord {
                 crimeRef: crimeRef, version: version, offenceCode: offenceCode, harm: Harm(hundredths: harm),
                 lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: occurredAt), victims: victims))
     }
-
-    /// Called for every link stored: most carry no victims, and one encoder serves all.
-    static func encodeVictims(_ victims: [String]) -> String {
-        victims.isEmpty ? "[]" : String(decoding: try! victimEncoder.encode(victims), as: UTF8.self)
-    }
-
-    private static let victimEncoder = JSONEncoder()
 }
 
 import Foundation
