@@ -4,6 +4,10 @@ import Histogram
 import Logging
 import Shared
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `harmrank bench`: the whole pipeline measured end to end, in one run, on the embedded broker with the real
 /// service executables.
 ///
@@ -78,10 +82,11 @@ struct BenchCommand: AsyncParsableCommand {
         let topics = TopicCatalogue(prefix: "harmrank.")
         try await cluster.createTopics(topics.specifications(partitions: partitions))
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
+        let token = TokenRegistry.randomToken()
         let stack = ServiceStack(
             environment: [
                 "HARMRANK_BOOTSTRAP": cluster.bootstrapServers, "HARMRANK_DATA_DIR": directory.path,
-                "HARMRANK_TOKENS": "\(TokenRegistry.randomToken()) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
+                "HARMRANK_TOKENS": "\(token) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
                 "HARMRANK_DOWNSTREAM_MAX_LAG": UpCommand.embeddedDownstreamMaxLag,
                 "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
             ],
@@ -96,12 +101,14 @@ struct BenchCommand: AsyncParsableCommand {
         defer { watcher.cancel() }
 
         let now = Instant.now
+        let year = try backfillRecords(records, now: now, topic: topics.offencesRaw)
         let cpuBefore = cpuSeconds(of: stack)
-        var backfill = try await self.backfill(records: records, now: now, kafka: kafka, topics: topics, observations: observations, logger: logger)
+        var backfill = try await self.backfill(year, kafka: kafka, topics: topics, observations: observations, logger: logger)
         backfill.cpuSeconds = cpuSeconds(of: stack).merging(cpuBefore) { after, before in ((after - before) * 10).rounded() / 10 }
         let reference = try await rawConsumeRate(kafka: kafka, topic: topics.offencesRaw, logger: logger)
+        let rankService = URL(string: "http://127.0.0.1:\(stack.port(of: "RankService"))")!
         let live = try await self.live(
-            seconds: liveSeconds, kafka: kafka, topics: topics, observations: observations, logger: logger)
+            seconds: liveSeconds, rankService: rankService, token: token, kafka: kafka, topics: topics, observations: observations, logger: logger)
         let memory = Dictionary(uniqueKeysWithValues: stack.services.map { ($0.name, $0.processIdentifier.flatMap(Self.peakResidentMegabytes)) })
             .compactMapValues { $0 }
 
@@ -115,17 +122,21 @@ struct BenchCommand: AsyncParsableCommand {
 
     // MARK: - Phases
 
-    private func backfill(
-        records: Int, now: Instant, kafka: KafkaConfiguration, topics: TopicCatalogue, observations: BenchObservations,
-        logger: Logger
-    ) async throws -> Figures.Backfill {
+    /// A generated London year up to `now`, about `records` records.
+    private func backfillRecords(_ records: Int, now: Instant, topic: String) throws -> [OutgoingMessage] {
         var options = LondonGenerator.Options(start: now - HarmWindows.windowLength - Instant.days(1))
         // About 1.06 records a crime: revisions, duplicates, stale repeats and bad records come on top.
         options.crimes = max(1, records * 100 / 106)
         let messages = LondonGenerator(options: options, wards: try WardRegistry.shipped(), harmTable: try HarmTable.shipped())
-            .lines().filter { $0.reportedAt <= now }.flatMap { PublishCommand.messages($0.text, topic: topics.offencesRaw) }
+            .lines().filter { $0.reportedAt <= now }.flatMap { PublishCommand.messages($0.text, topic: topic) }
         progress("backfill: \(messages.count) records generated")
+        return messages
+    }
 
+    private func backfill(
+        _ messages: [OutgoingMessage], kafka: KafkaConfiguration, topics: TopicCatalogue,
+        observations: BenchObservations, logger: Logger
+    ) async throws -> Figures.Backfill {
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
         let administration = try KafkaAdministration(configuration: kafka, logger: logger)
         let started = ContinuousClock.now
@@ -184,34 +195,43 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func live(
-        seconds liveSeconds: Int, kafka: KafkaConfiguration, topics: TopicCatalogue, observations: BenchObservations,
+        seconds liveSeconds: Int, rankService: URL, token: String, kafka: KafkaConfiguration, topics: TopicCatalogue, observations: BenchObservations,
         logger: Logger
     ) async throws -> Figures.Latency {
         let wards = try WardRegistry.shipped()
-        let probes = BenchProbes(count: probes * liveSeconds, ward: wards.wards[0].code)
+        let harmTable = try HarmTable.shipped()
+        let probes = BenchProbes(
+            count: probes * liveSeconds, ward: wards.wards[0].code,
+            above: try await hundredthDauntlessScore(rankService: rankService, token: token), harmTable: harmTable,
+            clock: .now)
+        observations.expect(score: probes.expectedScore)
         // The rest of the rate is ordinary crime of the last day, numbered apart from the backfill's.
         let now = Instant.now
         var options = LondonGenerator.Options(start: now - Instant.days(1))
         options.seed = 2
         options.days = 1
         options.firstCrimeNumber = 7_000_000
-        options.crimes = (rate - 2 * self.probes) * liveSeconds
-        let background = LondonGenerator(options: options, wards: wards, harmTable: try HarmTable.shipped()).lines()
+        let probeRecords = (probes.priors + 1) * self.probes
+        options.crimes = max(0, rate - probeRecords) * liveSeconds
+        let background = LondonGenerator(options: options, wards: wards, harmTable: harmTable).lines()
             .flatMap { PublishCommand.messages($0.text, topic: topics.offencesRaw) }
 
-        // Every send, in time order: background spread evenly, probe k's first record at k / probes seconds and
-        // its timed record one second later (so IngestService has taken the first before the second arrives).
+        // Every send, in time order: background spread evenly, probe k's priors at k / probes seconds and its
+        // timed record one second later (so IngestService has taken the priors before it arrives).
         var schedule: [(at: Double, message: OutgoingMessage, probe: String?)] = background.enumerated().map { index, message in
-            (Double(index) / Double(max(1, rate - 2 * self.probes)), message, nil)
+            (Double(index) / Double(max(1, rate - probeRecords)), message, nil)
+        }
+        func message(_ record: (crimeRef: String, json: [UInt8])) -> OutgoingMessage {
+            OutgoingMessage(topic: topics.offencesRaw, key: record.crimeRef, value: record.json)
         }
         for index in 0..<probes.count {
             let at = Double(index) / Double(self.probes)
-            let (first, timed) = probes.records(index, occurredAt: now)
-            schedule.append((at, OutgoingMessage(topic: topics.offencesRaw, key: Array("BENCH-\(index)-A".utf8), value: first), nil))
-            schedule.append((at + 1, OutgoingMessage(topic: topics.offencesRaw, key: Array("BENCH-\(index)-B".utf8), value: timed), probes.suspect(index)))
+            let (priors, timed) = probes.records(index, occurredAt: now)
+            for prior in priors { schedule.append((at, message(prior), nil)) }
+            schedule.append((at + 1, message(timed), probes.suspect(index)))
         }
         schedule.sort { $0.at < $1.at }
-        progress("live: \(schedule.count) records over \(liveSeconds) s, \(probes.count) of them timed probes")
+        progress("live: \(schedule.count) records over \(liveSeconds) s; \(probes.count) probes of \(probes.priors + 1) homicides each, the last timed")
 
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
         let started = ContinuousClock.now
@@ -248,10 +268,27 @@ struct BenchCommand: AsyncParsableCommand {
 
     // MARK: - Helpers
 
+    /// The 100th score of `dauntless` now (0 when the list is shorter), through RankService's API.
+    private func hundredthDauntlessScore(rankService: URL, token: String) async throws -> Double {
+        var request = URLRequest(url: rankService.appendingPathComponent("v1/lists/dauntless"))
+        request.url = URL(string: request.url!.absoluteString + "?limit=100")
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (body, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200,
+            case .object(let page) = try JSONValue.parse(Array(body)),
+            case .array(let entries)? = page.first(where: { $0.key == "entries" })?.value
+        else { throw StackError("RankService did not answer /v1/lists/dauntless") }
+        guard entries.count >= 100, case .number(let score)? = entries.last?["score"] else { return 0 }
+        return Double(score) ?? 0
+    }
+
+    /// Each service's CPU seconds so far, and this process's (the embedded broker, the feed, the watcher).
     private func cpuSeconds(of stack: ServiceStack) -> [String: Double] {
-        Dictionary(uniqueKeysWithValues: stack.services.compactMap { service in
+        var seconds = Dictionary(uniqueKeysWithValues: stack.services.compactMap { service in
             service.processIdentifier.flatMap(Self.cpuSeconds).map { (service.name, $0) }
         })
+        seconds["harmrank bench (broker)"] = Self.cpuSeconds(getpid())
+        return seconds
     }
 
     /// CPU seconds (user and system) the process has used so far.

@@ -6,36 +6,58 @@ import Synchronization
 
 /// The probe crimes of the live phase of `harmrank bench`, and what became of them.
 ///
-/// A probe is one suspect reported twice a second apart: a minor domestic assault, then a domestic homicide of
-/// the same victim. The second record must move the `dauntless` list (the suspect enters its top N: probes tie
-/// on score and each has a smaller id than the ones before, so ranks above them) and raise an `escalation` alert.
-/// Its latency is timed from the moment Kafka accepted it (the delivery report on `offences.raw`) to the moment
-/// this process read the effect: the first `rankings` snapshot of `dauntless` naming the suspect, and the alert
-/// on the alerts topic. Both ends are read by this process's clock, so no clocks are compared across processes.
+/// A probe is one suspect reported in two steps a second apart: first `priors` domestic homicides, then one more
+/// (the timed record). The priors are as many as it takes for the second step to lift the suspect above the
+/// 100th `dauntless` score measured after the backfill; probes tie with one another and each has a smaller id than
+/// the ones before, so it ranks above them. The timed record moves the `dauntless` list (its snapshot shows the
+/// suspect at the score only the timed record gives) and raises an `escalation` alert. Its latency is timed from
+/// the moment Kafka accepted it (the delivery report on `offences.raw`) to the moment this process read the
+/// effect, both by this process's clock, so no clocks are compared across processes.
 struct BenchProbes {
     static let suspectPrefix = "BENCH-PROBE-"
+    static let homicide = "1"
 
     let count: Int
     let ward: String
+    let priors: Int
+    /// The suspect's `dauntless` score (days) once the timed record counts.
+    let expectedScore: Double
+
+    /// Probes that, in full, score above `hundredthScore` (days) at `clock`.
+    init(count: Int, ward: String, above hundredthScore: Double, harmTable: HarmTable, clock: Instant) {
+        let harm = harmTable[Self.homicide]?.harm ?? Harm(days: 5_475)
+        func score(_ crimes: Int) -> Harm {
+            DauntlessComponents(
+                harm: Harm(hundredths: harm.hundredths * Int64(crimes)), frequency: crimes, gravity: harm,
+                mostRecent: clock, victims: 1, asOf: clock
+            ).score
+        }
+        var priors = 1
+        while score(priors + 1).days <= hundredthScore * 1.1 { priors += 1 }
+        self.count = count
+        self.ward = ward
+        self.priors = priors
+        expectedScore = score(priors + 1).days
+    }
 
     func suspect(_ index: Int) -> String { Self.suspectPrefix + String(999_999 - index) }
 
-    /// Probe `index`'s first record (the minor assault) and its second (the homicide that is timed).
-    func records(_ index: Int, occurredAt: Instant) -> (first: [UInt8], timed: [UInt8]) {
-        func record(_ letter: String, _ code: String) -> [UInt8] {
+    /// Probe `index`'s prior records and its timed record, each with its crimeRef.
+    func records(_ index: Int, occurredAt: Instant) -> (priors: [(String, [UInt8])], timed: (String, [UInt8])) {
+        func record(_ crimeRef: String) -> (String, [UInt8]) {
             let fields: [JSONValue.Member] = [
-                .init(key: "crimeRef", value: .string("BENCH-\(index)-\(letter)")),
+                .init(key: "crimeRef", value: .string(crimeRef)),
                 .init(key: "version", value: .number("1")),
-                .init(key: "offenceCode", value: .string(code)),
+                .init(key: "offenceCode", value: .string(Self.homicide)),
                 .init(key: "occurredAt", value: .string(occurredAt.rfc3339)),
                 .init(key: "wardCode", value: .string(ward)),
                 .init(key: "flags", value: .array([.string("domestic")])),
                 .init(key: "suspects", value: .array([.string(suspect(index))])),
                 .init(key: "victims", value: .array([.string("BENCH-VICTIM-\(index)")])),
             ]
-            return Array(JSONValue.object(fields).text.utf8)
+            return (crimeRef, Array(JSONValue.object(fields).text.utf8))
         }
-        return (record("A", "105A"), record("B", "1"))
+        return ((0..<priors).map { record("BENCH-\(index)-P\($0)") }, record("BENCH-\(index)-T"))
     }
 }
 
@@ -51,6 +73,11 @@ final class BenchObservations: Sendable {
     }
 
     private let state = Mutex(State())
+
+    /// The score (days) at which a probe's timed record shows in `dauntless`; set before the live phase.
+    private let expectedScore = Mutex(Double.infinity)
+
+    func expect(score: Double) { expectedScore.withLock { $0 = score } }
 
     func accepted(_ suspect: String, at instant: ContinuousClock.Instant) {
         state.withLock { $0.accepted[suspect] = instant }
@@ -72,8 +99,10 @@ final class BenchObservations: Sendable {
             guard case .message(let message) = event, let value = message.value else { continue }
             let now = ContinuousClock.now
             if message.topic == topics.rankings, let ranking = try? decoder.decode(RankingMessage.self, from: Data(value)) {
+                let expected = expectedScore.withLock { $0 } - 0.005
                 let probes = ranking.list == HarmList.dauntless.rawValue
-                    ? ranking.entries.map(\.id).filter { $0.hasPrefix(BenchProbes.suspectPrefix) } : []
+                    ? ranking.entries.filter { $0.id.hasPrefix(BenchProbes.suspectPrefix) && $0.score >= expected }.map(\.id)
+                    : []
                 state.withLock { state in
                     state.lastSnapshot = now
                     state.snapshots += 1
