@@ -88,14 +88,14 @@ final class NotifyPartition: PartitionProcessor {
         try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
             for (suspect, entry) in changed {
                 if entry.score.offences.isEmpty {
-                    try db.execute(sql: "DELETE FROM suspects WHERE suspect = ?", arguments: [suspect])
+                    try db.cachedStatement(sql: "DELETE FROM suspects WHERE suspect = ?").execute(arguments: [suspect])
                 } else {
                     let memory = String(decoding: try encoder.encode(entry.memory), as: UTF8.self)
                     let listed = (entry.score.standing(in: .dauntless)?.score ?? 0) > 0
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
-                            + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score",
-                        arguments: [suspect, memory, listed ? entry.json : nil])
+                            + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score"
+                    ).execute(arguments: [suspect, memory, listed ? entry.json : nil])
                 }
             }
             try batch.saveAppliedSequence(in: db)

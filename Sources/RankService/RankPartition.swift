@@ -53,21 +53,20 @@ final class RankPartition: PartitionProcessor {
     }
 
     func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
-        let batch = ScoreBatch(messages, after: appliedSequence)
+        let batch = ScoreBatch(messages, after: appliedSequence, latestOnly: true)
         for offset in batch.unreadable { context.logger.error("\(partition)@\(offset): skipped: not a score HarmRank wrote") }
-        // Only the latest score of each entity matters to the lists.
         var latest: [EntityRef: (score: EntityScore, json: String)] = [:]
         for entry in batch.scores { latest[entry.score.entity] = entry }
         try database.commit(upTo: messages.last!.offset + 1, counting: batch.counted) { db in
             for (entity, (score, json)) in latest {
                 if score.offences.isEmpty {
-                    try db.execute(
-                        sql: "DELETE FROM entityScores WHERE kind = ? AND entity = ?", arguments: [entity.kind.rawValue, entity.id])
+                    try db.cachedStatement(sql: "DELETE FROM entityScores WHERE kind = ? AND entity = ?")
+                        .execute(arguments: [entity.kind.rawValue, entity.id])
                 } else {
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: "INSERT INTO entityScores (kind, entity, score) VALUES (?, ?, ?) "
-                            + "ON CONFLICT(kind, entity) DO UPDATE SET score = excluded.score",
-                        arguments: [entity.kind.rawValue, entity.id, json])
+                            + "ON CONFLICT(kind, entity) DO UPDATE SET score = excluded.score"
+                    ).execute(arguments: [entity.kind.rawValue, entity.id, json])
                 }
             }
             try batch.saveAppliedSequence(in: db)

@@ -129,3 +129,32 @@ extension MessageCodingTests {
         }
     }
 }
+
+extension MessageCodingTests {
+    @Test func aBatchForTheListsKeepsEachEntitysLatestNewScore() {
+        let topics = TopicCatalogue(prefix: "harmrank.")
+        func message(_ id: String, _ sequence: Int64, offset: Int64, header: Bool = true) -> KafkaMessage {
+            let score = EntityScore(
+                kind: .suspect, id: id, sequence: sequence, clock: Instant(milliseconds: 0), standings: [], offences: [])
+            let outgoing = score.outgoing(topics: topics, partition: 0)
+            return KafkaMessage(
+                topic: outgoing.topic, partition: 0, offset: offset, key: outgoing.key, value: outgoing.value,
+                headers: header ? outgoing.headers : [], timestampMilliseconds: nil)
+        }
+        let messages = [
+            message("S1", 4, offset: 10), message("S2", 5, offset: 11), message("S1", 6, offset: 12),
+            message("S3", 7, offset: 13, header: false),
+            KafkaMessage(topic: topics.scoresSuspect, partition: 0, offset: 14, key: Array("S4".utf8), value: Array("{".utf8), headers: [], timestampMilliseconds: nil),
+            message("S2", 8, offset: 15),
+        ]
+        let latest = ScoreBatch(([message("S9", 3, offset: 9)] + messages)[...], after: 3, latestOnly: true)
+        #expect(latest.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@6", "S2@8", "S3@7"])
+        #expect(latest.appliedSequence == 8)
+        #expect(latest.counted == ["repeat": 1, "score": 5, "unreadable": 1])
+        #expect(latest.unreadable == [14])
+
+        let every = ScoreBatch(messages[...], after: 3)
+        #expect(every.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@4", "S2@5", "S1@6", "S3@7", "S2@8"])
+        #expect(every.counted == ["score": 5, "unreadable": 1])
+    }
+}

@@ -89,10 +89,19 @@ public struct EntityScore: Sendable, Equatable {
         }
     }
 
+    /// Carries the sequence in a header too, so a reader that wants only each entity's latest score need not
+    /// parse the others (`ScoreBatch`).
     public func outgoing(topics: TopicCatalogue, partition: Int32) -> OutgoingMessage {
         OutgoingMessage(
             topic: kind == .suspect ? topics.scoresSuspect : topics.scoresPlace, key: id, value: json,
-            partition: partition)
+            headers: [KafkaHeader(Self.sequenceHeader, Array(String(sequence).utf8))], partition: partition)
+    }
+
+    static let sequenceHeader = "sequence"
+
+    /// The sequence of a score message, from its header.
+    static func sequence(of message: KafkaMessage) -> Int64? {
+        message.headers.first { $0.name == sequenceHeader }.flatMap { Int64(String(decoding: $0.value, as: UTF8.self)) }
     }
 
     // Written and read by hand: ScoreService writes one of these for every change and both readers parse every
