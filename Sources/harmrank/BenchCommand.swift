@@ -92,9 +92,26 @@ struct BenchCommand: AsyncParsableCommand {
             ],
             firstPort: httpPort, logDirectory: directory, logger: logger)
         stack.start()
-        defer { Task { await stack.stop() } }
+        let figures: Figures
+        do {
+            figures = try await measure(stack: stack, records: records, liveSeconds: liveSeconds, token: token, kafka: kafka, topics: topics, logger: logger)
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        // The services stop before the broker does (when `cluster` goes), so they leave without connection errors.
+        await stack.stop()
+        print(figures.table)
+        if let json { try JSONEncoder.api.encode(figures).write(to: URL(fileURLWithPath: json)) }
+        withExtendedLifetime(cluster) {}
+    }
+
+    private func measure(
+        stack: ServiceStack, records: Int, liveSeconds: Int, token: String, kafka: KafkaConfiguration,
+        topics: TopicCatalogue, logger: Logger
+    ) async throws -> Figures {
         try await stack.waitUntilReady()
-        progress("services ready; logs in \(directory.path)")
+        progress("services ready; logs in \(stack.logDirectory?.path ?? "-")")
 
         let observations = BenchObservations()
         let watcher = Task { try await observations.watch(kafka: kafka, topics: topics, logger: logger) }
@@ -108,16 +125,17 @@ struct BenchCommand: AsyncParsableCommand {
         let reference = try await rawConsumeRate(kafka: kafka, topic: topics.offencesRaw, logger: logger)
         let rankService = URL(string: "http://127.0.0.1:\(stack.port(of: "RankService"))")!
         let live = try await self.live(
-            seconds: liveSeconds, rankService: rankService, token: token, kafka: kafka, topics: topics, observations: observations, logger: logger)
-        let memory = Dictionary(uniqueKeysWithValues: stack.services.map { ($0.name, $0.processIdentifier.flatMap(Self.peakResidentMegabytes)) })
-            .compactMapValues { $0 }
-
-        let figures = Figures(
+            seconds: liveSeconds, rankService: rankService, token: token, kafka: kafka, topics: topics,
+            observations: observations, logger: logger)
+        let memory = Dictionary(uniqueKeysWithValues: stack.services.map {
+            ($0.name, $0.processIdentifier.flatMap(Self.peakResidentMegabytes))
+        }).compactMapValues { $0 }
+        watcher.cancel()
+        _ = await watcher.result
+        return Figures(
             machine: .current, backfill: backfill, reference: reference,
             ratio: (backfill.recordsPerSecond / reference.rawConsumePerSecond * 1000).rounded() / 1000,
             latency: live, memory: .init(peakRssMB: memory))
-        print(figures.table)
-        if let json { try JSONEncoder.api.encode(figures).write(to: URL(fileURLWithPath: json)) }
     }
 
     // MARK: - Phases

@@ -92,10 +92,17 @@ final class BenchObservations: Sendable {
                 kafka: kafka, groupID: "harmrank-bench-\(UInt32.random(in: 0...UInt32.max))",
                 topics: [topics.rankings, topics.alertsDauntless]),
             logger: logger)
-        defer { consumer.close() }
+        await withTaskCancellationHandler {
+            await read(consumer.events, topics: topics)
+        } onCancel: {
+            consumer.close()
+        }
+        await consumer.waitUntilClosed()
+    }
+
+    private func read(_ events: ConsumerEvents, topics: TopicCatalogue) async {
         let decoder = JSONDecoder()
-        for await event in consumer.events {
-            if Task.isCancelled { break }
+        for await event in events {
             guard case .message(let message) = event, let value = message.value else { continue }
             let now = ContinuousClock.now
             if message.topic == topics.rankings, let ranking = try? decoder.decode(RankingMessage.self, from: Data(value)) {

@@ -12,10 +12,12 @@ struct ServiceStack {
 
     let firstPort: Int
     let services: [SupervisedProcess]
+    let logDirectory: URL?
 
     /// `logDirectory` takes each service's output as `<name>.log`; without it the output is printed, prefixed.
     init(environment: [String: String], firstPort: Int, logDirectory: URL? = nil, logger: Logger) {
         self.firstPort = firstPort
+        self.logDirectory = logDirectory
         services = Self.names.enumerated().map { index, name in
             SupervisedProcess(
                 name: name, executable: Self.siblingExecutable(name),

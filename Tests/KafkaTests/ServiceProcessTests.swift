@@ -89,6 +89,40 @@ import FoundationNetworking
         }
     }
 
+    /// A small `harmrank bench`: every figure the issue asks for is written, and every probe is seen. Its timings
+    /// are not judged here (a debug build on a shared machine); `harmrank bench` itself is for that.
+    @Test(.timeLimit(.minutes(10)))
+    func harmrankBenchWritesEveryFigureAndSeesEveryProbe() async throws {
+        let directory = try temporaryDirectory()
+        let json = directory.appendingPathComponent("bench.json")
+        let bench = try ChildProcess(
+            "harmrank",
+            ["bench", "--records", "3000", "--live-seconds", "3", "--rate", "40", "--probes", "4",
+             "--http-port", String(freePort()), "--data-dir", directory.appendingPathComponent("run").path,
+             "--json", json.path])
+        #expect(await bench.exitStatus(within: .seconds(540)) == 0, "\(bench.output.suffix(3000))")
+        let figures = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any], "\(bench.output.suffix(3000))")
+        let backfill = try #require(figures["backfill"] as? [String: Any])
+        #expect((backfill["records"] as? Int ?? 0) > 3_000 * 9 / 10)
+        #expect((backfill["seconds"] as? Double ?? 0) > 0)
+        #expect((backfill["recordsPerSecond"] as? Double ?? 0) > 0)
+        #expect(((figures["reference"] as? [String: Any])?["rawConsumePerSecond"] as? Double ?? 0) > 0)
+        #expect((figures["ratio"] as? Double ?? 0) > 0)
+        let latency = try #require(figures["latency"] as? [String: Any])
+        for effect in ["rankingMs", "alertMs"] {
+            let percentiles = try #require(latency[effect] as? [String: Any])
+            #expect(percentiles["samples"] as? Int == 12, "\(effect): every probe's effect is seen")
+            #expect(percentiles["unseen"] as? Int == 0)
+            let p50 = percentiles["p50"] as? Double ?? 0, p99 = percentiles["p99"] as? Double ?? 0
+            let p999 = percentiles["p999"] as? Double ?? 0
+            #expect(0 < p50 && p50 <= p99 && p99 <= p999)
+        }
+        let memory = try #require((figures["memory"] as? [String: Any])?["peakRssMB"] as? [String: Double])
+        #expect(Set(memory.keys) == ["IngestService", "ScoreService", "RankService", "NotifyService"])
+        #expect(memory.values.allSatisfy { $0 > 0 })
+    }
+
     @Test func aServiceWithoutTokensRefusesToStartAndSaysHowToFixIt() async throws {
         let directory = try temporaryDirectory()
         let process = try ChildProcess(
