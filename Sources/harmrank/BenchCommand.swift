@@ -122,6 +122,10 @@ struct BenchCommand: AsyncParsableCommand {
         let cpuBefore = cpuSeconds(of: stack)
         var backfill = try await self.backfill(year, kafka: kafka, topics: topics, observations: observations, logger: logger)
         backfill.cpuSeconds = cpuSeconds(of: stack).merging(cpuBefore) { after, before in ((after - before) * 10).rounded() / 10 }
+        backfill.offsetJumps = Self.offsetJumps(inLogsOf: stack)
+        if backfill.offsetJumps > 0 {
+            progress("backfill: \(backfill.offsetJumps) jumps in offsets: the broker dropped messages before they were read (see the service logs)")
+        }
         let reference = try await rawConsumeRate(kafka: kafka, topic: topics.offencesRaw, logger: logger)
         let rankService = URL(string: "http://127.0.0.1:\(stack.port(of: "RankService"))")!
         let live = try await self.live(
@@ -183,7 +187,7 @@ struct BenchCommand: AsyncParsableCommand {
         return .init(
             records: messages.count, seconds: (elapsed * 100).rounded() / 100,
             recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
-            drainedSeconds: (seconds(drained) * 100).rounded() / 100, cpuSeconds: [:])
+            drainedSeconds: (seconds(drained) * 100).rounded() / 100, cpuSeconds: [:], offsetJumps: 0)
     }
 
     /// The reference: every message the broker still holds of `offences.raw`, read by a plain group consumer that
@@ -307,6 +311,17 @@ struct BenchCommand: AsyncParsableCommand {
         })
         seconds["harmrank bench (broker)"] = Self.cpuSeconds(getpid())
         return seconds
+    }
+
+    /// How often a service found offsets missing from a partition it read (`PartitionedConsumer` logs each): on
+    /// the embedded broker, messages it dropped before they were read, so the lists would be wrong.
+    static func offsetJumps(inLogsOf stack: ServiceStack) -> Int {
+        stack.services.reduce(0) { count, service in
+            let log = stack.logDirectory.flatMap {
+                try? String(contentsOf: $0.appendingPathComponent("\(service.name).log"), encoding: .utf8)
+            }
+            return count + (log?.components(separatedBy: PartitionedConsumerLog.offsetJump).count ?? 1) - 1
+        }
     }
 
     /// CPU seconds (user and system) the process has used so far.

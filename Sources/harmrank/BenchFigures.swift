@@ -38,6 +38,9 @@ extension BenchCommand {
             /// CPU seconds each service used during the backfill: against `seconds` and the cores, whether the
             /// pipeline was busy or waiting.
             var cpuSeconds: [String: Double]
+            /// How often a service found offsets missing where it read (messages the broker dropped before they
+            /// were read); 0 when the run is sound.
+            var offsetJumps: Int
         }
 
         struct Reference: Encodable {
@@ -96,6 +99,7 @@ extension BenchCommand {
                 "HarmRank bench: \(machine.cores) cores, \(machine.memoryGB) GB, \(machine.processor), \(machine.build) build",
                 row("backfill", "\(backfill.records) records in \(backfill.seconds) s: \(Int(backfill.recordsPerSecond)) records/s"),
                 row("  every consumer group caught up after", "\(backfill.drainedSeconds) s"),
+                row("  jumps in offsets read (messages lost)", "\(backfill.offsetJumps)"),
                 row("  CPU seconds used", backfill.cpuSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
                 row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),
                 row("pipeline / raw consume", String(format: "%.3f", ratio)),

@@ -107,6 +107,7 @@ import FoundationNetworking
         #expect((backfill["records"] as? Int ?? 0) > 3_000 * 9 / 10)
         #expect((backfill["seconds"] as? Double ?? 0) > 0)
         #expect((backfill["recordsPerSecond"] as? Double ?? 0) > 0)
+        #expect(backfill["offsetJumps"] as? Int == 0, "no service found messages missing")
         #expect(((figures["reference"] as? [String: Any])?["rawConsumePerSecond"] as? Double ?? 0) > 0)
         #expect((figures["ratio"] as? Double ?? 0) > 0)
         let latency = try #require(figures["latency"] as? [String: Any])

@@ -133,7 +133,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                 // Compaction removes offsets on purpose; anywhere else it means the log dropped messages before
                 // they were read (retention, or the embedded broker's 5 MB a partition).
                 logger.warning(
-                    "\(partition): offsets \(processor.nextOffset)..<\(fresh.first!.offset) were not in the log when read")
+                    "\(partition): offsets \(processor.nextOffset)..<\(fresh.first!.offset) \(PartitionedConsumerLog.offsetJump)")
             }
             do {
                 try await processor.apply(fresh)
@@ -176,6 +176,12 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
             for (partition, offset) in offsets where uncommitted[partition] == nil { uncommitted[partition] = offset }
         }
     }
+}
+
+/// What `PartitionedConsumer` logs that other tools look for.
+public enum PartitionedConsumerLog {
+    /// Ends the warning for offsets missing from a partition.
+    public static let offsetJump = "were not in the log when read"
 }
 
 /// Holds a service's processing back while the consumers of its outputs are too far behind: the embedded
