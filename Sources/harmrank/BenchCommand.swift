@@ -292,8 +292,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The 100th score of `dauntless` now (0 when the list is shorter), through RankService's API.
     private func hundredthDauntlessScore(rankService: URL, token: String) async throws -> Double {
-        var request = URLRequest(url: rankService.appendingPathComponent("v1/lists/dauntless"))
-        request.url = URL(string: request.url!.absoluteString + "?limit=100")
+        var request = URLRequest(url: URL(string: "\(rankService.absoluteString)/v1/lists/dauntless?limit=100")!)
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
         let (body, response) = try await URLSession.shared.data(for: request)
         guard (response as? HTTPURLResponse)?.statusCode == 200,

@@ -175,7 +175,11 @@ import FoundationNetworking
         _ = await services[2].exitStatus(within: .seconds(10))
         let restarted = try ChildProcess("RankService", ["--http-port", String(ports.rank)], environment: environment)
         defer { restarted.signal(SIGTERM) }
-        #expect(await eventually { (try? await get("http://127.0.0.1:\(ports.rank)/health/ready"))?.status == 200 })
+        // The group first waits out the killed member's session, then the state of every partition is read back:
+        // in a debug build on two busy cores that can pass half a minute.
+        #expect(await eventually(within: .seconds(120)) {
+            (try? await get("http://127.0.0.1:\(ports.rank)/health/ready"))?.status == 200
+        })
         let listsAfter = try await HarmList.allCases.asyncMap { list in
             try await get("http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=1000", token: Self.token).body
         }

@@ -153,6 +153,13 @@ extension MessageCodingTests {
         #expect(latest.counted == ["repeat": 1, "score": 5, "unreadable": 1])
         #expect(latest.unreadable == [14])
 
+        // A last score that cannot be read is counted unreadable, not as a score.
+        var broken = message("S5", 9, offset: 16)
+        broken.value = Array("{".utf8)
+        let withBroken = ScoreBatch((messages + [broken])[...], after: 3, latestOnly: true)
+        #expect(withBroken.counted == ["score": 5, "unreadable": 2])
+        #expect(withBroken.unreadable == [14, 16])
+
         let every = ScoreBatch(messages[...], after: 3)
         #expect(every.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@4", "S2@5", "S1@6", "S3@7", "S2@8"])
         #expect(every.counted == ["score": 5, "unreadable": 1])

@@ -128,13 +128,26 @@ extension JSONValue {
 
     /// The strings of a JSON array of strings (`JSONWriter.stringArray`).
     public static func strings(in text: String) throws -> [String] {
-        guard case .array(let elements) = try JSONValue.parse(Array(text.utf8)) else {
+        guard let strings = try JSONValue.parse(Array(text.utf8)).strings else {
             throw FieldError(description: "expected an array of strings")
         }
-        return try elements.map { element throws(FieldError) in
-            guard case .string(let string) = element else { throw FieldError(description: "expected an array of strings") }
-            return string
+        return strings
+    }
+
+    /// The elements of an array of strings; nil for anything else.
+    public var strings: [String]? {
+        guard case .array(let elements) = self else { return nil }
+        var strings: [String] = []
+        for element in elements {
+            guard case .string(let string) = element else { return nil }
+            strings.append(string)
         }
+        return strings
+    }
+
+    public func strings(_ key: String) throws(FieldError) -> [String] {
+        guard let strings = self[key]?.strings else { throw FieldError(description: "'\(key)' must be an array of strings") }
+        return strings
     }
 
     public func elements(_ key: String) throws(FieldError) -> [JSONValue] {

@@ -99,17 +99,12 @@ public enum LinkMessage: Sendable, Equatable {
         guard let lists = UInt8(exactly: try value.integer("lists")) else {
             throw JSONValue.FieldError(description: "'lists' must be a bit set of lists")
         }
-        let victims = try value["victims"].map { _ in
-            try value.elements("victims").map { element throws(JSONValue.FieldError) in
-                guard case .string(let victim) = element else { throw JSONValue.FieldError(description: "'victims' must hold ids") }
-                return victim
-            }
-        }
+        let victims = value["victims"] == nil ? [] : try value.strings("victims")
         return CrimeLink(
             crimeRef: try value.string("crimeRef"), version: try value.integer("version"),
             offenceCode: try value.string("offenceCode"), harm: Harm(hundredths: try value.integer("harm")),
             lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: try value.integer("occurredAt")),
-            victims: victims ?? [])
+            victims: victims)
     }
 }
 

@@ -16,8 +16,9 @@ public struct ScoreBatch {
     /// Offsets of messages that are not scores HarmRank wrote.
     public private(set) var unreadable: [Int64] = []
 
-    /// `latestOnly` keeps only the last new score of each entity (what the lists need), and parses no other: a
-    /// ward's score lists every crime counting for it, and a batch can hold many of them.
+    /// `latestOnly` keeps only the last new score of each entity (what the lists need), and parses no other (so a
+    /// superseded message is not checked): a ward's score lists every crime counting for it, and a batch can hold
+    /// many of them.
     public init(_ messages: ArraySlice<KafkaMessage>, after applied: Int64, latestOnly: Bool = false) {
         appliedSequence = applied
         var kept: [(message: KafkaMessage, score: EntityScore?)] = []
@@ -45,7 +46,11 @@ public struct ScoreBatch {
             }
         }
         for (message, score) in kept {
-            guard let score = score ?? (try? EntityScore.decode(message.value!)) else { unreadable(message); continue }
+            guard let score = score ?? (try? EntityScore.decode(message.value!)) else {
+                counted["score", default: 0] -= 1
+                unreadable(message)
+                continue
+            }
             scores.append((score, String(decoding: message.value!, as: UTF8.self)))
         }
     }

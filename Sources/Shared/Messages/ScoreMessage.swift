@@ -183,12 +183,7 @@ public struct EntityScore: Sendable, Equatable {
                     offenceCode: try entry.string("offenceCode"), harm: try entry.integer("harm"),
                     occurredAt: Instant(milliseconds: try entry.integer("occurredAt")),
                     expiresAt: Instant(milliseconds: try entry.integer("expiresAt")),
-                    lists: try entry.elements("lists").map { element in
-                        guard case .string(let name) = element else {
-                            throw JSONValue.FieldError(description: "'lists' must hold list names")
-                        }
-                        return try list(name)
-                    })
+                    lists: try entry.strings("lists").map(list))
             })
     }
 }

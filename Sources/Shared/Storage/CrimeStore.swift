@@ -45,7 +45,7 @@ public enum CrimeStore {
     public static func count(in db: Database) throws -> Int { try StoredCrime.fetchCount(db) }
 }
 
-struct StoredCrime: FetchableRecord, PersistableRecord {
+struct StoredCrime: FetchableRecord, TableRecord {
     static let databaseTableName = "crimes"
     static let columns = [
         "crimeRef", "version", "status", "offenceCode", "occurredAt", "reportedAt", "wardCode", "latitude", "longitude",
@@ -83,14 +83,8 @@ struct StoredCrime: FetchableRecord, PersistableRecord {
         victims = try JSONValue.strings(in: row["victims"])
     }
 
-    func encode(to container: inout PersistenceContainer) throws {
-        for (column, value) in zip(Self.columns, values) { container[column] = value }
-    }
-
-    var arguments: StatementArguments { StatementArguments(values) }
-
     /// The column values in `columns` order.
-    private var values: [(any DatabaseValueConvertible)?] {
+    var arguments: StatementArguments {
         [
             crimeRef, version, status.rawValue, offenceCode, occurredAt, reportedAt, wardCode, latitude, longitude, flags,
             JSONWriter.stringArray(suspects), JSONWriter.stringArray(victims),
