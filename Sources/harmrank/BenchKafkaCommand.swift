@@ -194,7 +194,8 @@ struct BenchKafkaCommand: AsyncParsableCommand {
 }
 
 extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
+    /// Right-aligned in a column of `width` characters, for terminal tables.
+    func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

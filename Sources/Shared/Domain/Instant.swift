@@ -25,6 +25,13 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         (milliseconds - earlier.milliseconds).floorDivided(by: Instant.millisecondsPerDay).quotient
     }
 
+    /// The first instant (UTC) of the calendar month `months` after this instant's month (before, if negative).
+    public func monthStart(adding months: Int64 = 0) -> Instant {
+        let (year, month, _) = Instant.civil(fromDays: milliseconds.floorDivided(by: Instant.millisecondsPerDay).quotient)
+        let (yearShift, monthIndex) = (month - 1 + months).floorDivided(by: 12)
+        return Instant(milliseconds: Instant.days(fromCivil: year + yearShift, monthIndex + 1, 1) * Instant.millisecondsPerDay)
+    }
+
     /// RFC 3339 in UTC with milliseconds, for instance `2025-03-01T18:30:00.000Z`.
     public var description: String { rfc3339 }
 

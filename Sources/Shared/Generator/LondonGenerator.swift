@@ -1,6 +1,6 @@
 /// Synthetic London offence records (DESIGN.md section 9), the same for the same seed: the mix of a London year
 /// by crime type, VAWG and domestic abuse at their real share, harm concentrated in a few repeat perpetrators,
-/// multi-suspect crimes, late reports, and the traffic a live feed carries: revisions (reclassified, suspects
+/// multi-suspect crimes, near-repeat burglary, late reports, and the traffic a live feed carries: revisions (reclassified, suspects
 /// eliminated or added, cancelled), duplicates, stale versions and a small share of bad records of every kind.
 ///
 /// Records come out in the order a feed would send them (by report time), as NDJSON lines.
@@ -84,8 +84,11 @@ public struct LondonGenerator: Sendable {
             timed.append((time, timed.count, Line(text: text, intent: intent, reportedAt: Instant(milliseconds: time))))
         }
         let year = Self.twoDigitYear(options.start)
+        // Homes near a burgled one run a raised risk for a few weeks (the near-repeat pattern ProMap predicts):
+        // a share of burglaries follow an earlier one, within about 400 m and 8 weeks.
+        var recentBurglaries: [(occurred: Int64, latitude: Double, longitude: Double)] = []
         for index in 0..<options.crimes {
-            let occurred = options.start.milliseconds + Int64(random.unit() * Double(span))
+            var occurred = options.start.milliseconds + Int64(random.unit() * Double(span))
             let domestic = random.unit() < 0.065
             let ward = wards.wards[wardPicker.pick(&random)]
             var suspects: [String] = []
@@ -110,11 +113,27 @@ public struct LondonGenerator: Sendable {
                     if random.unit() < 0.5 { victims.append("V\(random.below(generalPool * 3))") }
                 }
             }
+            var latitude = ward.latitude + (random.unit() - 0.5) * 0.007
+            var longitude = ward.longitude + (random.unit() - 0.5) * 0.011
+            if Self.burglaryCodes.contains(code) {
+                if !recentBurglaries.isEmpty, random.unit() < Self.nearRepeatShare {
+                    let source = recentBurglaries[random.below(recentBurglaries.count)]
+                    occurred = min(
+                        options.start.milliseconds + span - 1, source.occurred + Int64(random.unit() * Double(Instant.days(56))))
+                    latitude = source.latitude + (random.unit() - 0.5) * 0.007
+                    longitude = source.longitude + (random.unit() - 0.5) * 0.011
+                }
+                if recentBurglaries.count < 2_000 {
+                    recentBurglaries.append((occurred, latitude, longitude))
+                } else {
+                    recentBurglaries[random.below(recentBurglaries.count)] = (occurred, latitude, longitude)
+                }
+            }
             let weapon = !domestic && Self.weaponCodes.contains(code) && random.unit() < 0.3
             let delay: Int64 = random.unit() < 0.05 ? Int64(random.below(60)) * Instant.millisecondsPerDay : Int64(random.below(36 * 3_600_000))
             let crime = Crime(
                 crimeRef: "\(options.firstCrimeNumber + index)/\(Self.twoDigitYear(Instant(milliseconds: occurred)))", version: 1, code: code, occurredAt: occurred,
-                reportedAt: occurred + delay, ward: ward, jitter: (random.unit() - 0.5, random.unit() - 0.5),
+                reportedAt: occurred + delay, ward: ward, latitude: latitude, longitude: longitude,
                 domestic: domestic, weapon: weapon, suspects: Array(Set(suspects)).sorted(), victims: victims)
             emit(crime.json, .record, at: crime.reportedAt)
             if random.unit() < options.duplicateShare { emit(crime.json, .duplicate, at: crime.reportedAt + 60_000) }
@@ -143,6 +162,10 @@ public struct LondonGenerator: Sendable {
         }
         return timed.sorted { ($0.reportedAt, $0.order) < ($1.reportedAt, $1.order) }.map(\.line)
     }
+
+    static let burglaryCodes: Set<String> = ["28E", "28F"]
+    /// Share of burglaries that are near repeats of an earlier one.
+    static let nearRepeatShare = 0.3
 
     /// Offences where a weapon flag means something: violence and robbery.
     static let weaponCodes: Set<String> = ["105A", "8N", "8F", "5D", "3B", "34B", "34A", "2", "1"]
@@ -176,7 +199,9 @@ public struct LondonGenerator: Sendable {
         var occurredAt: Int64
         var reportedAt: Int64
         var ward: Ward
-        var jitter: (Double, Double)
+        /// Within about 400 m of the ward's label point, or of the burglary a near repeat follows.
+        var latitude: Double
+        var longitude: Double
         var domestic: Bool
         var weapon: Bool
         var suspects: [String]
@@ -193,9 +218,8 @@ public struct LondonGenerator: Sendable {
             members.append(.init(key: "occurredAt", value: .string(Instant(milliseconds: occurredAt).rfc3339)))
             members.append(.init(key: "reportedAt", value: .string(Instant(milliseconds: reportedAt).rfc3339)))
             members.append(.init(key: "wardCode", value: .string(ward.code)))
-            // Within about 400 m of the ward's label point.
-            members.append(.init(key: "lat", value: .number(String(format4(ward.latitude + jitter.0 * 0.007)))))
-            members.append(.init(key: "lon", value: .number(String(format4(ward.longitude + jitter.1 * 0.011)))))
+            members.append(.init(key: "lat", value: .number(String(format4(latitude)))))
+            members.append(.init(key: "lon", value: .number(String(format4(longitude)))))
             let flags = (domestic ? ["domestic"] : []) + (weapon ? ["weapon"] : [])
             if !flags.isEmpty { members.append(.init(key: "flags", value: .array(flags.map { .string($0) }))) }
             if !suspects.isEmpty { members.append(.init(key: "suspects", value: .array(suspects.map { .string($0) }))) }

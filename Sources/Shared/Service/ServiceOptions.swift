@@ -46,11 +46,7 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "wall (T = now) or event (T = the largest occurredAt accepted; for backfills and tests) (HARMRANK_CLOCK; default wall).")
     public var clock: String?
 
-    @Option(help: "Harm table CSV replacing the shipped one (HARMRANK_HARM_TABLE).")
-    public var harmTable: String?
-
-    @Option(help: "Ward registry CSV replacing the 679 London wards shipped (HARMRANK_WARDS).")
-    public var wards: String?
+    @OptionGroup public var referenceData: ReferenceDataOptions
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (HARMRANK_LOG_LEVEL; default info).")
     public var logLevel: String?
@@ -65,6 +61,7 @@ public struct ServiceOptions: ParsableArguments {
             throw ConfigurationError("--http-port / HARMRANK_HTTP_PORT '\(portText)': use a port number from 1 to 65535")
         }
         let topics = kafka.topics(source)
+        let (harmTable, wards) = try referenceData.load(source)
         return ServiceSettings(
             identity: identity,
             kafka: try kafka.kafkaConfiguration(clientID: identity.name, source),
@@ -79,8 +76,8 @@ public struct ServiceOptions: ParsableArguments {
             downstreamMaxLag: try source.value(nil, "HARMRANK_DOWNSTREAM_MAX_LAG").map { _ in
                 Int64(try source.positiveInteger("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
             },
-            harmTable: try source.value(harmTable, "HARMRANK_HARM_TABLE").map(HarmTable.init(contentsOf:)) ?? .shipped(),
-            wards: try source.value(wards, "HARMRANK_WARDS").map(WardRegistry.init(contentsOf:)) ?? .shipped(),
+            harmTable: harmTable,
+            wards: wards,
             logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
     }
 

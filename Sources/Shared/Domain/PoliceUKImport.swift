@@ -1,0 +1,110 @@
+/// police.uk street-level crime CSVs as place-only offence records (CONTRACT.md section 9): no suspects or
+/// victims (police.uk publishes none), the crime type mapped to a subgroup, the month as the time (its first
+/// instant, UTC; CONTRACT.md section 6), the ward from the row's LSOA, and the published point when it lies
+/// within the ward registry's bounds.
+public struct PoliceUKImport: Sendable {
+    public static let header = ["Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type"]
+
+    /// police.uk crime types to subgroups. police.uk does not split burglary into residential and business, nor
+    /// robbery into personal and business; most of each is the first, which is what hotspot models count.
+    public static let subgroups: [String: Subgroup] = [
+        "Bicycle theft": .bicycleTheft,
+        "Burglary": .burglaryResidential,
+        "Criminal damage and arson": .criminalDamage,
+        "Drugs": .drugsPossession,
+        "Other crime": .misc,
+        "Other theft": .theftOther,
+        "Possession of weapons": .weaponsPossession,
+        "Public order": .publicOrder,
+        "Robbery": .robberyPersonal,
+        "Shoplifting": .shoplifting,
+        "Theft from the person": .theftPerson,
+        "Vehicle crime": .vehicle,
+        "Violence and sexual offences": .violenceWithoutInjury,
+    ]
+    /// Reported by police.uk beside crimes, but not a crime: counted and skipped.
+    public static let antisocialBehaviour = "Anti-social behaviour"
+
+    /// What became of the rows: every row is imported or counted under one reason.
+    public struct Counts: Sendable, Equatable {
+        public var rows = 0
+        public var imported = 0
+        public var importedWithoutPoint = 0
+        public var antisocialBehaviour = 0
+        public var outsideRegistry = 0
+        public var withoutCrimeID = 0
+        public var unknownType: [String: Int] = [:]
+        public var badMonth = 0
+
+        public init() {}
+
+        public var skipped: Int { rows - imported }
+    }
+
+    let wards: WardRegistry
+    let lsoas: LSOALookup
+    /// Per subgroup, the offence code records carry: the subgroup's first row in the harm table.
+    let codes: [Subgroup: String]
+
+    public init(harmTable: HarmTable, wards: WardRegistry, lsoas: LSOALookup) throws(DataFileError) {
+        self.wards = wards
+        self.lsoas = lsoas
+        var codes: [Subgroup: String] = [:]
+        for offence in harmTable.offences where codes[offence.subgroup] == nil { codes[offence.subgroup] = offence.code }
+        for subgroup in Set(Self.subgroups.values) where codes[subgroup] == nil {
+            throw DataFileError(
+                file: "harm table", line: nil,
+                problem: "has no offence of subgroup '\(subgroup.rawValue)', which police.uk rows are mapped to; add one")
+        }
+        self.codes = codes
+    }
+
+    /// One NDJSON record per imported row, in file order.
+    public func records(csv: String, file: String, counts: inout Counts) throws(DataFileError) -> [String] {
+        let rows = CSVReader(csv).makeIterator()
+        let columns = try CSVColumns(header: rows.next(), file: file, required: Self.header)
+        var records: [String] = []
+        while let row = rows.next() {
+            counts.rows += 1
+            let type = try columns.value("Crime type", in: row)
+            if type == Self.antisocialBehaviour { counts.antisocialBehaviour += 1; continue }
+            guard let subgroup = Self.subgroups[type], let code = codes[subgroup] else {
+                counts.unknownType[type, default: 0] += 1
+                continue
+            }
+            // police.uk's crime ids are 64 hex digits; the prefix keeps them apart from a force's own references
+            // within the 64 characters a crimeRef may have.
+            let crimeID = try columns.value("Crime ID", in: row)
+            guard !crimeID.isEmpty else { counts.withoutCrimeID += 1; continue }
+            guard let ward = lsoas[try columns.value("LSOA code", in: row)] else { counts.outsideRegistry += 1; continue }
+            guard let month = Self.monthStart(try columns.value("Month", in: row)) else { counts.badMonth += 1; continue }
+            var members: [JSONValue.Member] = [
+                .init(key: "crimeRef", value: .string("puk:" + crimeID.prefix(60))),
+                .init(key: "version", value: .number("1")),
+                .init(key: "offenceCode", value: .string(code)),
+                .init(key: "occurredAt", value: .string(month)),
+                .init(key: "wardCode", value: .string(ward)),
+            ]
+            let latitude = try columns.value("Latitude", in: row)
+            let longitude = try columns.value("Longitude", in: row)
+            if let lat = Double(latitude), let lon = Double(longitude), wards.bounds.contains(latitude: lat, longitude: lon) {
+                members.append(.init(key: "lat", value: .number(latitude)))
+                members.append(.init(key: "lon", value: .number(longitude)))
+            } else {
+                counts.importedWithoutPoint += 1
+            }
+            records.append(JSONValue.object(members).text)
+            counts.imported += 1
+        }
+        return records
+    }
+
+    /// `2023-01` as the first instant of the month in RFC 3339, or nil.
+    static func monthStart(_ month: String) -> String? {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let number = Int(parts[1]),
+            (1900...9999).contains(year), (1...12).contains(number)
+        else { return nil }
+        return "\(month)-01T00:00:00Z"
+    }
+}

@@ -1,0 +1,192 @@
+/// Rolling-origin evaluation of hotspot models (CONTRACT.md section 6): each test period is predicted at its first
+/// instant from every earlier record, the top-ranked cells covering 1%, 5% and 10% of the study area are flagged,
+/// and the hit rate (share of the period's records inside them) and PAI (hit rate over area share) are averaged
+/// over the periods.
+public struct HotspotEvaluation: Sendable {
+    /// A counting record with a place: what every model sees.
+    public struct Record: Sendable {
+        public let key: String
+        public let point: GridPoint
+        public let occurredAt: Instant
+
+        public init(key: String, point: GridPoint, occurredAt: Instant) {
+            self.key = key
+            self.point = point
+            self.occurredAt = occurredAt
+        }
+    }
+
+    /// The records a hotspot model counts, out of offence records in any order: the latest version of each
+    /// crime, unless cancelled, with a point and an offence of a counting subgroup.
+    public static func records(latestOf offences: some Sequence<OffenceRecord>, harmTable: HarmTable, parameters: HotspotParameters) -> [Record] {
+        var latest: [String: OffenceRecord] = [:]
+        for offence in offences where (latest[offence.crimeRef]?.version ?? .min) < offence.version {
+            latest[offence.crimeRef] = offence
+        }
+        return latest.values.compactMap { offence in
+            guard offence.status == .recorded, let location = offence.location, let code = offence.offenceCode,
+                let subgroup = harmTable[code]?.subgroup, parameters.subgroups.contains(subgroup)
+            else { return nil }
+            return Record(
+                key: offence.crimeRef, point: BritishNationalGrid.project(latitude: location.latitude, longitude: location.longitude),
+                occurredAt: offence.occurredAt)
+        }
+    }
+
+    public enum Model: String, Sendable, CaseIterable {
+        /// ProMap plus the cell's long-term background rate (`Options.backgroundWeight`).
+        case blend = "default"
+        case promap
+        /// The cell's count in the 12 calendar months before the prediction.
+        case baseline
+    }
+
+    public struct Options: Sendable {
+        public var parameters = HotspotParameters()
+        /// In the default model, what one record of the past 12 months in the cell itself adds to its score, as a
+        /// share of a record in the cell this week. It plays the background rate of a self-exciting model, which
+        /// ProMap alone lacks: with monthly timestamps ProMap sees at most the previous month or two.
+        public var backgroundWeight = 1.0
+        public var testMonths = 3
+        public var coverages: [Double] = [0.01, 0.05, 0.10]
+
+        public init() {}
+    }
+
+    public struct Score: Sendable, Equatable {
+        public let coverage: Double
+        public let flaggedCells: Int
+        public let hitRate: Double
+        public let pai: Double
+    }
+
+    public struct Period: Sendable {
+        public let start: Instant
+        public let end: Instant
+        public let trainingRecords: Int
+        public let testRecords: Int
+        public let scores: [Model: [Score]]
+    }
+
+    public struct Result: Sendable {
+        public let records: Int
+        public let activeCells: Int
+        /// Every record sits on the first instant of a month (police.uk).
+        public let monthly: Bool
+        public let periods: [Period]
+        /// Per model, per coverage: hit rate and PAI averaged over the periods.
+        public let averages: [Model: [Score]]
+    }
+
+    public enum Problem: Error, Equatable, CustomStringConvertible {
+        case tooFewMonths(String)
+        case parameters(String)
+
+        public var description: String {
+            switch self {
+            case .tooFewMonths(let detail), .parameters(let detail): detail
+            }
+        }
+    }
+
+    public let options: Options
+
+    public init(options: Options) { self.options = options }
+
+    public func run(_ records: [Record]) throws(Problem) -> Result {
+        if let problem = options.parameters.problem { throw .parameters(problem) }
+        let records = records.sorted { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.key.precedesBytewise($1.key) }
+        let periods = try testPeriods(records)
+        let cells = records.map { options.parameters.cell(of: $0.point) }
+        let activeCells = Set(cells).sorted()
+
+        var model = ProspectiveHotspots(parameters: options.parameters)
+        var inserted = 0
+        var results: [Period] = []
+        for start in periods {
+            let end = start.monthStart(adding: 1)
+            while inserted < records.count, records[inserted].occurredAt < start {
+                model.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
+                inserted += 1
+            }
+            model.advance(to: start)
+            let promap = model.risks()
+            var counts: [GridCell: Int64] = [:]
+            let yearBefore = start.monthStart(adding: -12)
+            for index in 0..<inserted where records[index].occurredAt >= yearBefore { counts[cells[index], default: 0] += 1 }
+            let background = Int64((options.backgroundWeight * Double(model.denominator)).rounded())
+            var blend = promap
+            for (cell, count) in counts { blend[cell, default: 0] += count * background }
+
+            var tested: [GridCell: Int] = [:]
+            var testRecords = 0
+            for index in inserted..<records.count where records[index].occurredAt < end {
+                tested[cells[index], default: 0] += 1
+                testRecords += 1
+            }
+            let scoresByModel: [Model: [GridCell: Int64]] = [.blend: blend, .promap: promap, .baseline: counts]
+            results.append(
+                Period(
+                    start: start, end: end, trainingRecords: inserted, testRecords: testRecords,
+                    scores: scoresByModel.mapValues { score(ranking(activeCells, by: $0), tested: tested, total: testRecords) }))
+        }
+        var averages: [Model: [Score]] = [:]
+        for model in Model.allCases {
+            averages[model] = options.coverages.indices.map { index in
+                let scores = results.map { $0.scores[model]![index] }
+                return Score(
+                    coverage: options.coverages[index], flaggedCells: scores[0].flaggedCells,
+                    hitRate: scores.map(\.hitRate).reduce(0, +) / Double(scores.count),
+                    pai: scores.map(\.pai).reduce(0, +) / Double(scores.count))
+            }
+        }
+        return Result(
+            records: records.count, activeCells: activeCells.count, monthly: Self.isMonthly(records), periods: results,
+            averages: averages)
+    }
+
+    /// The study area's cells, highest score first, ties by cell coordinates.
+    func ranking(_ cells: [GridCell], by scores: [GridCell: Int64]) -> [GridCell] {
+        cells.map { ($0, scores[$0] ?? 0) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map(\.0)
+    }
+
+    /// Hit rate and PAI at each coverage for one ranking.
+    func score(_ ranking: [GridCell], tested: [GridCell: Int], total: Int) -> [Score] {
+        options.coverages.map { coverage in
+            let flagged = Self.flaggedCells(coverage: coverage, of: ranking.count)
+            let hits = ranking.prefix(flagged).reduce(0) { $0 + (tested[$1] ?? 0) }
+            let hitRate = total == 0 ? 0 : Double(hits) / Double(total)
+            let areaShare = Double(flagged) / Double(max(1, ranking.count))
+            return Score(coverage: coverage, flaggedCells: flagged, hitRate: hitRate, pai: areaShare == 0 ? 0 : hitRate / areaShare)
+        }
+    }
+
+    /// Cells flagged for a coverage: the share of the area rounded to the nearest cell, at least one.
+    public static func flaggedCells(coverage: Double, of area: Int) -> Int {
+        min(area, max(1, Int((coverage * Double(area)).rounded())))
+    }
+
+    /// The first instants of the test months: the last `testMonths` whole calendar months of the data, each
+    /// with earlier records to learn from.
+    func testPeriods(_ sorted: [Record]) throws(Problem) -> [Instant] {
+        guard let first = sorted.first?.occurredAt, let last = sorted.last?.occurredAt else {
+            throw .tooFewMonths("no located records of the counting subgroups to evaluate")
+        }
+        // Monthly data covers its last month; exact times cover it once they reach its last day.
+        var lastWhole = last.monthStart()
+        if !Self.isMonthly(sorted), last < lastWhole.monthStart(adding: 1) - Instant.days(1) {
+            lastWhole = lastWhole.monthStart(adding: -1)
+        }
+        let starts = (0..<Int64(options.testMonths)).reversed().map { lastWhole.monthStart(adding: -$0) }
+        guard let earliest = starts.first, first < earliest else {
+            throw .tooFewMonths(
+                "the data runs from \(first.rfc3339) to \(last.rfc3339): \(options.testMonths) whole test months need records before them to learn from; give more months of data or fewer --test-months"
+            )
+        }
+        return starts
+    }
+
+    static func isMonthly(_ records: [Record]) -> Bool {
+        records.allSatisfy { $0.occurredAt == $0.occurredAt.monthStart() }
+    }
+}

@@ -1,0 +1,206 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// `harmrank evaluate-hotspots FILE...`: rolling-origin evaluation of the hotspot models on offence records
+/// (CONTRACT.md section 6), with a table of how the default model's hit rate moves with the grid's parameters.
+struct EvaluateHotspotsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate-hotspots",
+        abstract: "Evaluates hotspot models (default, promap, baseline) on NDJSON offence records: hit rate and PAI.",
+        discussion: """
+            Each of the last --test-months whole calendar months is predicted at its first instant from every \
+            earlier record; the top cells covering 1%, 5% and 10% of the active cells (those with a counting \
+            record anywhere in the data) are flagged. The default model is ProMap plus --background-weight times \
+            the cell's count over the previous 12 months; the baseline is that count alone. Records come from \
+            'harmrank generate' (exact times) or 'harmrank import-policeuk' (monthly). Example: \
+            harmrank import-policeuk 2023-*-metropolitan-street.csv -o year.ndjson && \
+            harmrank evaluate-hotspots year.ndjson --json hotspots.json
+            """)
+
+    @Argument(help: "NDJSON offence records; '-' reads standard input.")
+    var files: [String]
+
+    @OptionGroup var hotspots: HotspotOptions
+
+    @Option(help: "Default model: what a record of the past 12 months in the cell adds, as a share of a record in the cell this week (0: ProMap alone).")
+    var backgroundWeight = HotspotEvaluation.Options().backgroundWeight
+
+    @Option(help: "Whole calendar months tested, ending with the last whole month of the data.")
+    var testMonths = 3
+
+    @Flag(help: "Skip the table of parameter sensitivity.")
+    var noSensitivity = false
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
+    @OptionGroup var referenceData: ReferenceDataOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one NDJSON file, or '-' for standard input") }
+        guard testMonths >= 1 else { throw ValidationError("--test-months must be 1 or more") }
+        guard backgroundWeight >= 0, backgroundWeight <= 1_000 else { throw ValidationError("--background-weight must be from 0 to 1000") }
+    }
+
+    func run() throws {
+        let started = ContinuousClock.now
+        let (harmTable, wards) = try referenceData.load()
+        let parameters = try hotspots.parameters
+        // Records are read as IngestService reads them; the event clock, since these are history.
+        let validator = OffenceValidator(harmTable: harmTable, wards: wards, clockMode: .event)
+        var offences: [OffenceRecord] = []
+        var rejected: [Rejection.Reason: Int] = [:]
+        var lines = 0
+        for file in files {
+            var reader = try LineReader(file)
+            while let line = reader.next() {
+                guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) else { continue }
+                lines += 1
+                switch validator.validate(line, receivedAt: .now) {
+                case .success(let offence): offences.append(offence)
+                case .failure(let rejection): rejected[rejection.reason, default: 0] += 1
+                }
+            }
+        }
+        var options = HotspotEvaluation.Options()
+        options.parameters = parameters
+        options.backgroundWeight = backgroundWeight
+        options.testMonths = testMonths
+        let records = HotspotEvaluation.records(latestOf: offences, harmTable: harmTable, parameters: parameters)
+        let result: HotspotEvaluation.Result
+        do { result = try HotspotEvaluation(options: options).run(records) } catch { throw ValidationError(error.description) }
+
+        print("read \(lines) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(Self.reasons(rejected))")
+        print(
+            "\(result.records) located records of \(parameters.subgroups.map(\.rawValue).sorted().joined(separator: ", ")) "
+                + "in \(result.activeCells) active cells of \(parameters.cellSize) m; D = \(parameters.distanceBandwidth) cells, "
+                + "W = \(parameters.timeBandwidth) weeks; \(result.monthly ? "monthly" : "exact") timestamps")
+        print("test months: " + result.periods.map { "\($0.start.rfc3339.prefix(7)) (\($0.testRecords) records)" }.joined(separator: ", "))
+        print("")
+        print("model     coverage  cells  hit rate    PAI")
+        for model in HotspotEvaluation.Model.allCases {
+            for score in result.averages[model]! {
+                print(
+                    model.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                        + Self.percent(score.coverage).leftPadded(8) + String(score.flaggedCells).leftPadded(7)
+                        + Self.percent(score.hitRate).leftPadded(10) + String(format: "%7.2f", score.pai))
+            }
+        }
+
+        var sensitivity: [SensitivityRow] = []
+        if !noSensitivity {
+            print("")
+            print("sensitivity: hit rate at 10% coverage, averaged over the test months")
+            print(" cell    D    W  default   promap  baseline")
+            for variant in Self.variants(of: parameters) {
+                var variantOptions = options
+                variantOptions.parameters = variant
+                variantOptions.coverages = [0.10]
+                // Variants keep the subgroups, so the same records (points, not cells) serve every one.
+                guard let variantResult = try? HotspotEvaluation(options: variantOptions).run(records) else { continue }
+                let row = SensitivityRow(
+                    cellSize: variant.cellSize, distanceBandwidth: variant.distanceBandwidth, timeBandwidth: variant.timeBandwidth,
+                    hitRate: Dictionary(uniqueKeysWithValues: HotspotEvaluation.Model.allCases.map { ($0.rawValue, variantResult.averages[$0]![0].hitRate) }))
+                sensitivity.append(row)
+                print(
+                    String(row.cellSize).leftPadded(5) + String(row.distanceBandwidth).leftPadded(5) + String(row.timeBandwidth).leftPadded(5)
+                        + HotspotEvaluation.Model.allCases.map { Self.percent(row.hitRate[$0.rawValue]!).leftPadded(9) }.joined())
+            }
+        }
+        let seconds = Double(started.duration(to: .now).components.attoseconds) / 1e18 + Double(started.duration(to: .now).components.seconds)
+        print(String(format: "\nevaluated in %.2f s", seconds))
+        if let json {
+            let report = Report(result: result, parameters: parameters, backgroundWeight: backgroundWeight, sensitivity: sensitivity, seconds: seconds)
+            try JSONEncoder.api.encode(report).write(to: URL(fileURLWithPath: json))
+        }
+    }
+
+    /// The grid's parameters varied one at a time around those given.
+    static func variants(of parameters: HotspotParameters) -> [HotspotParameters] {
+        var variants = [parameters]
+        for size in [150, 400] where size != parameters.cellSize {
+            var variant = parameters
+            variant.cellSize = size
+            variants.append(variant)
+        }
+        for (distance, weeks) in [(4, parameters.timeBandwidth), (12, parameters.timeBandwidth), (parameters.distanceBandwidth, 4), (parameters.distanceBandwidth, 12)]
+        where (distance, weeks) != (parameters.distanceBandwidth, parameters.timeBandwidth) {
+            var variant = parameters
+            variant.distanceBandwidth = distance
+            variant.timeBandwidth = weeks
+            variants.append(variant)
+        }
+        return variants
+    }
+
+    static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+
+    static func reasons(_ rejected: [Rejection.Reason: Int]) -> String {
+        rejected.isEmpty ? "" : " (" + rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+
+    struct Metric: Encodable {
+        let hitRate: Double
+        let pai: Double
+        let flaggedCells: Int
+    }
+
+    struct SensitivityRow: Encodable {
+        let cellSize: Int
+        let distanceBandwidth: Int
+        let timeBandwidth: Int
+        /// Per model, at 10% coverage.
+        let hitRate: [String: Double]
+    }
+
+    /// The JSON: per model and coverage (`"0.01"`, `"0.05"`, `"0.10"`), hit rate and PAI averaged over the test
+    /// months, at the top level; then the months one by one and the sensitivity table.
+    struct Report: Encodable {
+        let result: HotspotEvaluation.Result
+        let parameters: HotspotParameters
+        let backgroundWeight: Double
+        let sensitivity: [SensitivityRow]
+        let seconds: Double
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ string: String) { stringValue = string }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        static func metrics(_ scores: [HotspotEvaluation.Score]) -> [String: Metric] {
+            Dictionary(uniqueKeysWithValues: scores.map { (String(format: "%.2f", $0.coverage), Metric(hitRate: $0.hitRate, pai: $0.pai, flaggedCells: $0.flaggedCells)) })
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for model in HotspotEvaluation.Model.allCases {
+                try container.encode(Self.metrics(result.averages[model]!), forKey: Key(model.rawValue))
+            }
+            try container.encode(result.records, forKey: Key("records"))
+            try container.encode(result.activeCells, forKey: Key("activeCells"))
+            try container.encode(result.monthly ? "monthly" : "exact", forKey: Key("timestamps"))
+            try container.encode(
+                [
+                    "cellSize": Double(parameters.cellSize), "distanceBandwidth": Double(parameters.distanceBandwidth),
+                    "timeBandwidth": Double(parameters.timeBandwidth), "backgroundWeight": backgroundWeight,
+                ], forKey: Key("parameters"))
+            try container.encode(parameters.subgroups.map(\.rawValue).sorted(), forKey: Key("subgroups"))
+            var periods = container.nestedUnkeyedContainer(forKey: Key("periods"))
+            for period in result.periods {
+                var entry = periods.nestedContainer(keyedBy: Key.self)
+                try entry.encode(String(period.start.rfc3339.prefix(7)), forKey: Key("month"))
+                try entry.encode(period.trainingRecords, forKey: Key("trainingRecords"))
+                try entry.encode(period.testRecords, forKey: Key("testRecords"))
+                for model in HotspotEvaluation.Model.allCases {
+                    try entry.encode(Self.metrics(period.scores[model]!), forKey: Key(model.rawValue))
+                }
+            }
+            try container.encode(sensitivity, forKey: Key("sensitivity"))
+            try container.encode(seconds, forKey: Key("seconds"))
+        }
+    }
+}
