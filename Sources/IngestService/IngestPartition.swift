@@ -42,9 +42,10 @@ final class IngestPartition: PartitionProcessor {
 
     func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
         let receivedAt = Instant.now
+        let placePartitions = try await context.producer.partitionCount(of: context.topics.linksPlace)
         let linkPartitions = [
             EntityKind.suspect: try await context.producer.partitionCount(of: context.topics.linksSuspect),
-            EntityKind.ward: try await context.producer.partitionCount(of: context.topics.linksPlace),
+            EntityKind.ward: placePartitions, EntityKind.cell: placePartitions,
         ]
         // One read transaction for the stored versions of the whole batch.
         let judged = try database.read { db in
@@ -97,9 +98,9 @@ final class IngestPartition: PartitionProcessor {
 
     /// The event clock for every partition of both link topics.
     private func clockMessages(_ clock: Instant, linkPartitions: [EntityKind: Int32]) -> [OutgoingMessage] {
-        linkPartitions.sorted { $0.key.rawValue < $1.key.rawValue }.flatMap { kind, count in
+        [EntityKind.suspect, .ward].flatMap { kind in
             let topic = LinkMessage.topic(of: kind, in: context.topics)
-            return (0..<count).map { LinkMessage.outgoing(clock: clock, topic: topic, partition: $0) }
+            return (0..<linkPartitions[kind]!).map { LinkMessage.outgoing(clock: clock, topic: topic, partition: $0) }
         }
     }
 }

@@ -14,7 +14,8 @@ enum IngestService: ServiceDefinition {
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "IngestService.producer"))
         let step = IngestStep(
-            validator: OffenceValidator(harmTable: settings.harmTable, wards: settings.wards, clockMode: settings.clockMode))
+            validator: OffenceValidator(harmTable: settings.harmTable, wards: settings.wards, clockMode: settings.clockMode),
+            hotspots: settings.hotspots)
         let context = IngestPartition.Context(
             step: step, producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status,
             logger: logger)

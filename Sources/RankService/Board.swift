@@ -3,6 +3,8 @@ import Synchronization
 
 /// Every ranked list and the latest score of every entity listed, shared by the partitions that feed it and the
 /// routes that read it. Scores arrive per entity from ScoreService already computed; the board only orders them.
+/// The exception is `hotspots`: a cell's risk depends on the cells around it, which other partitions score, so
+/// the board feeds each cell's counting crimes into one `ProspectiveHotspots` model and ranks its risks.
 final class Board: Sendable {
     struct State {
         var lists: [HarmList: RankedList]
@@ -12,23 +14,33 @@ final class Board: Sendable {
         var changed: Set<HarmList> = []
         /// The version of each list's last published snapshot.
         var versions: [HarmList: Int64] = [:]
+        var hotspots: ProspectiveHotspots
+        /// Each cell's counting crimes (crimeRef to occurredAt), as its latest score gave them.
+        var cellCrimes: [String: [String: Instant]] = [:]
     }
 
     let wards: WardRegistry
     let harmTable: HarmTable
     /// How many entries a list shows and publishes (CONTRACT.md section 4; `stop-search-wards` shows every ward).
     let size: Int
+    let hotspotParameters: HotspotParameters
+    /// In event-clock mode the hotspot clock follows the scores' clock; in wall-clock mode it follows time
+    /// (`advanceHotspots`), since risk decays weekly whether or not anything is scored.
+    let clockMode: ClockMode
     private let state: Mutex<State>
 
-    init(wards: WardRegistry, harmTable: HarmTable, size: Int) {
+    init(wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: HotspotParameters = HotspotParameters(), clockMode: ClockMode = .event) {
         self.wards = wards
         self.harmTable = harmTable
         self.size = size
+        self.hotspotParameters = hotspots
+        self.clockMode = clockMode
         var lists = Dictionary(uniqueKeysWithValues: HarmList.allCases.map { ($0, RankedList()) })
         var wardList = RankedList(listsZeroScores: true)
         for ward in wards.wards { wardList.update(ward.code, score: .zero) }
         lists[.stopSearchWards] = wardList
-        state = Mutex(State(lists: lists, changed: Set(HarmList.allCases)))
+        state = Mutex(
+            State(lists: lists, changed: Set(HarmList.allCases), hotspots: ProspectiveHotspots(parameters: hotspots)))
     }
 
     /// How many entries `list` shows: its size, or every ward.
@@ -39,7 +51,10 @@ final class Board: Sendable {
         state.withLock { state in
             let isEmpty = score.offences.isEmpty && score.standings.allSatisfy { $0.score == 0 }
             state.scores[score.entity] = isEmpty ? nil : score
-            for standing in score.standings {
+            if score.kind == .cell {
+                setCellCrimes(score.id, Dictionary(score.offences.map { ($0.crimeRef, $0.occurredAt) }) { first, _ in first }, in: &state)
+            }
+            for standing in score.standings where standing.list != .hotspots {
                 let before = state.lists[standing.list]!.score(of: score.id)
                 let after = Harm(hundredths: standing.score)
                 guard before != after, !(before == nil && after == .zero && standing.list != .stopSearchWards) else { continue }
@@ -47,6 +62,39 @@ final class Board: Sendable {
                 state.changed.insert(standing.list)
             }
             if state.clock.map({ score.clock > $0 }) ?? true { state.clock = score.clock }
+            if clockMode == .event, let clock = state.clock { state.hotspots.advance(to: clock) }
+            rankChangedCells(in: &state)
+        }
+    }
+
+    /// Moves the hotspot clock (wall-clock mode) and re-ranks the cells whose risk changed.
+    func advanceHotspots(to clock: Instant) {
+        state.withLock { state in
+            state.hotspots.advance(to: clock)
+            rankChangedCells(in: &state)
+        }
+    }
+
+    private func setCellCrimes(_ cell: String, _ crimes: [String: Instant], in state: inout State) {
+        let before = state.cellCrimes[cell] ?? [:]
+        state.cellCrimes[cell] = crimes.isEmpty ? nil : crimes
+        guard let location = hotspotParameters.cell(id: cell) else { return }
+        // Keyed by cell and crime: a crime moved to another cell is added there and retracted here, in either order.
+        for crimeRef in before.keys where crimes[crimeRef] == nil { state.hotspots.remove("\(cell)|\(crimeRef)") }
+        for (crimeRef, occurredAt) in crimes where before[crimeRef] != occurredAt {
+            state.hotspots.insert("\(cell)|\(crimeRef)", cell: location, occurredAt: occurredAt)
+        }
+    }
+
+    /// A cell's score in the list is its ProMap risk floored to hundredths, the precision every list score has.
+    private func rankChangedCells(in state: inout State) {
+        let denominator = state.hotspots.denominator
+        for (cell, risk) in state.hotspots.takeChangedRisks() {
+            let id = hotspotParameters.id(of: cell)
+            let score = Harm(hundredths: risk * 100 / denominator)
+            guard state.lists[.hotspots]!.score(of: id) ?? .zero != score else { continue }
+            state.lists[.hotspots]!.update(id, score: score)
+            state.changed.insert(.hotspots)
         }
     }
 
@@ -56,6 +104,10 @@ final class Board: Sendable {
         state.withLock { state in
             for entity in entities {
                 state.scores[entity] = nil
+                if entity.kind == .cell {
+                    setCellCrimes(entity.id, [:], in: &state)
+                    continue
+                }
                 for list in HarmList.lists(of: entity.kind) {
                     if list == .stopSearchWards, wards[entity.id] != nil {
                         state.lists[list]!.update(entity.id, score: .zero)
@@ -65,6 +117,7 @@ final class Board: Sendable {
                     state.changed.insert(list)
                 }
             }
+            rankChangedCells(in: &state)
         }
     }
 

@@ -8,9 +8,6 @@ struct ListRoutes: Sendable {
     let board: Board
     let audit: AuditLog
 
-    /// `hotspots` is ranked on the grid by its own model; until that runs it is listed empty.
-    static let hotspots = "hotspots"
-
     struct ListSummary: Codable {
         var name: String
         var entity: String
@@ -78,14 +75,14 @@ struct ListRoutes: Sendable {
     func register(on router: Router<HarmRankRequestContext>) {
         router.get("/v1/lists") { _, context in
             try context.require(.analyst)
-            var summaries = board.read { state in
+            let summaries = board.read { state in
                 HarmList.allCases.map { list in
                     ListSummary(
                         name: list.rawValue, entity: list.entity.rawValue, size: board.shownSize(of: list),
-                        asOf: state.clock?.rfc3339, version: state.versions[list] ?? 0, total: state.lists[list]!.count)
+                        windowDays: windowDays(of: list), asOf: state.clock?.rfc3339, version: state.versions[list] ?? 0,
+                        total: state.lists[list]!.count)
                 }
             }
-            summaries.append(ListSummary(name: Self.hotspots, entity: "cell", size: board.size, version: 0, total: 0))
             return try jsonResponse(["lists": summaries])
         }
         router.get("/v1/lists/:name") { request, context in
@@ -114,18 +111,17 @@ struct ListRoutes: Sendable {
     func page(_ name: String, query: Hummingbird.Parameters) throws -> ListPage {
         let limit = try Self.integer(query["limit"], "limit", default: board.size, range: 0...10_000)
         let offset = try Self.integer(query["offset"], "offset", default: 0, range: 0...Int.max)
-        if name == Self.hotspots { return ListPage(name: name, entity: "cell", total: 0, entries: []) }
         guard let list = HarmList(rawValue: name) else {
             throw APIError(
                 .notFound, code: "unknown-list",
-                detail: "no list '\(name)'; the lists are \((HarmList.allCases.map(\.rawValue) + [Self.hotspots]).joined(separator: ", "))")
+                detail: "no list '\(name)'; the lists are \(HarmList.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return board.read { state in
             let shown = board.shownSize(of: list)
             let total = min(state.lists[list]!.count, shown)
             let entries = state.lists[list]!.entries(offset: offset, limit: min(limit, max(0, shown - offset)))
             return ListPage(
-                name: name, entity: list.entity.rawValue, asOf: state.clock?.rfc3339, total: total,
+                name: name, entity: list.entity.rawValue, asOf: state.clock?.rfc3339, windowDays: windowDays(of: list), total: total,
                 entries: entries.map { entry in
                     let entity = EntityRef(list.entity, entry.id)
                     let standing = state.scores[entity]?.standing(in: list)
@@ -137,6 +133,9 @@ struct ListRoutes: Sendable {
                 })
         }
     }
+
+    /// Hotspot risk looks back W weeks; every other list 365 days.
+    func windowDays(of list: HarmList) -> Int { list == .hotspots ? board.hotspotParameters.timeBandwidth * 7 : 365 }
 
     func explanation(of entity: EntityRef) throws -> Explanation {
         try board.read { state in

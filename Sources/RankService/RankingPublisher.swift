@@ -65,6 +65,9 @@ final class RankingPublisher: Service, @unchecked Sendable {
 
     /// Publishes the changed lists whose interval is up; returns how long until the next changed one's is.
     private func publishDue() async throws -> Duration? {
+        // Hotspot risk decays as the clock crosses each record's week boundaries, scored or not; this loop wakes
+        // at least once a second, which is when wall-clock time is worth reading.
+        if board.clockMode == .wall { board.advanceHotspots(to: .now) }
         pending.formUnion(board.takeChangedLists())
         let now = ContinuousClock.now
         let due = HarmList.allCases.filter { list in

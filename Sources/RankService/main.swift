@@ -14,7 +14,9 @@ enum RankService: ServiceDefinition {
         let interval = try source.positiveInteger("HARMRANK_PUBLISH_INTERVAL_MS", default: 1000)
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "RankService.producer"))
-        let board = Board(wards: settings.wards, harmTable: settings.harmTable, size: size)
+        let board = Board(
+            wards: settings.wards, harmTable: settings.harmTable, size: size, hotspots: settings.hotspots,
+            clockMode: settings.clockMode)
         let stateDirectory = settings.stateDirectory.path
         let publisher = try RankingPublisher(
             board: board, producer: producer, topic: settings.topics.rankings, interval: .milliseconds(interval),

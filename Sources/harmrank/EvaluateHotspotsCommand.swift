@@ -11,8 +11,9 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         discussion: """
             Each of the last --test-months whole calendar months is predicted at its first instant from every \
             earlier record; the top cells covering 1%, 5% and 10% of the active cells (those with a counting \
-            record anywhere in the data) are flagged. The default model is ProMap plus --background-weight times \
-            the cell's count over the previous 12 months; the baseline is that count alone. Records come from \
+            record anywhere in the data) are flagged. The default model is ProMap reaching --near-repeat-metres \
+            plus --background-weight times the cell's count over the previous 12 months; the baseline is that \
+            count alone. Records come from \
             'harmrank generate' (exact times) or 'harmrank import-policeuk' (monthly). Example: \
             harmrank import-policeuk 2023-*-metropolitan-street.csv -o year.ndjson && \
             harmrank evaluate-hotspots year.ndjson --json hotspots.json
@@ -25,6 +26,9 @@ struct EvaluateHotspotsCommand: ParsableCommand {
 
     @Option(help: "Default model: what a record of the past 12 months in the cell adds, as a share of a record in the cell this week (0: ProMap alone).")
     var backgroundWeight = HotspotEvaluation.Options().backgroundWeight
+
+    @Option(help: "Default model: how far its ProMap term reaches, in metres (the near-repeat range).")
+    var nearRepeatMetres = HotspotEvaluation.Options().nearRepeatMetres
 
     @Option(help: "Whole calendar months tested, ending with the last whole month of the data.")
     var testMonths = 3
@@ -41,12 +45,13 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("name at least one NDJSON file, or '-' for standard input") }
         guard testMonths >= 1 else { throw ValidationError("--test-months must be 1 or more") }
         guard backgroundWeight >= 0, backgroundWeight <= 1_000 else { throw ValidationError("--background-weight must be from 0 to 1000") }
+        guard nearRepeatMetres >= 0 else { throw ValidationError("--near-repeat-metres must be 0 or more") }
     }
 
     func run() throws {
         let started = ContinuousClock.now
         let (harmTable, wards) = try referenceData.load()
-        let parameters = try hotspots.parameters
+        let parameters = try hotspots.parameters()
         // Records are read as IngestService reads them; the event clock, since these are history.
         let validator = OffenceValidator(harmTable: harmTable, wards: wards, clockMode: .event)
         var offences: [OffenceRecord] = []
@@ -66,6 +71,7 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         var options = HotspotEvaluation.Options()
         options.parameters = parameters
         options.backgroundWeight = backgroundWeight
+        options.nearRepeatMetres = nearRepeatMetres
         options.testMonths = testMonths
         let records = HotspotEvaluation.records(latestOf: offences, harmTable: harmTable, parameters: parameters)
         let result: HotspotEvaluation.Result
@@ -111,7 +117,9 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         let seconds = Double(started.duration(to: .now).components.attoseconds) / 1e18 + Double(started.duration(to: .now).components.seconds)
         print(String(format: "\nevaluated in %.2f s", seconds))
         if let json {
-            let report = Report(result: result, parameters: parameters, backgroundWeight: backgroundWeight, sensitivity: sensitivity, seconds: seconds)
+            let report = Report(
+                result: result, parameters: parameters, backgroundWeight: backgroundWeight, nearRepeatMetres: nearRepeatMetres,
+                sensitivity: sensitivity, seconds: seconds)
             try JSONEncoder.api.encode(report).write(to: URL(fileURLWithPath: json))
         }
     }
@@ -160,6 +168,7 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         let result: HotspotEvaluation.Result
         let parameters: HotspotParameters
         let backgroundWeight: Double
+        let nearRepeatMetres: Int
         let sensitivity: [SensitivityRow]
         let seconds: Double
 
@@ -187,6 +196,7 @@ struct EvaluateHotspotsCommand: ParsableCommand {
                 [
                     "cellSize": Double(parameters.cellSize), "distanceBandwidth": Double(parameters.distanceBandwidth),
                     "timeBandwidth": Double(parameters.timeBandwidth), "backgroundWeight": backgroundWeight,
+                    "nearRepeatMetres": Double(nearRepeatMetres),
                 ], forKey: Key("parameters"))
             try container.encode(parameters.subgroups.map(\.rawValue).sorted(), forKey: Key("subgroups"))
             var periods = container.nestedUnkeyedContainer(forKey: Key("periods"))

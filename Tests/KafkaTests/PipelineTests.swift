@@ -326,7 +326,8 @@ struct Recomputation {
     }
 
     func lists() -> [HarmList: [BruteForce.Entry]] {
-        BruteForce.lists(of: latest.values, table: table, wards: wards.wards.map(\.code), at: clock)
+        BruteForce.lists(
+            of: latest.values, table: table, wards: wards.wards.map(\.code), at: clock, hotspots: HotspotParameters())
     }
 }
 

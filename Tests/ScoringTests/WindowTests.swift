@@ -133,7 +133,8 @@ import Testing
         #expect(windows.standing(of: suspect, in: .dauntless).dauntless?.rfg == 5 + 10 + 20)
     }
 
-    /// A contribution stays plain 32-byte data, and its packed harm holds the largest harm any table may give.
+    /// A contribution stays plain 32-byte data, and its packed harm and lists hold the largest harm any table may
+    /// give and every list.
     @Test func contributionIsSmallAndHoldsEveryHarm() {
         #expect(MemoryLayout<Contribution>.stride == 32)
         let domesticLists = ListSet([.vawg100, .dauntless])
@@ -146,5 +147,11 @@ import Testing
         contribution.isCounting = false
         contribution.harm = 1
         #expect(contribution.harm == 1 && contribution.lists == domesticLists && !contribution.isCounting)
+        // Every list has room, the last one too.
+        let every = ListSet(HarmList.allCases)
+        contribution.lists = every
+        #expect(contribution.lists == every && contribution.harm == 1 && !contribution.isCounting)
+        contribution.lists = ListSet([.hotspots])
+        #expect(contribution.lists == ListSet([.hotspots]))
     }
 }

@@ -40,10 +40,13 @@ public enum BruteForce {
         }
     }
 
+    /// `hotspots` is left empty unless `hotspots` parameters are given.
     public static func lists(
-        of records: some Sequence<OffenceRecord>, table: HarmTable, wards: [String], at clock: Instant
+        of records: some Sequence<OffenceRecord>, table: HarmTable, wards: [String], at clock: Instant,
+        hotspots: HotspotParameters? = nil
     ) -> [HarmList: [Entry]] {
         var counting: [HarmList: [String: [(OffenceRecord, HarmOffence)]]] = [:]
+        var hotspotRecords: [(cell: GridCell, occurredAt: Instant)] = []
         for record in records where record.status == .recorded {
             let offence = table[record.offenceCode!]!
             let windowStart = clock.milliseconds - 365 * 86_400_000
@@ -61,12 +64,23 @@ public enum BruteForce {
             if let ward = record.wardCode, weaponViolence || offence.subgroup == .robberyPersonal {
                 counting[.stopSearchWards, default: [:]][ward, default: []].append((record, offence))
             }
+            if let hotspots, let location = record.location, hotspots.subgroups.contains(offence.subgroup) {
+                let cell = hotspots.cell(latitude: location.latitude, longitude: location.longitude)
+                counting[.hotspots, default: [:]][hotspots.id(of: cell), default: []].append((record, offence))
+                hotspotRecords.append((cell, record.occurredAt))
+            }
         }
+        let risks = hotspots.map { hotspotRisks(hotspotRecords, at: clock, $0) } ?? [:]
         var result: [HarmList: [Entry]] = [:]
         for list in HarmList.allCases {
             var entries: [Entry] = []
             let byEntity = counting[list] ?? [:]
-            let ids = list == .stopSearchWards ? Set(wards).union(byEntity.keys) : Set(byEntity.keys)
+            let ids =
+                switch list {
+                case .stopSearchWards: Set(wards).union(byEntity.keys)
+                case .hotspots: Set(risks.keys).union(byEntity.keys)
+                default: Set(byEntity.keys)
+                }
             for id in ids {
                 let crimes = byEntity[id] ?? []
                 let harm = crimes.reduce(Harm.zero) { $0 + $1.1.harm }
@@ -83,11 +97,43 @@ public enum BruteForce {
                         harm: harm, frequency: crimes.count, gravity: gravity, recencyDays: recency,
                         victims: Set(crimes.flatMap(\.0.victims)).count, rfg: rfg)
                 }
+                if list == .hotspots { score = risks[id] ?? .zero }
                 if score == .zero && list != .stopSearchWards { continue }
                 entries.append(Entry(id: id, score: score, offences: crimes.count, lastOffenceAt: last, dauntless: components))
             }
             result[list] = entries.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
         }
         return result
+    }
+
+    /// ProMap risk of every cell with any (CONTRACT.md section 6), floored to hundredths: a sum over records of
+    /// 1 / ((1 + d)(1 + t)), added up exactly over the common denominator of every such fraction.
+    static func hotspotRisks(
+        _ records: [(cell: GridCell, occurredAt: Instant)], at clock: Instant, _ parameters: HotspotParameters
+    ) -> [String: Harm] {
+        let week: Int64 = 7 * 86_400_000
+        let (distances, weeks) = (Int64(parameters.distanceBandwidth), Int64(parameters.timeBandwidth))
+        func lcm(_ n: Int64) -> Int64 {
+            func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
+            return (1...n).reduce(1) { $0 / gcd($0, $1) * $1 }
+        }
+        let denominator = lcm(distances) * lcm(weeks)
+        var risks: [GridCell: Int64] = [:]
+        for record in records where record.occurredAt <= clock {
+            let t = (clock.milliseconds - record.occurredAt.milliseconds) / week
+            guard t < weeks else { continue }
+            for dx in -(distances - 1)...(distances - 1) {
+                for dy in -(distances - 1)...(distances - 1) {
+                    let d = max(abs(dx), abs(dy))
+                    let cell = GridCell(x: record.cell.x + Int32(dx), y: record.cell.y + Int32(dy))
+                    risks[cell, default: 0] += denominator / ((1 + d) * (1 + t))
+                }
+            }
+        }
+        var scores: [String: Harm] = [:]
+        for (cell, risk) in risks where risk * 100 / denominator > 0 {
+            scores[parameters.id(of: cell)] = Harm(hundredths: risk * 100 / denominator)
+        }
+        return scores
     }
 }

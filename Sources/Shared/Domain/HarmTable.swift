@@ -21,7 +21,7 @@ public struct HarmOffence: Sendable, Hashable {
 public struct HarmTable: Sendable {
     public static let header = ["offence_code", "title", "subgroup", "cchi_days", "vawg"]
     /// A life sentence is 5475 days in CCHI; this bound keeps every harm well inside 32 bits of hundredths.
-    public static let maximumHarm = Harm(days: 1_000_000)
+    public static let maximumHarm = Harm(days: 500_000)
 
     /// Rows in file order, for writing the table back out.
     public let offences: [HarmOffence]

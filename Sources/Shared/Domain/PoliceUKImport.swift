@@ -22,6 +22,13 @@ public struct PoliceUKImport: Sendable {
         "Vehicle crime": .vehicle,
         "Violence and sexual offences": .violenceWithoutInjury,
     ]
+    /// The Home Office code a type's records carry when the harm table has it under the type's subgroup: the
+    /// most common offence of the type. Otherwise the subgroup's first row in the table.
+    public static let preferredCodes: [String: String] = [
+        "Bicycle theft": "44", "Burglary": "28E", "Criminal damage and arson": "58D", "Drugs": "92E", "Other crime": "33",
+        "Other theft": "49", "Possession of weapons": "10C", "Public order": "9A", "Robbery": "34B", "Shoplifting": "46",
+        "Theft from the person": "39", "Vehicle crime": "45", "Violence and sexual offences": "105A",
+    ]
     /// Reported by police.uk beside crimes, but not a crime: counted and skipped.
     public static let antisocialBehaviour = "Anti-social behaviour"
 
@@ -43,18 +50,27 @@ public struct PoliceUKImport: Sendable {
 
     let wards: WardRegistry
     let lsoas: LSOALookup
-    /// Per subgroup, the offence code records carry: the subgroup's first row in the harm table.
-    let codes: [Subgroup: String]
+    /// Per police.uk crime type, the offence code its records carry.
+    public let codes: [String: String]
 
     public init(harmTable: HarmTable, wards: WardRegistry, lsoas: LSOALookup) throws(DataFileError) {
         self.wards = wards
         self.lsoas = lsoas
-        var codes: [Subgroup: String] = [:]
-        for offence in harmTable.offences where codes[offence.subgroup] == nil { codes[offence.subgroup] = offence.code }
-        for subgroup in Set(Self.subgroups.values) where codes[subgroup] == nil {
-            throw DataFileError(
-                file: "harm table", line: nil,
-                problem: "has no offence of subgroup '\(subgroup.rawValue)', which police.uk rows are mapped to; add one")
+        var firstOfSubgroup: [Subgroup: String] = [:]
+        for offence in harmTable.offences where firstOfSubgroup[offence.subgroup] == nil {
+            firstOfSubgroup[offence.subgroup] = offence.code
+        }
+        var codes: [String: String] = [:]
+        for (type, subgroup) in Self.subgroups {
+            if let preferred = Self.preferredCodes[type], harmTable[preferred]?.subgroup == subgroup {
+                codes[type] = preferred
+            } else if let first = firstOfSubgroup[subgroup] {
+                codes[type] = first
+            } else {
+                throw DataFileError(
+                    file: "harm table", line: nil,
+                    problem: "has no offence of subgroup '\(subgroup.rawValue)', which police.uk '\(type)' rows are mapped to; add one")
+            }
         }
         self.codes = codes
     }
@@ -68,7 +84,7 @@ public struct PoliceUKImport: Sendable {
             counts.rows += 1
             let type = try columns.value("Crime type", in: row)
             if type == Self.antisocialBehaviour { counts.antisocialBehaviour += 1; continue }
-            guard let subgroup = Self.subgroups[type], let code = codes[subgroup] else {
+            guard let code = codes[type] else {
                 counts.unknownType[type, default: 0] += 1
                 continue
             }

@@ -34,7 +34,7 @@ public struct HotspotEvaluation: Sendable {
     }
 
     public enum Model: String, Sendable, CaseIterable {
-        /// ProMap plus the cell's long-term background rate (`Options.backgroundWeight`).
+        /// Near-repeat ProMap plus the cell's long-term background rate (`Options`).
         case blend = "default"
         case promap
         /// The cell's count in the 12 calendar months before the prediction.
@@ -47,10 +47,22 @@ public struct HotspotEvaluation: Sendable {
         /// share of a record in the cell this week. It plays the background rate of a self-exciting model, which
         /// ProMap alone lacks: with monthly timestamps ProMap sees at most the previous month or two.
         public var backgroundWeight = 1.0
+        /// In the default model, how far the ProMap term reaches: the near-repeat range, about 400 m for burglary
+        /// (Bowers, Johnson & Pease 2004), as a distance bandwidth of 1 + ceil(metres / cell size) cells. The
+        /// `promap` model keeps the grid's own bandwidth.
+        public var nearRepeatMetres = 400
         public var testMonths = 3
         public var coverages: [Double] = [0.01, 0.05, 0.10]
 
         public init() {}
+
+        /// The ProMap parameters of the default model.
+        var nearRepeatParameters: HotspotParameters {
+            var near = parameters
+            let cells = (nearRepeatMetres + parameters.cellSize - 1) / parameters.cellSize
+            near.distanceBandwidth = min(HotspotParameters.bandwidths.upperBound, 1 + cells)
+            return near
+        }
     }
 
     public struct Score: Sendable, Equatable {
@@ -101,21 +113,24 @@ public struct HotspotEvaluation: Sendable {
         let activeCells = Set(cells).sorted()
 
         var model = ProspectiveHotspots(parameters: options.parameters)
+        var nearRepeat = ProspectiveHotspots(parameters: options.nearRepeatParameters)
         var inserted = 0
         var results: [Period] = []
         for start in periods {
             let end = start.monthStart(adding: 1)
             while inserted < records.count, records[inserted].occurredAt < start {
                 model.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
+                nearRepeat.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
                 inserted += 1
             }
             model.advance(to: start)
+            nearRepeat.advance(to: start)
             let promap = model.risks()
             var counts: [GridCell: Int64] = [:]
             let yearBefore = start.monthStart(adding: -12)
             for index in 0..<inserted where records[index].occurredAt >= yearBefore { counts[cells[index], default: 0] += 1 }
-            let background = Int64((options.backgroundWeight * Double(model.denominator)).rounded())
-            var blend = promap
+            let background = Int64((options.backgroundWeight * Double(nearRepeat.denominator)).rounded())
+            var blend = nearRepeat.risks()
             for (cell, count) in counts { blend[cell, default: 0] += count * background }
 
             var tested: [GridCell: Int] = [:]

@@ -7,7 +7,9 @@
 /// The risk factorises into a time weight per record and a distance weight per pair of cells, so the model keeps
 /// one running sum per cell that holds records, the sum of its records' time weights, and changes it only when a
 /// record arrives, is withdrawn, or crosses one of its own week boundaries (a timeline of those instants). A cell's
-/// risk is then the distance-weighted sum of the (2D - 1)^2 sums around it. Nothing is recomputed per record.
+/// risk is the distance-weighted sum of the (2D - 1)^2 sums around it; for a ranking kept current,
+/// `takeChangedRisks` spreads each changed sum's net change to the cells around it, once per batch however often
+/// the sum moved. Nothing is recomputed per record.
 ///
 /// Risk is exact: every weight is an integer over the common denominator lcm(1...D) times lcm(1...W), so sums
 /// never drift and equal risks compare equal.
@@ -28,8 +30,11 @@ public struct ProspectiveHotspots: Sendable {
     private var sourceWeights: [GridCell: Int64] = [:]
     private var timeline = MinHeap<Boundary>()
     private var nextGeneration: UInt64 = 0
-    /// Cells whose sum changed since `takeChangedSources` last ran.
+    /// Cells whose sum changed since `takeChangedRisks` last ran.
     private var changedSources: Set<GridCell> = []
+    /// The sums and risks as `takeChangedRisks` last left them.
+    private var spreadSourceWeights: [GridCell: Int64] = [:]
+    private var spreadRisks: [GridCell: Int64] = [:]
 
     struct Located: Sendable {
         let cell: GridCell
@@ -113,17 +118,26 @@ public struct ProspectiveHotspots: Sendable {
         return risks
     }
 
-    /// The cells whose risk may have changed since the last call: those within reach of a changed cell.
-    public mutating func takeChangedCells() -> Set<GridCell> {
-        let reach = Int32(parameters.distanceBandwidth - 1)
-        var cells: Set<GridCell> = []
+    /// The cells whose risk changed since the last call, with their risk now (0: no longer at risk).
+    public mutating func takeChangedRisks() -> [GridCell: Int64] {
+        let reach = parameters.distanceBandwidth - 1
+        var changed: [GridCell: Int64] = [:]
         for source in changedSources {
+            let weight = sourceWeights[source] ?? 0
+            let delta = weight - (spreadSourceWeights[source] ?? 0)
+            spreadSourceWeights[source] = weight == 0 ? nil : weight
+            guard delta != 0 else { continue }
             for dx in -reach...reach {
-                for dy in -reach...reach { cells.insert(GridCell(x: source.x + dx, y: source.y + dy)) }
+                for dy in -reach...reach {
+                    let cell = GridCell(x: source.x + Int32(dx), y: source.y + Int32(dy))
+                    let risk = (spreadRisks[cell] ?? 0) + delta * distanceWeights[max(abs(dx), abs(dy))]
+                    spreadRisks[cell] = risk == 0 ? nil : risk
+                    changed[cell] = risk
+                }
             }
         }
         changedSources.removeAll(keepingCapacity: true)
-        return cells
+        return changed
     }
 
     /// Brings one record's weight in line with the clock and books its next boundary.

@@ -13,9 +13,9 @@ public struct IngestStep: Sendable {
     public let validator: OffenceValidator
     public let revision: CrimeRevision
 
-    public init(validator: OffenceValidator) {
+    public init(validator: OffenceValidator, hotspots: HotspotParameters = HotspotParameters()) {
         self.validator = validator
-        revision = CrimeRevision(harmTable: validator.harmTable)
+        revision = CrimeRevision(harmTable: validator.harmTable, hotspots: hotspots)
     }
 
     /// Judges records in order, each against the newest version before it: one accepted earlier in the same

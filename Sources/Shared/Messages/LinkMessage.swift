@@ -7,19 +7,21 @@ import Foundation
 /// window reaches the one ScoreService instance owning it, in order. An add carries the link as JSON; a retraction
 /// is a tombstone (null value, the version in a header), so that on a compacted topic it erases what it retracts.
 /// The event clock is a message keyed `clock` (ids cannot contain `|`, so no link has that key) sent to every
-/// partition, so that every instance agrees on T.
+/// partition, so that every instance agrees on T. Wards and grid cells share `links.place`; a cell's links carry
+/// a `kind` header.
 public enum LinkMessage: Sendable, Equatable {
     case change(LinkChange)
     case clock(Instant)
 
     static let versionHeader = "version"
+    static let kindHeader = "kind"
 
     /// The link topic of an entity kind.
     public static func topic(of kind: EntityKind, in topics: TopicCatalogue) -> String {
         kind == .suspect ? topics.linksSuspect : topics.linksPlace
     }
 
-    /// The kind of entity a link topic carries.
+    /// The kind of entity a link topic carries unless a message's `kind` header says otherwise.
     public static func kind(of topic: String, in topics: TopicCatalogue) -> EntityKind? {
         topic == topics.linksSuspect ? .suspect : topic == topics.linksPlace ? .ward : nil
     }
@@ -33,14 +35,16 @@ public enum LinkMessage: Sendable, Equatable {
         let entity = change.entity
         let topic = topic(of: entity.kind, in: topics)
         let partition = partition(of: entity, partitionCount: partitionCount)
+        let kindHeaders = entity.kind == .cell ? [KafkaHeader(kindHeader, Array(entity.kind.rawValue.utf8))] : []
         switch change {
         case .add(_, let link):
             return OutgoingMessage(
-                topic: topic, key: "\(entity.id)|\(link.crimeRef)", value: payload(link), partition: partition)
+                topic: topic, key: "\(entity.id)|\(link.crimeRef)", value: payload(link), headers: kindHeaders,
+                partition: partition)
         case .retract(_, let crimeRef, let version):
             return OutgoingMessage(
                 topic: topic, key: "\(entity.id)|\(crimeRef)", value: nil,
-                headers: [KafkaHeader(versionHeader, Array(String(version).utf8))], partition: partition)
+                headers: [KafkaHeader(versionHeader, Array(String(version).utf8))] + kindHeaders, partition: partition)
         }
     }
 
@@ -60,6 +64,13 @@ public enum LinkMessage: Sendable, Equatable {
                 let milliseconds = Int64(text)
             else { return .failure(LinkDecodingError("key '\(key)' is neither 'entity|crimeRef' nor a clock")) }
             return .success(.clock(Instant(milliseconds: milliseconds)))
+        }
+        var kind = kind
+        if let header = message.headers.first(where: { $0.name == kindHeader }) {
+            guard let named = EntityKind(rawValue: String(decoding: header.value, as: UTF8.self)) else {
+                return .failure(LinkDecodingError("kind header '\(String(decoding: header.value, as: UTF8.self))' names no entity kind"))
+            }
+            kind = named
         }
         let entity = EntityRef(kind, String(key[..<separator]))
         let crimeRef = String(key[key.index(after: separator)...])

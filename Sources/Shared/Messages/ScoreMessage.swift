@@ -160,7 +160,7 @@ public struct EntityScore: Sendable, Equatable {
             return list
         }
         guard let kind = EntityKind(rawValue: try value.string("kind")) else {
-            throw JSONValue.FieldError(description: "'kind' must be suspect or ward")
+            throw JSONValue.FieldError(description: "'kind' must be suspect, ward or cell")
         }
         return EntityScore(
             kind: kind, id: try value.string("id"), sequence: try value.integer("sequence"),

@@ -14,8 +14,13 @@ public enum RevisionOutcome: Sendable, Equatable {
 
 public struct CrimeRevision: Sendable {
     public let harmTable: HarmTable
+    /// Which cell a located record falls in and which subgroups count there; nil: no cell links.
+    public let hotspots: HotspotParameters?
 
-    public init(harmTable: HarmTable) { self.harmTable = harmTable }
+    public init(harmTable: HarmTable, hotspots: HotspotParameters? = HotspotParameters()) {
+        self.harmTable = harmTable
+        self.hotspots = hotspots
+    }
 
     public func apply(_ incoming: OffenceRecord, over stored: OffenceRecord?) -> RevisionOutcome {
         if let stored {
@@ -61,10 +66,19 @@ public struct CrimeRevision: Sendable {
                 crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
                 lists: wardLists, occurredAt: record.occurredAt)
         }
+        if let hotspots, let location = record.location, hotspots.subgroups.contains(offence.subgroup) {
+            let cell = hotspots.cell(latitude: location.latitude, longitude: location.longitude)
+            links[EntityRef(.cell, hotspots.id(of: cell))] = CrimeLink(
+                crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
+                lists: ListSet([.hotspots]), occurredAt: record.occurredAt)
+        }
         return links
     }
 
+    /// Suspects, then wards, then cells, each by id: link changes go out in a fixed order.
     private static func precedes(_ a: EntityRef, _ b: EntityRef) -> Bool {
-        a.kind != b.kind ? a.kind == .suspect : a.id.precedesBytewise(b.id)
+        a.kind != b.kind ? kindOrder(a.kind) < kindOrder(b.kind) : a.id.precedesBytewise(b.id)
     }
+
+    private static func kindOrder(_ kind: EntityKind) -> Int { EntityKind.allCases.firstIndex(of: kind)! }
 }

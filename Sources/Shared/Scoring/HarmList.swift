@@ -2,9 +2,11 @@
 public enum EntityKind: String, Sendable, Codable, CaseIterable {
     case suspect
     case ward
+    /// A square of the hotspot grid, named by its south-west corner (`HotspotParameters.id(of:)`).
+    case cell
 }
 
-/// A suspect or a ward, as links name them.
+/// A suspect, a ward or a grid cell, as links name them.
 public struct EntityRef: Hashable, Sendable, Codable, CustomStringConvertible {
     public let kind: EntityKind
     public let id: String
@@ -17,14 +19,23 @@ public struct EntityRef: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { "\(kind.rawValue) \(id)" }
 }
 
-/// The ranked lists of CONTRACT.md section 4 that the scoring core keeps (hotspots are scored on the grid).
+/// The ranked lists of CONTRACT.md section 4. The scoring core keeps each cell's counting crimes like any
+/// entity's; the `hotspots` score itself is ProMap risk, which needs the cells around it, so RankService computes
+/// it (`ProspectiveHotspots`).
 public enum HarmList: String, Sendable, Codable, CaseIterable {
     case vawg100
     case violenceHarm = "violence-harm"
     case stopSearchWards = "stop-search-wards"
     case dauntless
+    case hotspots
 
-    public var entity: EntityKind { self == .stopSearchWards ? .ward : .suspect }
+    public var entity: EntityKind {
+        switch self {
+        case .stopSearchWards: .ward
+        case .hotspots: .cell
+        case .vawg100, .violenceHarm, .dauntless: .suspect
+        }
+    }
 
     /// Where the list's bit sits in a `ListSet`.
     public var bit: Int {
@@ -33,14 +44,22 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
         case .violenceHarm: 1
         case .stopSearchWards: 2
         case .dauntless: 3
+        case .hotspots: 4
         }
     }
 
     /// The lists that rank `kind`, in list order. Computed once: callers ask on every update.
-    public static func lists(of kind: EntityKind) -> [HarmList] { kind == .ward ? wardLists : suspectLists }
+    public static func lists(of kind: EntityKind) -> [HarmList] {
+        switch kind {
+        case .suspect: suspectLists
+        case .ward: wardLists
+        case .cell: cellLists
+        }
+    }
 
     private static let suspectLists = allCases.filter { $0.entity == .suspect }
     private static let wardLists = allCases.filter { $0.entity == .ward }
+    private static let cellLists = allCases.filter { $0.entity == .cell }
 }
 
 /// The lists one offence counts for, as a bit set: stored with every contribution.
@@ -56,11 +75,16 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
 
     /// Every list that ranks `kind`.
     public static func all(of kind: EntityKind) -> ListSet {
-        kind == .ward ? allWardLists : allSuspectLists
+        switch kind {
+        case .suspect: allSuspectLists
+        case .ward: allWardLists
+        case .cell: allCellLists
+        }
     }
 
     private static let allSuspectLists = ListSet(HarmList.lists(of: .suspect))
     private static let allWardLists = ListSet(HarmList.lists(of: .ward))
+    private static let allCellLists = ListSet(HarmList.lists(of: .cell))
 
     private static let violentSubgroups: Set<Subgroup> = [
         .homicide, .violenceWithInjury, .violenceWithoutInjury, .rape, .otherSexual, .robberyPersonal,
@@ -68,7 +92,8 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
     private static let weaponViolenceSubgroups: Set<Subgroup> = [.homicide, .violenceWithInjury, .violenceWithoutInjury]
 
     /// The rules of CONTRACT.md section 4, for an offence of `offence` with `flags`, restricted to the lists
-    /// that rank `kind`.
+    /// that rank `kind`. Cells count by the hotspot parameters' subgroups and need a point, so `CrimeRevision`
+    /// decides those.
     public static func counting(_ offence: HarmOffence, flags: OffenceRecord.Flags, for kind: EntityKind) -> ListSet {
         var lists: [HarmList] = []
         switch kind {
@@ -82,6 +107,8 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
             {
                 lists.append(.stopSearchWards)
             }
+        case .cell:
+            break
         }
         return ListSet(lists)
     }

@@ -281,11 +281,11 @@ struct Contribution: Sendable {
     var crime: Int32
     var offenceCode: Int32
     var victims: VictimRef
-    /// Harm in the low 27 bits, the lists in the next 4, whether it counts in the top bit.
+    /// Harm in the low 26 bits, the lists in the next 5, whether it counts in the top bit.
     private var packed: UInt32
 
     /// The largest harm a contribution holds, in hundredths: above the harm table's cap (`HarmTable.maximumHarm`).
-    static let harmLimit: Int32 = (1 << 27) - 1
+    static let harmLimit: Int32 = (1 << 26) - 1
 
     init(
         version: Int64, occurredAt: Instant, harm: Int32, crime: Int32, victims: VictimRef, offenceCode: Int32,
@@ -309,8 +309,8 @@ struct Contribution: Sendable {
     }
 
     var lists: ListSet {
-        get { ListSet(rawValue: UInt8(packed >> 27 & 0xF)) }
-        set { packed = packed & ~(0xF << 27) | UInt32(newValue.rawValue & 0xF) << 27 }
+        get { ListSet(rawValue: UInt8(packed >> 26 & 0x1F)) }
+        set { packed = packed & ~(0x1F << 26) | UInt32(newValue.rawValue & 0x1F) << 26 }
     }
 
     /// False while `occurredAt` is after the clock (a wall-clock record up to five minutes ahead).
@@ -348,9 +348,9 @@ struct EntityState: Sendable {
 
 /// One value per list, stored inline: no allocation per entity.
 struct PerList<Value: Sendable>: Sendable {
-    private var values: (Value, Value, Value, Value)
+    private var values: (Value, Value, Value, Value, Value)
 
-    init(_ value: Value) { values = (value, value, value, value) }
+    init(_ value: Value) { values = (value, value, value, value, value) }
 
     subscript(bit: Int) -> Value {
         get {
@@ -358,7 +358,8 @@ struct PerList<Value: Sendable>: Sendable {
             case 0: values.0
             case 1: values.1
             case 2: values.2
-            default: values.3
+            case 3: values.3
+            default: values.4
             }
         }
         set {
@@ -366,7 +367,8 @@ struct PerList<Value: Sendable>: Sendable {
             case 0: values.0 = newValue
             case 1: values.1 = newValue
             case 2: values.2 = newValue
-            default: values.3 = newValue
+            case 3: values.3 = newValue
+            default: values.4 = newValue
             }
         }
     }

@@ -48,6 +48,8 @@ public struct ServiceOptions: ParsableArguments {
 
     @OptionGroup public var referenceData: ReferenceDataOptions
 
+    @OptionGroup public var hotspots: HotspotOptions
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (HARMRANK_LOG_LEVEL; default info).")
     public var logLevel: String?
 
@@ -78,6 +80,7 @@ public struct ServiceOptions: ParsableArguments {
             },
             harmTable: harmTable,
             wards: wards,
+            hotspots: try hotspots.parameters(source),
             logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
     }
 
@@ -119,6 +122,7 @@ public struct ServiceSettings: Sendable {
     public var downstreamMaxLag: Int64?
     public var harmTable: HarmTable
     public var wards: WardRegistry
+    public var hotspots: HotspotParameters
     public var logLevel: Logger.Level
 
     /// Where the service keeps its per-partition state files, one directory per service (two services may read the
