@@ -4,7 +4,7 @@ import Shared
 
 /// `harmrank evaluate-hotspots FILE...`: rolling-origin evaluation of the hotspot models on offence records
 /// (CONTRACT.md section 6), with a table of how the default model's hit rate moves with the grid's parameters.
-struct EvaluateHotspotsCommand: ParsableCommand {
+struct EvaluateHotspotsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-hotspots",
         abstract: "Evaluates hotspot models (default, promap, baseline) on NDJSON offence records: hit rate and PAI.",
@@ -48,26 +48,20 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         guard nearRepeatMetres >= 0 else { throw ValidationError("--near-repeat-metres must be 0 or more") }
     }
 
-    func run() throws {
+    func run() async throws {
         let started = ContinuousClock.now
         let (harmTable, wards) = try referenceData.load()
         let parameters = try hotspots.parameters()
-        // Records are read as IngestService reads them; the event clock, since these are history.
-        let validator = OffenceValidator(harmTable: harmTable, wards: wards, clockMode: .event)
-        var offences: [OffenceRecord] = []
-        var rejected: [Rejection.Reason: Int] = [:]
-        var lines = 0
+        var lines: [[UInt8]] = []
         for file in files {
             var reader = try LineReader(file)
             while let line = reader.next() {
                 guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) else { continue }
-                lines += 1
-                switch validator.validate(line, receivedAt: .now) {
-                case .success(let offence): offences.append(offence)
-                case .failure(let rejection): rejected[rejection.reason, default: 0] += 1
-                }
+                lines.append(line)
             }
         }
+        let (offences, rejected) = await Self.validate(
+            lines, with: OffenceValidator(harmTable: harmTable, wards: wards, clockMode: .event))
         var options = HotspotEvaluation.Options()
         options.parameters = parameters
         options.backgroundWeight = backgroundWeight
@@ -77,7 +71,7 @@ struct EvaluateHotspotsCommand: ParsableCommand {
         let result: HotspotEvaluation.Result
         do { result = try HotspotEvaluation(options: options).run(records) } catch { throw ValidationError(error.description) }
 
-        print("read \(lines) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(Self.reasons(rejected))")
+        print("read \(lines.count) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(Self.reasons(rejected))")
         print(
             "\(result.records) located records of \(parameters.subgroups.map(\.rawValue).sorted().joined(separator: ", ")) "
                 + "in \(result.activeCells) active cells of \(parameters.cellSize) m; D = \(parameters.distanceBandwidth) cells, "
@@ -122,6 +116,30 @@ struct EvaluateHotspotsCommand: ParsableCommand {
                 sensitivity: sensitivity, seconds: seconds)
             try JSONEncoder.api.encode(report).write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// Records are read as IngestService reads them, on the event clock since they are history; validation is
+    /// most of the time a year of all crime types takes, so it runs on every core, in file order.
+    static func validate(_ lines: [[UInt8]], with validator: OffenceValidator) async -> ([OffenceRecord], [Rejection.Reason: Int]) {
+        let chunks = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let size = (lines.count + chunks - 1) / chunks
+        let parts = await withTaskGroup(of: (Int, [OffenceRecord], [Rejection.Reason: Int]).self) { group in
+            for chunk in 0..<chunks {
+                group.addTask {
+                    var offences: [OffenceRecord] = []
+                    var rejected: [Rejection.Reason: Int] = [:]
+                    for line in lines[min(lines.count, chunk * size)..<min(lines.count, (chunk + 1) * size)] {
+                        switch validator.validate(line, receivedAt: .now) {
+                        case .success(let offence): offences.append(offence)
+                        case .failure(let rejection): rejected[rejection.reason, default: 0] += 1
+                        }
+                    }
+                    return (chunk, offences, rejected)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }
+        }
+        return (parts.flatMap(\.1), parts.reduce(into: [:]) { $0.merge($1.2, uniquingKeysWith: +) })
     }
 
     /// The grid's parameters varied one at a time around those given.

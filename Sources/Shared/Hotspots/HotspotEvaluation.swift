@@ -19,14 +19,16 @@ public struct HotspotEvaluation: Sendable {
     /// The records a hotspot model counts, out of offence records in any order: the latest version of each
     /// crime, unless cancelled, with a point and an offence of a counting subgroup.
     public static func records(latestOf offences: some Sequence<OffenceRecord>, harmTable: HarmTable, parameters: HotspotParameters) -> [Record] {
-        var latest: [String: OffenceRecord] = [:]
+        // Every crime's latest version decides, but only a counting one is kept whole.
+        var latest: [String: (version: Int64, counting: OffenceRecord?)] = [:]
+        latest.reserveCapacity(offences.underestimatedCount)
         for offence in offences where (latest[offence.crimeRef]?.version ?? .min) < offence.version {
-            latest[offence.crimeRef] = offence
+            let counts = offence.status == .recorded && offence.location != nil
+                && offence.offenceCode.flatMap { harmTable[$0] }.map { parameters.subgroups.contains($0.subgroup) } == true
+            latest[offence.crimeRef] = (offence.version, counts ? offence : nil)
         }
-        return latest.values.compactMap { offence in
-            guard offence.status == .recorded, let location = offence.location, let code = offence.offenceCode,
-                let subgroup = harmTable[code]?.subgroup, parameters.subgroups.contains(subgroup)
-            else { return nil }
+        return latest.values.compactMap { entry in
+            guard let offence = entry.counting, let location = offence.location else { return nil }
             return Record(
                 key: offence.crimeRef, point: BritishNationalGrid.project(latitude: location.latitude, longitude: location.longitude),
                 occurredAt: offence.occurredAt)
