@@ -168,7 +168,7 @@ struct BenchCommand: AsyncParsableCommand {
                 pollInterval: .milliseconds(20))
             try await producer.send(Array(messages[start..<min(start + 5_000, messages.count)]))
             let sent = min(start + 5_000, messages.count)
-            progress("backfill: \(sent) published (\(Int(Double(sent) / seconds(started.duration(to: .now))))/s)", sameLine: true)
+            progress("backfill: \(sent) published (\(Int(Double(sent) / started.duration(to: .now).inSeconds))/s)", sameLine: true)
         }
         await producer.close()
         for (group, inputs) in [
@@ -182,12 +182,12 @@ struct BenchCommand: AsyncParsableCommand {
         // RankService publishes a changed list within its publish interval; let the last snapshot arrive.
         try await Task.sleep(for: .seconds(2))
         let (last, snapshots) = observations.lastSnapshot
-        let elapsed = seconds(started.duration(to: last ?? .now))
+        let elapsed = started.duration(to: last ?? .now).inSeconds
         progress("\nbackfill: lists final after \(String(format: "%.1f", elapsed)) s (\(snapshots) ranking snapshots)")
         return .init(
             records: messages.count, seconds: (elapsed * 100).rounded() / 100,
             recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
-            drainedSeconds: (seconds(drained) * 100).rounded() / 100, cpuSeconds: [:], offsetJumps: 0)
+            drainedSeconds: (drained.inSeconds * 100).rounded() / 100, cpuSeconds: [:], offsetJumps: 0)
     }
 
     /// The reference: every message the broker still holds of `offences.raw`, read by a plain group consumer that
@@ -211,7 +211,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
         guard let first, received > 1 else { throw StackError("the reference consumer read nothing from \(topic)") }
-        let rate = Double(received) / seconds(first.duration(to: last))
+        let rate = Double(received) / first.duration(to: last).inSeconds
         progress("reference: \(received) records of \(topic) consumed at \(Int(rate))/s")
         return .init(messages: received, rawConsumePerSecond: rate.rounded())
     }
@@ -262,7 +262,7 @@ struct BenchCommand: AsyncParsableCommand {
             while next < schedule.count {
                 let due = started + .milliseconds(Int64(schedule[next].at * 1000))
                 if due > .now { try await Task.sleep(until: due) }
-                let elapsed = seconds(started.duration(to: .now))
+                let elapsed = started.duration(to: .now).inSeconds
                 var end = next
                 while end < schedule.count && schedule[end].at <= elapsed { end += 1 }
                 let batch = schedule[next..<end]
@@ -341,10 +341,6 @@ struct BenchCommand: AsyncParsableCommand {
             let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return nil }
         return (kilobytes / 1024).rounded()
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        max(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18, 1e-9)
     }
 
     private func progress(_ line: String, sameLine: Bool = false) {

@@ -148,7 +148,7 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     }
 
     private func perSecond(_ duration: Duration) -> Double {
-        Double(messages) / max(Double(duration.components.attoseconds) / 1e18 + Double(duration.components.seconds), 1e-9)
+        Double(messages) / duration.inSeconds
     }
 
     private func rate(_ duration: Duration) -> String { "\(Int(perSecond(duration))) messages/s" }
@@ -191,6 +191,11 @@ struct BenchKafkaCommand: AsyncParsableCommand {
                 """
         }
     }
+}
+
+extension Duration {
+    /// In seconds, never quite zero, so that a rate divided by it stays finite.
+    var inSeconds: Double { max(Double(components.seconds) + Double(components.attoseconds) / 1e18, 1e-9) }
 }
 
 extension String {

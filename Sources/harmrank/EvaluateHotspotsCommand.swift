@@ -108,7 +108,7 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                         + HotspotEvaluation.Model.allCases.map { Self.percent(row.hitRate[$0.rawValue]!).leftPadded(9) }.joined())
             }
         }
-        let seconds = Double(started.duration(to: .now).components.attoseconds) / 1e18 + Double(started.duration(to: .now).components.seconds)
+        let seconds = started.duration(to: .now).inSeconds
         print(String(format: "\nevaluated in %.2f s", seconds))
         if let json {
             let report = Report(

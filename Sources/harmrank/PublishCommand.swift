@@ -55,7 +55,7 @@ struct PublishCommand: AsyncParsableCommand {
             try await producer.send(pending)
             sent += pending.count
             pending = []
-            let seconds = Double(started.duration(to: .now).components.seconds) + 0.001
+            let seconds = started.duration(to: .now).inSeconds
             FileHandle.standardError.write(Data("\rpublished \(sent) records (\(Int(Double(sent) / seconds))/s)".utf8))
         }
 
