@@ -29,7 +29,7 @@ final class Board: Sendable {
     let clockMode: ClockMode
     private let state: Mutex<State>
 
-    init(wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: HotspotParameters = HotspotParameters(), clockMode: ClockMode = .event) {
+    init(wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: HotspotParameters, clockMode: ClockMode) {
         self.wards = wards
         self.harmTable = harmTable
         self.size = size
@@ -52,7 +52,8 @@ final class Board: Sendable {
             let isEmpty = score.offences.isEmpty && score.standings.allSatisfy { $0.score == 0 }
             state.scores[score.entity] = isEmpty ? nil : score
             if score.kind == .cell {
-                setCellCrimes(score.id, Dictionary(score.offences.map { ($0.crimeRef, $0.occurredAt) }) { first, _ in first }, in: &state)
+                let crimes = Dictionary(score.offences.map { ($0.crimeRef, $0.occurredAt) }) { first, _ in first }
+                setCellCrimes(score.id, crimes, in: &state)
             }
             for standing in score.standings where standing.list != .hotspots {
                 let before = state.lists[standing.list]!.score(of: score.id)

@@ -43,6 +43,37 @@ import Testing
         #expect(grid.cell(id: "530000N180250") == nil)
     }
 
+    /// A located burglary links to its cell; moving it retracts the old cell's link and adds the new one;
+    /// reclassifying it out of the counting subgroups retracts it.
+    @Test func revisionsMoveCrimesBetweenCells() throws {
+        var burglary = OffenceRecord(
+            crimeRef: "B1", version: 1, status: .recorded, offenceCode: "28E", occurredAt: Fixtures.received,
+            location: .init(latitude: 51.5074, longitude: -0.1278))
+        guard case .accepted(let first) = Fixtures.revision.apply(burglary, over: nil) else { throw Failure() }
+        let cell = EntityRef(.cell, "E530000N180250")
+        #expect(first.map(\.entity) == [cell])
+        guard case .add(_, let link) = first[0] else { throw Failure() }
+        #expect(link.lists == ListSet([.hotspots]))
+
+        var moved = burglary
+        moved.version = 2
+        moved.location = .init(latitude: 51.5007, longitude: -0.1246)
+        guard case .accepted(let second) = Fixtures.revision.apply(moved, over: burglary) else { throw Failure() }
+        #expect(second == [
+            .add(EntityRef(.cell, "E530250N179500"), CrimeLink(
+                crimeRef: "B1", version: 2, offenceCode: "28E", harm: link.harm, lists: ListSet([.hotspots]), occurredAt: Fixtures.received)),
+            .retract(cell, crimeRef: "B1", version: 2),
+        ])
+
+        burglary = moved
+        moved.version = 3
+        moved.offenceCode = "49"
+        guard case .accepted(let third) = Fixtures.revision.apply(moved, over: burglary) else { throw Failure() }
+        #expect(third == [.retract(EntityRef(.cell, "E530250N179500"), crimeRef: "B1", version: 3)])
+    }
+
+    struct Failure: Error {}
+
     // MARK: Risk
 
     /// The contract's formula over every record, in exact integers over the model's denominator.

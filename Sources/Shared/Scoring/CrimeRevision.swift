@@ -14,10 +14,10 @@ public enum RevisionOutcome: Sendable, Equatable {
 
 public struct CrimeRevision: Sendable {
     public let harmTable: HarmTable
-    /// Which cell a located record falls in and which subgroups count there; nil: no cell links.
-    public let hotspots: HotspotParameters?
+    /// Which cell a located record falls in and which subgroups count there.
+    public let hotspots: HotspotParameters
 
-    public init(harmTable: HarmTable, hotspots: HotspotParameters? = HotspotParameters()) {
+    public init(harmTable: HarmTable, hotspots: HotspotParameters = HotspotParameters()) {
         self.harmTable = harmTable
         self.hotspots = hotspots
     }
@@ -66,7 +66,7 @@ public struct CrimeRevision: Sendable {
                 crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
                 lists: wardLists, occurredAt: record.occurredAt)
         }
-        if let hotspots, let location = record.location, hotspots.subgroups.contains(offence.subgroup) {
+        if let location = record.location, hotspots.subgroups.contains(offence.subgroup) {
             let cell = hotspots.cell(latitude: location.latitude, longitude: location.longitude)
             links[EntityRef(.cell, hotspots.id(of: cell))] = CrimeLink(
                 crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
