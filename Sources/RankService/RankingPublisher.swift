@@ -21,11 +21,14 @@ final class RankingPublisher: Service, @unchecked Sendable {
     private var lastPublished: [HarmList: ContinuousClock.Instant] = [:]
     private var pending: Set<HarmList> = []
     private let changes = Doorbell()
+    private let live: LiveRankings
 
-    init(board: Board, producer: KafkaProducer, topic: String, interval: Duration, directory: String, logger: Logger)
-        throws
-    {
+    init(
+        board: Board, producer: KafkaProducer, topic: String, interval: Duration, directory: String, live: LiveRankings,
+        logger: Logger
+    ) throws {
         self.board = board
+        self.live = live
         self.producer = producer
         self.topic = topic
         self.interval = interval
@@ -97,6 +100,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
                     arguments: [message.list, String(decoding: sent.value ?? [], as: UTF8.self)])
             }
         }
+        live.published(outgoing.map { $0.value ?? [] })
         for message in messages {
             let list = HarmList(rawValue: message.list)!
             published[list] = message

@@ -18,16 +18,21 @@ enum RankService: ServiceDefinition {
             wards: settings.wards, harmTable: settings.harmTable, size: size, hotspots: settings.hotspots,
             clockMode: settings.clockMode)
         let stateDirectory = settings.stateDirectory.path
+        let live = LiveRankings()
         let publisher = try RankingPublisher(
             board: board, producer: producer, topic: settings.topics.rankings, interval: .milliseconds(interval),
-            directory: stateDirectory, logger: logger)
+            directory: stateDirectory, live: live, logger: logger)
         let context = RankPartition.Context(board: board, publisher: publisher, status: status, logger: logger)
         let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try RankPartition(partition, directory: stateDirectory, context: context)
         }
-        let routes = ListRoutes(
-            board: board, audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
-        return ServiceParts(services: [producer, publisher, consumer], routes: routes.register(on:))
+        let audit = try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path)
+        let routes = ListRoutes(board: board, audit: audit)
+        let dashboard = DashboardRoutes(page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards)
+        return ServiceParts(services: [producer, publisher, consumer]) { router in
+            routes.register(on: router)
+            dashboard.register(on: router)
+        }
     }
 }
 

@@ -63,6 +63,7 @@ struct UpCommand: AsyncParsableCommand {
 
         FileHandle.standardOutput.write(Data("""
             HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)
+              dashboard      http://127.0.0.1:\(httpPort)/    (sign in with the token below)
               RankService    http://127.0.0.1:\(httpPort)    (lists API)
               IngestService  http://127.0.0.1:\(httpPort + 1)
               NotifyService  http://127.0.0.1:\(httpPort + 2)

@@ -19,7 +19,8 @@ public struct HarmRankRequestContext: RequestContext {
     }
 }
 
-/// Lets `/health/*` through and requires a valid bearer token for everything else.
+/// Lets `/health/*` and the dashboard's page (`/`, which holds no data and signs in with a token itself)
+/// through, and requires a valid bearer token for everything else.
 public struct BearerAuthentication: RouterMiddleware {
     public typealias Context = HarmRankRequestContext
     let tokens: TokenRegistry
@@ -29,7 +30,7 @@ public struct BearerAuthentication: RouterMiddleware {
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if request.uri.path.hasPrefix("/health/") { return try await next(request, context) }
+        if request.uri.path.hasPrefix("/health/") || request.uri.path == "/" { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             let principal = tokens.principal(for: header.dropFirst("Bearer ".count))
         else { throw APIError.unauthorized }

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// The dashboard's page at `/`, the live `rankings` stream it listens to, and the ward positions its map draws.
+struct DashboardRoutes: Sendable {
+    let page: String
+    let live: LiveRankings
+    let audit: AuditLog
+    let wards: WardRegistry
+
+    struct MapWard: Codable {
+        var code: String
+        var name: String
+        var borough: String
+        /// British National Grid metres of the ward's label point.
+        var easting: Double
+        var northing: Double
+    }
+
+    func register(on router: Router<HarmRankRequestContext>) {
+        router.get("/") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        // Snapshots name suspects, so opening the stream is a read of personal data.
+        router.get("/v1/events/rankings") { _, context in
+            let principal = try context.require(.analyst)
+            audit.record(principal, read: "live rankings stream")
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                body: .init(asyncSequence: live.subscribe()))
+        }
+        router.get("/v1/map/wards") { _, context in
+            try context.require(.analyst)
+            return try jsonResponse([
+                "wards": wards.wards.map { ward in
+                    let point = BritishNationalGrid.project(latitude: ward.latitude, longitude: ward.longitude)
+                    return MapWard(
+                        code: ward.code, name: ward.name, borough: ward.borough,
+                        easting: (point.easting * 10).rounded() / 10, northing: (point.northing * 10).rounded() / 10)
+                }
+            ])
+        }
+    }
+}

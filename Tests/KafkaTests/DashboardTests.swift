@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+/// The dashboard in a real headless Chromium against a running stack (`harmrank up` on the event clock, fed a
+/// generated year): what the page shows is what the API returns. Screenshots of each view are written to
+/// `.build/dashboard-screenshots/` for people to look at.
+@Suite(.serialized) struct DashboardTests {
+    static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/dashboard-screenshots")
+
+    /// The stack, fed and settled, with the page's address and a token.
+    struct Stack {
+        let up: ChildProcess
+        let base: String
+        let token: String
+    }
+
+    static func startStack() async throws -> Stack {
+        let directory = try temporaryDirectory()
+        let port = freePort()
+        let up = try ChildProcess(
+            "harmrank", ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port)])
+        let tokens = directory.appendingPathComponent("tokens.txt")
+        #expect(await eventually { FileManager.default.fileExists(atPath: tokens.path) })
+        let token = String(try #require(
+            try String(contentsOf: tokens, encoding: .utf8).split(separator: "\n").last?.split(separator: " ").first))
+        let base = "http://127.0.0.1:\(port)"
+        #expect(await eventually(within: .seconds(120)) { (try? await get(base + "/health/ready"))?.status == 200 }, "\(up.output)")
+
+        let records = directory.appendingPathComponent("records.ndjson")
+        let generate = try ChildProcess(
+            "harmrank", ["generate", "--crimes", "20000", "--start", "2025-01-01", "--bad-share", "0", "-o", records.path])
+        #expect(await generate.exitStatus(within: .seconds(120)) == 0, "\(generate.errors)")
+        let publish = try ChildProcess("harmrank", ["publish", records.path, "--data-dir", directory.path])
+        #expect(await publish.exitStatus(within: .seconds(300)) == 0, "\(publish.errors)")
+
+        // Settled: every list's version unchanged for three seconds.
+        var last = ""
+        var stableSince = ContinuousClock.now
+        let settled = await eventually(within: .seconds(300), every: .milliseconds(500)) {
+            let lists = (try? await get(base + "/v1/lists", token: token))?.json?["lists"] as? [[String: Any]] ?? []
+            let versions = lists.map { "\($0["name"] ?? "")=\($0["version"] ?? "")" }.joined(separator: ",")
+            if versions != last { (last, stableSince) = (versions, .now) }
+            return lists.count == 5 && stableSince.duration(to: .now) > .seconds(3)
+                && lists.allSatisfy { ($0["total"] as? Int ?? 0) > 0 }
+        }
+        #expect(settled, "\(last)")
+        return Stack(up: up, base: base, token: token)
+    }
+
+    /// The page after its requests have finished, as Chromium's DOM, with a screenshot of the same view.
+    static func render(_ stack: Stack, _ query: String, screenshot name: String) async throws -> String {
+        let url = "\(stack.base)/?\(query)&live=off#token=\(stack.token)"
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1000",
+                     "--virtual-time-budget=10000"]
+        try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
+        let shot = try ChildProcess("chromium", flags + ["--screenshot=\(screenshots.appendingPathComponent("\(name).png").path)", url])
+        #expect(await shot.exitStatus(within: .seconds(90)) == 0, "\(shot.errors.suffix(2000))")
+        let dump = try ChildProcess("chromium", flags + ["--dump-dom", url])
+        #expect(await dump.exitStatus(within: .seconds(90)) == 0, "\(dump.errors.suffix(2000))")
+        return dump.output
+    }
+
+    /// Every `attribute="value"` of each element carrying `marker`, in document order.
+    static func elements(_ html: String, marker: String, attributes: [String]) -> [[String: String]] {
+        html.components(separatedBy: "<").filter { $0.contains(marker) }.map { element in
+            var values: [String: String] = [:]
+            for attribute in attributes {
+                guard let start = element.range(of: "\(attribute)=\"") else { continue }
+                let rest = element[start.upperBound...]
+                values[attribute] = String(rest[..<(rest.firstIndex(of: "\"") ?? rest.endIndex)])
+                    .replacingOccurrences(of: "&amp;", with: "&")
+            }
+            return values
+        }
+    }
+
+    @Test(.timeLimit(.minutes(15)))
+    func thePageShowsWhatTheAPIReturnsExplainsScoresAndDrawsEveryWard() async throws {
+        let chromium = try? ChildProcess("chromium", ["--version"])
+        try #require(await chromium?.exitStatus(within: .seconds(30)) == 0, "Chromium is needed: apt-get install chromium")
+        let stack = try await Self.startStack()
+        defer { stack.up.signal(SIGINT) }
+
+        // Each list's table holds the API's entries: ids, ranks, scores and crime counts, in order.
+        for list in ["vawg100", "violence-harm", "stop-search-wards", "dauntless", "hotspots"] {
+            let page = try await get("\(stack.base)/v1/lists/\(list)?limit=100", token: stack.token)
+            let entries = page.json?["entries"] as? [[String: Any]] ?? []
+            #expect(!entries.isEmpty, "\(list)")
+            let html = try await Self.render(stack, "view=\(list)", screenshot: "list-\(list)")
+            let rows = Self.elements(html, marker: "tr data-id=", attributes: ["data-id", "data-rank", "data-score", "data-offences"])
+            #expect(rows.map { $0["data-id"] ?? "" } == entries.map { $0["id"] as? String ?? "?" }, "\(list)")
+            #expect(rows.map { $0["data-rank"] ?? "" } == entries.map { "\($0["rank"] ?? "?")" }, "\(list)")
+            #expect(rows.map { Double($0["data-score"] ?? "") } == entries.map { $0["score"] as? Double }, "\(list)")
+            #expect(rows.map { $0["data-offences"] ?? "" } == entries.map { "\($0["offences"] ?? "?")" }, "\(list)")
+        }
+
+        // A drill-down explains the score to the sum of its crimes' harm.
+        let top = try await get("\(stack.base)/v1/lists/vawg100?limit=1", token: stack.token)
+        let suspect = try #require((top.json?["entries"] as? [[String: Any]])?.first?["id"] as? String)
+        let html = try await Self.render(stack, "view=vawg100&explain=suspect:\(suspect)", screenshot: "drill-down")
+        let standings = Self.elements(html, marker: "tr data-list=", attributes: ["data-list", "data-score", "data-sum"])
+        let vawg = try #require(standings.first { $0["data-list"] == "vawg100" }, "\(html.suffix(3000))")
+        #expect(Double(vawg["data-score"] ?? "") == Double(vawg["data-sum"] ?? "x"), "\(vawg)")
+        let crimes = Self.elements(html, marker: "tr data-crime=", attributes: ["data-crime", "data-harm"])
+        let explanation = try await get("\(stack.base)/v1/suspects/\(suspect)", token: stack.token)
+        #expect(crimes.count == (explanation.json?["offences"] as? [Any])?.count, "every counting crime is listed")
+
+        // The map draws every ward of the registry, the top hotspot cells and the borough names.
+        let map = try await Self.render(stack, "view=map", screenshot: "map")
+        #expect(Self.elements(map, marker: "circle ", attributes: ["data-ward"]).compactMap { $0["data-ward"] }.count == 679)
+        let hotspots = try await get("\(stack.base)/v1/lists/hotspots?limit=100", token: stack.token)
+        let cells = Self.elements(map, marker: "rect ", attributes: ["data-cell"]).compactMap { $0["data-cell"] }
+        #expect(cells == (hotspots.json?["entries"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        let wards = try await get("\(stack.base)/v1/map/wards", token: stack.token)
+        let boroughs = Set((wards.json?["wards"] as? [[String: Any]] ?? []).compactMap { $0["borough"] as? String })
+        #expect(boroughs.count == 32)
+        #expect(Set(Self.elements(map, marker: "text ", attributes: ["data-borough"]).compactMap { $0["data-borough"] }) == boroughs)
+
+        // Live: a crime reported now reaches the page's event stream as the changed list's snapshot.
+        let stream = try ChildProcess(
+            "curl", ["-sN", "--max-time", "30", "-H", "Authorization: Bearer \(stack.token)", "\(stack.base)/v1/events/rankings"])
+        #expect(await eventually { stream.output.contains(": connected") }, "\(stream.errors)")
+        let port = Int(stack.base.split(separator: ":").last!)!
+        let record = #"{"crimeRef":"LIVE-1","version":1,"offenceCode":"19C","occurredAt":"2025-12-31T23:59:59.999Z","#
+            + #""flags":["domestic"],"suspects":["LIVE-SUSPECT"],"victims":["LIVE-VICTIM"]}"#
+        let sent = try await post("http://127.0.0.1:\(port + 1)/v1/offences", token: stack.token, body: Data(record.utf8))
+        #expect(sent.status == 202, "\(String(decoding: sent.body, as: UTF8.self))")
+        #expect(await eventually(within: .seconds(30)) {
+            stream.output.contains("event: rankings") && stream.output.contains(#""list":"vawg100""#)
+                && stream.output.contains("LIVE-SUSPECT")
+        }, "\(stream.output.suffix(2000))")
+        stream.signal(SIGTERM)
+
+        stack.up.signal(SIGINT)
+        #expect(await stack.up.exitStatus(within: .seconds(30)) == 0)
+    }
+}
