@@ -8,6 +8,9 @@ struct DashboardRoutes: Sendable {
     let live: LiveRankings
     let audit: AuditLog
     let wards: WardRegistry
+    /// Where the page finds NotifyService's alerts API (`HARMRANK_ALERTS_URL`), if anywhere; NotifyService must
+    /// list the dashboard's origin in `HARMRANK_DASHBOARD_ORIGINS`.
+    let alertsURL: String?
 
     struct MapWard: Codable {
         var code: String
@@ -33,6 +36,10 @@ struct DashboardRoutes: Sendable {
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                 body: .init(asyncSequence: live.subscribe()))
+        }
+        router.get("/v1/dashboard") { _, context in
+            try context.require(.analyst)
+            return try jsonResponse(["alertsURL": alertsURL])
         }
         router.get("/v1/map/wards") { _, context in
             try context.require(.analyst)

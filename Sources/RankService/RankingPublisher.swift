@@ -44,6 +44,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
             guard let list = HarmList(rawValue: name) else { continue }
             published[list] = try RankingMessage.decode(Array(json.utf8))
             board.setPublishedVersion(published[list]!.version, of: list)
+            live.published([(name, Array(json.utf8))])
         }
     }
 
@@ -100,7 +101,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
                     arguments: [message.list, String(decoding: sent.value ?? [], as: UTF8.self)])
             }
         }
-        live.published(outgoing.map { $0.value ?? [] })
+        live.published(zip(messages, outgoing).map { ($0.list, $1.value ?? []) })
         for message in messages {
             let list = HarmList(rawValue: message.list)!
             published[list] = message

@@ -28,7 +28,9 @@ enum RankService: ServiceDefinition {
         }
         let audit = try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path)
         let routes = ListRoutes(board: board, audit: audit)
-        let dashboard = DashboardRoutes(page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards)
+        let dashboard = DashboardRoutes(
+            page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards,
+            alertsURL: source.value(nil, "HARMRANK_ALERTS_URL"))
         return ServiceParts(services: [producer, publisher, consumer]) { router in
             routes.register(on: router)
             dashboard.register(on: router)

@@ -56,6 +56,9 @@ struct UpCommand: AsyncParsableCommand {
         // The embedded broker keeps only the newest ~5 MB of a partition: every service waits for its readers.
         if cluster.isEmbedded { environment["HARMRANK_DOWNSTREAM_MAX_LAG"] = Self.embeddedDownstreamMaxLag }
         environment["HARMRANK_CLOCK"] = clock
+        // The dashboard (RankService) reads alerts from NotifyService, from the browser.
+        environment["HARMRANK_ALERTS_URL"] = "http://127.0.0.1:\(httpPort + 2)"
+        environment["HARMRANK_DASHBOARD_ORIGINS"] = "http://127.0.0.1:\(httpPort),http://localhost:\(httpPort)"
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
         let services = ServiceStack(environment: environment, firstPort: httpPort, logger: logger)

@@ -8,22 +8,25 @@ import Testing
     static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/dashboard-screenshots")
 
-    /// The stack, fed and settled, with the page's address and a token.
+    /// The stack, fed and settled, with the page's address and tokens.
     struct Stack {
         let up: ChildProcess
         let base: String
+        /// Admin: may do everything, acknowledging alerts included.
         let token: String
+        let analystToken: String
+        var notify: String { "http://127.0.0.1:\(Int(base.split(separator: ":").last!)! + 2)" }
+        var ingest: String { "http://127.0.0.1:\(Int(base.split(separator: ":").last!)! + 1)" }
     }
 
     static func startStack() async throws -> Stack {
         let directory = try temporaryDirectory()
         let port = freePort()
+        let (token, analystToken) = ("dashboard-admin-0123456789", "dashboard-analyst-0123456789")
+        try "\(token) sergeant.lee admin\n\(analystToken) analyst.kaur analyst\n"
+            .write(to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
         let up = try ChildProcess(
             "harmrank", ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port)])
-        let tokens = directory.appendingPathComponent("tokens.txt")
-        #expect(await eventually { FileManager.default.fileExists(atPath: tokens.path) })
-        let token = String(try #require(
-            try String(contentsOf: tokens, encoding: .utf8).split(separator: "\n").last?.split(separator: " ").first))
         let base = "http://127.0.0.1:\(port)"
         #expect(await eventually(within: .seconds(120)) { (try? await get(base + "/health/ready"))?.status == 200 }, "\(up.output)")
 
@@ -45,7 +48,7 @@ import Testing
                 && lists.allSatisfy { ($0["total"] as? Int ?? 0) > 0 }
         }
         #expect(settled, "\(last)")
-        return Stack(up: up, base: base, token: token)
+        return Stack(up: up, base: base, token: token, analystToken: analystToken)
     }
 
     /// The page after its requests have finished, as Chromium's DOM, with a screenshot of the same view.
@@ -77,8 +80,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(15)))
     func thePageShowsWhatTheAPIReturnsExplainsScoresAndDrawsEveryWard() async throws {
-        let chromium = try? ChildProcess("chromium", ["--version"])
-        try #require(await chromium?.exitStatus(within: .seconds(30)) == 0, "Chromium is needed: apt-get install chromium")
+        let version = try? ChildProcess("chromium", ["--version"])
+        try #require(await version?.exitStatus(within: .seconds(30)) == 0, "Chromium is needed: apt-get install chromium")
         let stack = try await Self.startStack()
         defer { stack.up.signal(SIGINT) }
 
@@ -121,18 +124,53 @@ import Testing
         let stream = try ChildProcess(
             "curl", ["-sN", "--max-time", "30", "-H", "Authorization: Bearer \(stack.token)", "\(stack.base)/v1/events/rankings"])
         #expect(await eventually { stream.output.contains(": connected") }, "\(stream.errors)")
-        let port = Int(stack.base.split(separator: ":").last!)!
-        let record = #"{"crimeRef":"LIVE-1","version":1,"offenceCode":"19C","occurredAt":"2025-12-31T23:59:59.999Z","#
-            + #""flags":["domestic"],"suspects":["LIVE-SUSPECT"],"victims":["LIVE-VICTIM"]}"#
-        let sent = try await post("http://127.0.0.1:\(port + 1)/v1/offences", token: stack.token, body: Data(record.utf8))
-        #expect(sent.status == 202, "\(String(decoding: sent.body, as: UTF8.self))")
+        try await Self.report(rapeBy: "LIVE-SUSPECT", crime: "LIVE-1", to: stack)
         #expect(await eventually(within: .seconds(30)) {
             stream.output.contains("event: rankings") && stream.output.contains(#""list":"vawg100""#)
                 && stream.output.contains("LIVE-SUSPECT")
         }, "\(stream.output.suffix(2000))")
         stream.signal(SIGTERM)
 
+        // In the page, driven over the DevTools protocol: the list updates itself when a crime is reported.
+        let chromium = try HeadlessChromium()
+        let list = try chromium.open("\(stack.base)/?view=vawg100#token=\(stack.token)")
+        #expect(try await chromium.waitFor("document.getElementById('status').textContent.startsWith('live')", in: list))
+        #expect(try await chromium.waitFor("document.querySelectorAll('tr[data-id]').length == 100", in: list))
+        try await Self.report(rapeBy: "LIVE-SUSPECT-2", crime: "LIVE-2", to: stack)
+        #expect(try await chromium.waitFor(#"!!document.querySelector('tr[data-id="LIVE-SUSPECT-2"]')"#, in: list))
+        // Its movement since the previous snapshot: it entered.
+        #expect(try await chromium.waitFor(
+            #"document.querySelector('tr[data-id="LIVE-SUSPECT-2"] td:nth-child(2)').textContent == 'new'"#, in: list))
+        try chromium.screenshot(list, to: Self.screenshots.appendingPathComponent("live-update.png"))
+
+        // An alert acknowledged in the page is acknowledged in the API, with who did it; an analyst cannot.
+        let alerts = try chromium.open("\(stack.base)/?view=alerts#token=\(stack.token)")
+        #expect(try await chromium.waitFor("document.querySelectorAll('[data-acknowledge]').length > 0", in: alerts))
+        try chromium.screenshot(alerts, to: Self.screenshots.appendingPathComponent("alerts.png"))
+        let id = try #require(try chromium.evaluate("document.querySelector('[data-acknowledge]').dataset.acknowledge", in: alerts) as? String)
+        try chromium.evaluate(#"document.querySelector('[data-acknowledge="\#(id)"]').click()"#, in: alerts)
+        #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.includes('acknowledged')", in: alerts))
+        let acknowledged = try await get("\(stack.notify)/v1/alerts?status=acknowledged", token: stack.token)
+        let alert = (acknowledged.json?["alerts"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+        #expect(alert?["acknowledgedBy"] as? String == "sergeant.lee")
+
+        let refused: String = try chromium.open("\(stack.base)/?view=alerts#token=\(stack.analystToken)")
+        #expect(try await chromium.waitFor("document.querySelectorAll('[data-acknowledge]').length > 0", in: refused))
+        let other = try #require(try chromium.evaluate("document.querySelector('[data-acknowledge]').dataset.acknowledge", in: refused) as? String)
+        try chromium.evaluate(#"document.querySelector('[data-acknowledge="\#(other)"]').click()"#, in: refused)
+        #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.includes('supervisor')", in: refused))
+        let open = try await get("\(stack.notify)/v1/alerts?status=open", token: stack.token)
+        #expect((open.json?["alerts"] as? [[String: Any]])?.contains { $0["id"] as? String == other } == true)
+
         stack.up.signal(SIGINT)
         #expect(await stack.up.exitStatus(within: .seconds(30)) == 0)
+    }
+
+    /// Reports a domestic rape (2,555 days: into the top 100 of `vawg100`) at the latest time of the data.
+    static func report(rapeBy suspect: String, crime: String, to stack: Stack) async throws {
+        let record = #"{"crimeRef":"\#(crime)","version":1,"offenceCode":"19C","occurredAt":"2025-12-31T23:59:59.999Z","#
+            + #""flags":["domestic"],"suspects":["\#(suspect)"],"victims":["V-\#(crime)"]}"#
+        let sent = try await post("\(stack.ingest)/v1/offences", token: stack.token, body: Data(record.utf8))
+        #expect(sent.status == 202, "\(String(decoding: sent.body, as: UTF8.self))")
     }
 }

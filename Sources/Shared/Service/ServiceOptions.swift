@@ -81,6 +81,9 @@ public struct ServiceOptions: ParsableArguments {
             harmTable: harmTable,
             wards: wards,
             hotspots: try hotspots.parameters(source),
+            dashboardOrigins: (source.value(nil, "HARMRANK_DASHBOARD_ORIGINS") ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty },
             logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
     }
 
@@ -123,6 +126,8 @@ public struct ServiceSettings: Sendable {
     public var harmTable: HarmTable
     public var wards: WardRegistry
     public var hotspots: HotspotParameters
+    /// Origins (`http://host:port`) of dashboards whose pages may call this service from the browser.
+    public var dashboardOrigins: [String]
     public var logLevel: Logger.Level
 
     /// Where the service keeps its per-partition state files, one directory per service (two services may read the

@@ -32,6 +32,7 @@ public enum ServiceRuntime {
         let parts = try build(settings, status, logger)
 
         let router = Router(context: HarmRankRequestContext.self)
+        if !settings.dashboardOrigins.isEmpty { router.add(middleware: DashboardOrigins(settings.dashboardOrigins)) }
         router.add(middleware: BearerAuthentication(tokens: settings.tokens))
         OperationsRoutes(
             settings: settings, status: status, readiness: readiness, administration: administration,
