@@ -22,10 +22,19 @@ struct DashboardRoutes: Sendable {
     }
 
     func register(on router: Router<HarmRankRequestContext>) {
+        // The page may talk to this service and the alerts service only, and load nothing from anywhere.
+        let alertsOrigin = alertsURL.flatMap { URL(string: $0) }.map { url in
+            "\(url.scheme ?? "http")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")"
+        }
+        let policy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:; "
+            + "connect-src 'self'\(alertsOrigin.map { " " + $0 } ?? ""); base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
         router.get("/") { _, _ in
             Response(
                 status: .ok,
-                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .contentSecurityPolicy: policy,
+                    .xContentTypeOptions: "nosniff",
+                ],
                 body: .init(byteBuffer: ByteBuffer(string: page)))
         }
         // Snapshots name suspects, so opening the stream is a read of personal data.
