@@ -7,9 +7,9 @@
 /// The risk factorises into a time weight per record and a distance weight per pair of cells, so the model keeps
 /// one running sum per cell that holds records, the sum of its records' time weights, and changes it only when a
 /// record arrives, is withdrawn, or crosses one of its own week boundaries (a timeline of those instants). A cell's
-/// risk is the distance-weighted sum of the (2D - 1)^2 sums around it; for a ranking kept current,
-/// `takeChangedRisks` spreads each changed sum's net change to the cells around it, once per batch however often
-/// the sum moved. Nothing is recomputed per record.
+/// risk is the distance-weighted sum of the (2D - 1)^2 sums around it (`risks` adds them all up); for a ranking
+/// kept current, `takeChangedRisks` spreads each changed sum's net change to the cells around it, once per batch
+/// however often the sum moved. Nothing is recomputed per record.
 ///
 /// Risk is exact: every weight is an integer over the common denominator lcm(1...D) times lcm(1...W), so sums
 /// never drift and equal risks compare equal.
@@ -88,19 +88,6 @@ public struct ProspectiveHotspots: Sendable {
             update(boundary.key)
         }
         if timeline.count > 4 * records.count + 1024 { compactTimeline() }
-    }
-
-    /// Risk of `cell` at the clock, as an integer over `denominator`.
-    public func risk(of cell: GridCell) -> Int64 {
-        let reach = parameters.distanceBandwidth - 1
-        var total: Int64 = 0
-        for dx in -reach...reach {
-            for dy in -reach...reach {
-                guard let weight = sourceWeights[GridCell(x: cell.x + Int32(dx), y: cell.y + Int32(dy))] else { continue }
-                total += weight * distanceWeights[max(abs(dx), abs(dy))]
-            }
-        }
-        return total
     }
 
     /// Every cell with risk above zero, with its risk: one pass over the cells holding records.
