@@ -68,8 +68,8 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         options.nearRepeatMetres = nearRepeatMetres
         options.testMonths = testMonths
         let records = HotspotEvaluation.records(latestOf: offences, harmTable: harmTable, parameters: parameters)
-        let result: HotspotEvaluation.Result
-        do { result = try HotspotEvaluation(options: options).run(records) } catch { throw ValidationError(error.description) }
+        // A problem with the data (too few months) is named by itself, without the usage text.
+        let result = try HotspotEvaluation(options: options).run(records)
 
         print("read \(lines.count) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(Self.reasons(rejected))")
         print(
