@@ -14,9 +14,8 @@ final class Board: Sendable {
         var changed: Set<HarmList> = []
         /// The version of each list's last published snapshot.
         var versions: [HarmList: Int64] = [:]
+        /// Fed with each cell's counting crimes, as the cells' scores in `scores` give them.
         var hotspots: ProspectiveHotspots
-        /// Each cell's counting crimes (crimeRef to occurredAt), as its latest score gave them.
-        var cellCrimes: [String: [String: Instant]] = [:]
     }
 
     let wards: WardRegistry
@@ -50,11 +49,9 @@ final class Board: Sendable {
     func apply(_ score: EntityScore) {
         state.withLock { state in
             let isEmpty = score.offences.isEmpty && score.standings.allSatisfy { $0.score == 0 }
+            let previous = state.scores[score.entity]
             state.scores[score.entity] = isEmpty ? nil : score
-            if score.kind == .cell {
-                let crimes = Dictionary(score.offences.map { ($0.crimeRef, $0.occurredAt) }) { first, _ in first }
-                setCellCrimes(score.id, crimes, in: &state)
-            }
+            if score.kind == .cell { recountCell(score.id, from: previous, to: score, in: &state) }
             for standing in score.standings where standing.list != .hotspots {
                 let before = state.lists[standing.list]!.score(of: score.id)
                 let after = Harm(hundredths: standing.score)
@@ -76,9 +73,12 @@ final class Board: Sendable {
         }
     }
 
-    private func setCellCrimes(_ cell: String, _ crimes: [String: Instant], in state: inout State) {
-        let before = state.cellCrimes[cell] ?? [:]
-        state.cellCrimes[cell] = crimes.isEmpty ? nil : crimes
+    /// Moves the hotspot model from a cell's previous counting crimes to its current ones.
+    private func recountCell(_ cell: String, from previous: EntityScore?, to current: EntityScore?, in state: inout State) {
+        func crimes(_ score: EntityScore?) -> [String: Instant] {
+            Dictionary((score?.offences ?? []).map { ($0.crimeRef, $0.occurredAt) }) { first, _ in first }
+        }
+        let (before, crimes) = (crimes(previous), crimes(current))
         guard let location = hotspotParameters.cell(id: cell) else { return }
         // Keyed by cell and crime: a crime moved to another cell is added there and retracted here, in either order.
         for crimeRef in before.keys where crimes[crimeRef] == nil { state.hotspots.remove("\(cell)|\(crimeRef)") }
@@ -104,9 +104,9 @@ final class Board: Sendable {
     func remove(_ entities: some Sequence<EntityRef>) {
         state.withLock { state in
             for entity in entities {
-                state.scores[entity] = nil
+                let previous = state.scores.removeValue(forKey: entity)
                 if entity.kind == .cell {
-                    setCellCrimes(entity.id, [:], in: &state)
+                    recountCell(entity.id, from: previous, to: nil, in: &state)
                     continue
                 }
                 for list in HarmList.lists(of: entity.kind) {

@@ -246,7 +246,7 @@ import Testing
         #expect(robbery.wardCode == "E05014058")
         // Each type carries its most common offence's code.
         #expect(importer.codes["Violence and sexual offences"] == "105A" && importer.codes["Drugs"] == "92E")
-        #expect(Set(importer.codes.keys) == Set(PoliceUKImport.subgroups.keys))
+        #expect(Set(importer.codes.keys) == Set(PoliceUKImport.crimeTypes.keys))
     }
 
     @Test func monthStartsCrossYears() {

@@ -5,29 +5,24 @@
 public struct PoliceUKImport: Sendable {
     public static let header = ["Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type"]
 
-    /// police.uk crime types to subgroups. police.uk does not split burglary into residential and business, nor
-    /// robbery into personal and business; most of each is the first, which is what hotspot models count.
-    public static let subgroups: [String: Subgroup] = [
-        "Bicycle theft": .bicycleTheft,
-        "Burglary": .burglaryResidential,
-        "Criminal damage and arson": .criminalDamage,
-        "Drugs": .drugsPossession,
-        "Other crime": .misc,
-        "Other theft": .theftOther,
-        "Possession of weapons": .weaponsPossession,
-        "Public order": .publicOrder,
-        "Robbery": .robberyPersonal,
-        "Shoplifting": .shoplifting,
-        "Theft from the person": .theftPerson,
-        "Vehicle crime": .vehicle,
-        "Violence and sexual offences": .violenceWithoutInjury,
-    ]
-    /// The Home Office code a type's records carry when the harm table has it under the type's subgroup: the
-    /// most common offence of the type. Otherwise the subgroup's first row in the table.
-    public static let preferredCodes: [String: String] = [
-        "Bicycle theft": "44", "Burglary": "28E", "Criminal damage and arson": "58D", "Drugs": "92E", "Other crime": "33",
-        "Other theft": "49", "Possession of weapons": "10C", "Public order": "9A", "Robbery": "34B", "Shoplifting": "46",
-        "Theft from the person": "39", "Vehicle crime": "45", "Violence and sexual offences": "105A",
+    /// police.uk crime types: the subgroup each maps to, and the Home Office code its records carry when the harm
+    /// table has it under that subgroup (the type's most common offence; otherwise the subgroup's first row).
+    /// police.uk does not split burglary into residential and business, nor robbery into personal and business;
+    /// most of each is the first, which is what hotspot models count.
+    public static let crimeTypes: [String: (subgroup: Subgroup, code: String)] = [
+        "Bicycle theft": (.bicycleTheft, "44"),
+        "Burglary": (.burglaryResidential, "28E"),
+        "Criminal damage and arson": (.criminalDamage, "58D"),
+        "Drugs": (.drugsPossession, "92E"),
+        "Other crime": (.misc, "33"),
+        "Other theft": (.theftOther, "49"),
+        "Possession of weapons": (.weaponsPossession, "10C"),
+        "Public order": (.publicOrder, "9A"),
+        "Robbery": (.robberyPersonal, "34B"),
+        "Shoplifting": (.shoplifting, "46"),
+        "Theft from the person": (.theftPerson, "39"),
+        "Vehicle crime": (.vehicle, "45"),
+        "Violence and sexual offences": (.violenceWithoutInjury, "105A"),
     ]
     /// Reported by police.uk beside crimes, but not a crime: counted and skipped.
     public static let antisocialBehaviour = "Anti-social behaviour"
@@ -61,8 +56,8 @@ public struct PoliceUKImport: Sendable {
             firstOfSubgroup[offence.subgroup] = offence.code
         }
         var codes: [String: String] = [:]
-        for (type, subgroup) in Self.subgroups {
-            if let preferred = Self.preferredCodes[type], harmTable[preferred]?.subgroup == subgroup {
+        for (type, (subgroup, preferred)) in Self.crimeTypes {
+            if harmTable[preferred]?.subgroup == subgroup {
                 codes[type] = preferred
             } else if let first = firstOfSubgroup[subgroup] {
                 codes[type] = first
