@@ -94,7 +94,7 @@ import FoundationNetworking
         let publish = try ChildProcess("harmrank", ["publish", "--data-dir", directory.path, file.path])
         #expect(await publish.exitStatus(within: .seconds(1200)) == 0, "\(publish.errors)")
         let allPorts = [ports.ingest, ports.score, ports.rank, ports.notify]
-        #expect(await settled(judged: generated.count, ingest: ports.ingest, all: allPorts), "\(services.map { $0.errors.suffix(2000) })")
+        #expect(await pipelineSettled(judged: generated.count, ingest: ports.ingest, all: allPorts, token: Self.token), "\(services.map { $0.errors.suffix(2000) })")
 
         // The planted records one at a time, each applied everywhere before the next is reported.
         var judged = generated.count
@@ -104,7 +104,7 @@ import FoundationNetworking
             #expect(answer.status == 202)
             #expect(answer.json?["accepted"] as? Int == 1, "\(answer.json ?? [:])")
             judged += 1
-            #expect(await settled(judged: judged, ingest: ports.ingest, all: allPorts))
+            #expect(await pipelineSettled(judged: judged, ingest: ports.ingest, all: allPorts, token: Self.token))
         }
         // Snapshots are coalesced; give the last one time to go out.
         try await Task.sleep(for: .milliseconds(500))
@@ -184,21 +184,6 @@ import FoundationNetworking
             try await get("http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=1000", token: Self.token).body
         }
         #expect(listsAfter == listsBefore, "\(restarted.errors.suffix(2000))")
-    }
-
-    /// Waits until IngestService has judged `judged` records and no service has anything left to read.
-    func settled(judged: Int, ingest: Int, all: [Int]) async -> Bool {
-        await eventually(within: .seconds(300)) {
-            let status = try? await get("http://127.0.0.1:\(ingest)/v1/status", token: Self.token)
-            let outcomes = status?.json?["outcomes"] as? [String: Int] ?? [:]
-            guard outcomes.values.reduce(0, +) == judged else { return false }
-            for port in all {
-                let status = try? await get("http://127.0.0.1:\(port)/v1/status", token: Self.token)
-                let lag = status?.json?["lag"] as? [[String: Any]] ?? []
-                if lag.isEmpty || lag.contains(where: { ($0["lag"] as? Int ?? 1) != 0 }) { return false }
-            }
-            return true
-        }
     }
 
     func checkAlerts(_ planted: [Scenario], notify: String, webhook: WebhookReceiver, bootstrap: String) async throws {

@@ -109,6 +109,22 @@ func eventually(
     return try await condition()
 }
 
+/// Waits until IngestService has judged `judged` records and no service has anything left to read: the lists
+/// are then final.
+func pipelineSettled(judged: Int, ingest: Int, all: [Int], token: String) async -> Bool {
+    await eventually(within: .seconds(300)) {
+        let status = try? await get("http://127.0.0.1:\(ingest)/v1/status", token: token)
+        let outcomes = status?.json?["outcomes"] as? [String: Int] ?? [:]
+        guard outcomes.values.reduce(0, +) == judged else { return false }
+        for port in all {
+            let status = try? await get("http://127.0.0.1:\(port)/v1/status", token: token)
+            let lag = status?.json?["lag"] as? [[String: Any]] ?? []
+            if lag.isEmpty || lag.contains(where: { ($0["lag"] as? Int ?? 1) != 0 }) { return false }
+        }
+        return true
+    }
+}
+
 /// A new empty directory for one test.
 func temporaryDirectory() throws -> URL {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("harmrank-test-\(UUID())")
