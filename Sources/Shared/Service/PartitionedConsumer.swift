@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// What a service keeps for one partition of its input, and how it applies that partition's messages. State and
 /// the next offset live together in the partition's `PartitionDatabase`, so whatever happens the partition resumes
@@ -36,7 +37,6 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     private let backPressure: DownstreamBackPressure?
     private let logger: Logger
     private let open: Open
-    private var lastBackPressureCheck = ContinuousClock.now
     private var processors: [TopicPartition: Processor] = [:]
     private var lastTick = ContinuousClock.now
     private var lastGroupCommit = ContinuousClock.now
@@ -55,6 +55,8 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
 
     public func run() async throws {
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        let watchingReaders = backPressure.map { backPressure in Task { [logger] in await backPressure.watch(logger: logger) } }
+        defer { watchingReaders?.cancel() }
         try await withGracefulShutdownHandler {
             for await event in consumer.events.batches(idleAfter: .seconds(1)) {
                 switch event {
@@ -65,10 +67,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                     }
                     status.markAssigned()
                 case .messages(let messages):
-                    if let backPressure, lastBackPressureCheck.duration(to: .now) >= .milliseconds(200) {
-                        try await backPressure.wait(logger: logger)
-                        lastBackPressureCheck = .now
-                    }
+                    try await backPressure?.waitWhileHeld()
                     for (partition, batch) in Self.byPartition(messages) { try await apply(batch, to: partition) }
                     if lastTick.duration(to: .now) >= .seconds(1) { try await tickAll() }
                     await commitToGroup(consumer, force: false)
@@ -188,32 +187,62 @@ public enum PartitionedConsumerLog {
 /// broker keeps only the newest ~5 MB of a partition and silently drops the rest, so on it every producer in the
 /// pipeline must wait for its readers. Off unless `HARMRANK_DOWNSTREAM_MAX_LAG` is set (`harmrank up` sets it
 /// with the embedded broker); a real cluster keeps messages by time and needs none.
-public struct DownstreamBackPressure: Sendable {
+///
+/// The readers' lag is watched in the background and the processing path only reads the outcome: one check asks
+/// the broker for metadata, each reader's committed offsets and a watermark per partition (dozens of round trips),
+/// and a slow answer on the processing path held back every record behind it.
+public final class DownstreamBackPressure: Sendable {
     public let administration: KafkaAdministration
     /// The groups reading this service's outputs, with the topics they read.
     public let readers: [(group: String, topics: [String])]
     public let maxLagPerPartition: Int64
+    private let held = Atomic<Bool>(false)
 
-    /// Returns when every reader is at most `maxLagPerPartition` behind on each partition it has started on. A
-    /// partition where a group has committed nothing is not waited for, so a reader that is not deployed, or runs
-    /// under another group id, never stops the pipeline.
-    public func wait(logger: Logger) async throws {
-        var waitingSince: ContinuousClock.Instant?
-        while true {
-            var worst: (group: String, partition: String, lag: Int64)?
-            for reader in readers {
-                for lag in try await administration.lag(group: reader.group, topics: reader.topics)
-                where lag.committedOffset != nil && lag.lag > maxLagPerPartition && lag.lag > (worst?.lag ?? 0) {
-                    worst = (reader.group, "\(lag.topic)[\(lag.partition)]", lag.lag)
+    public init(administration: KafkaAdministration, readers: [(group: String, topics: [String])], maxLagPerPartition: Int64) {
+        self.administration = administration
+        self.readers = readers
+        self.maxLagPerPartition = maxLagPerPartition
+    }
+
+    /// Returns at once unless the last look found a reader too far behind; then when a later look finds none.
+    public func waitWhileHeld() async throws {
+        while held.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    /// Looks at the readers' lag every 100 ms until cancelled, and again at once while holding back, so the
+    /// processing path resumes as soon as the readers have caught up. A reader is too far behind when it is more than
+    /// `maxLagPerPartition` behind on a partition it has started on: a partition where a group has committed
+    /// nothing is not waited for, so a reader that is not deployed, or runs under another group id, never stops
+    /// the pipeline. When the broker cannot be asked, the last outcome stands.
+    func watch(logger: Logger) async {
+        var reportedAt: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            do {
+                let worst = try await mostBehindReader()
+                held.store(worst != nil, ordering: .releasing)
+                if let worst, reportedAt.map({ $0.duration(to: .now) > .seconds(10) }) ?? true {
+                    logger.notice("waiting for \(worst.group): \(worst.lag) messages behind on \(worst.partition)")
+                    reportedAt = .now
+                } else if worst == nil {
+                    reportedAt = nil
                 }
+            } catch {
+                logger.warning("reading the lag of this service's readers: \(error)")
             }
-            guard let worst else { return }
-            if waitingSince.map({ $0.duration(to: .now) > .seconds(10) }) ?? true {
-                logger.notice("waiting for \(worst.group): \(worst.lag) messages behind on \(worst.partition)")
-                waitingSince = .now
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: held.load(ordering: .relaxed) ? .milliseconds(5) : .milliseconds(100))
         }
+        held.store(false, ordering: .releasing)
+    }
+
+    private func mostBehindReader() async throws -> (group: String, partition: String, lag: Int64)? {
+        var worst: (group: String, partition: String, lag: Int64)?
+        for reader in readers {
+            for lag in try await administration.lag(group: reader.group, topics: reader.topics)
+            where lag.committedOffset != nil && lag.lag > maxLagPerPartition && lag.lag > (worst?.lag ?? 0) {
+                worst = (reader.group, "\(lag.topic)[\(lag.partition)]", lag.lag)
+            }
+        }
+        return worst
     }
 }
 
