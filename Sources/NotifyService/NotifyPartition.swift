@@ -67,6 +67,12 @@ final class NotifyPartition: PartitionProcessor {
         var changed: [String: (memory: AlertRules.SuspectMemory, score: EntityScore, json: String)] = [:]
         var alerts: [(Alert, Instant)] = []
         for (score, json) in batch.scores where score.kind == .suspect {
+            guard !score.isChange else {
+                // ScoreService sends suspects complete; a change could not be applied without the crimes it omits.
+                context.logger.error("\(partition): skipped a change to suspect \(score.id) where a complete score was expected")
+                counted["unreadable", default: 0] += 1
+                continue
+            }
             let before = changed[score.id]?.memory ?? memories[score.id]
             for candidate in context.rules.candidates(before: before, after: score) {
                 let alert = Self.alert(candidate.kind, score, crimes: candidate.crimes, cause: candidate.crimes.map(\.crimeRef))

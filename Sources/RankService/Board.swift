@@ -45,7 +45,10 @@ final class Board: Sendable {
     /// How many entries `list` shows: its size, or every ward.
     func shownSize(of list: HarmList) -> Int { list == .stopSearchWards ? wards.wards.count : size }
 
-    /// Takes an entity's latest score (the caller has checked it is newer than the one held).
+    /// The complete score held for `entity`, if it has one.
+    func score(of entity: EntityRef) -> EntityScore? { state.withLock { $0.scores[entity] } }
+
+    /// Takes an entity's latest complete score (the caller has checked it is newer than the one held).
     func apply(_ score: EntityScore) {
         state.withLock { state in
             let isEmpty = score.offences.isEmpty && score.standings.allSatisfy { $0.score == 0 }

@@ -4,7 +4,9 @@ import Logging
 import Shared
 
 /// RankService's state for one partition of a score topic: the latest score of each entity scored there, kept in
-/// the partition's database so the lists come back whole after a restart. Repeats are recognised by `ScoreBatch`.
+/// the partition's database so the lists come back whole after a restart. Each entity's standings are one row and
+/// each crime counting for it another, so a change to a ward with thousands of crimes writes only what changed.
+/// Repeats are recognised by `ScoreBatch`.
 final class RankPartition: PartitionProcessor {
     struct Context: Sendable {
         let board: Board
@@ -28,13 +30,21 @@ final class RankPartition: PartitionProcessor {
         database = try PartitionDatabase(directory: directory, partition: partition, migrations: Self.migrations)
         nextOffset = try database.resumeOffset()
         outcomes = try database.outcomeCounts()
-        let (stored, applied) = try database.read { db in
+        let (standings, offences, applied) = try database.read { db in
             (try String.fetchAll(db, sql: "SELECT score FROM entityScores"),
+             try Row.fetchAll(db, sql: "SELECT kind, entity, offence FROM entityOffences"),
              try ScoreBatch.appliedSequence(in: db))
         }
         appliedSequence = applied
-        for json in stored {
-            let score = try EntityScore.decode(Array(json.utf8))
+        var offencesOf: [EntityRef: [EntityScore.Offence]] = [:]
+        for row in offences {
+            guard let kind = EntityKind(rawValue: row["kind"]) else { continue }
+            let offence = try EntityScore.Offence(reading: try JSONValue.parse(Array((row["offence"] as String).utf8)))
+            offencesOf[EntityRef(kind, row["entity"]), default: []].append(offence)
+        }
+        for json in standings {
+            var score = try EntityScore.decode(Array(json.utf8))
+            score.offences = (offencesOf[score.entity] ?? []).sorted(by: EntityScore.Offence.latestFirst)
             entities.insert(score.entity)
             context.board.apply(score)
         }
@@ -50,23 +60,53 @@ final class RankPartition: PartitionProcessor {
             }
             try ScoreBatch.createTable(in: db)
         }
+        // Scores were first stored whole, crimes included; they move to rows of their own.
+        migrator.registerMigration("entity offences") { db in
+            try db.create(table: "entityOffences") { table in
+                table.column("kind", .text).notNull()
+                table.column("entity", .text).notNull()
+                table.column("crimeRef", .text).notNull()
+                table.column("offence", .jsonText).notNull()
+                table.primaryKey(["kind", "entity", "crimeRef"])
+            }
+            for json in try String.fetchAll(db, sql: "SELECT score FROM entityScores") {
+                let score = try EntityScore.decode(Array(json.utf8))
+                for offence in score.offences { try save(offence, of: score.entity, in: db) }
+                try saveStandings(of: score, in: db)
+            }
+        }
     }
 
     func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
-        let batch = ScoreBatch(messages, after: appliedSequence, latestOnly: true)
+        let batch = ScoreBatch(messages, after: appliedSequence)
         for offset in batch.unreadable { context.logger.error("\(partition)@\(offset): skipped: not a score HarmRank wrote") }
-        var latest: [EntityRef: (score: EntityScore, json: String)] = [:]
-        for entry in batch.scores { latest[entry.score.entity] = entry }
+        // Each entity's complete score after the batch, and the crimes whose rows may have changed.
+        var latest: [EntityRef: (score: EntityScore, crimes: Set<String>)] = [:]
+        for (score, _) in batch.scores {
+            let held = latest[score.entity]?.score ?? context.board.score(of: score.entity)
+            let complete = score.applied(to: held)
+            let changed = score.withdrawn.map { Set($0).union(score.offences.map(\.crimeRef)) }
+                ?? Self.crimesDiffering(held?.offences ?? [], complete.offences)
+            latest[score.entity] = (complete, changed.union(latest[score.entity]?.crimes ?? []))
+        }
         try database.commit(upTo: messages.last!.offset + 1, counting: batch.counted) { db in
-            for (entity, (score, json)) in latest {
-                if score.offences.isEmpty {
+            for (entity, (score, crimes)) in latest {
+                guard !score.offences.isEmpty else {
                     try db.cachedStatement(sql: "DELETE FROM entityScores WHERE kind = ? AND entity = ?")
                         .execute(arguments: [entity.kind.rawValue, entity.id])
-                } else {
-                    try db.cachedStatement(
-                        sql: "INSERT INTO entityScores (kind, entity, score) VALUES (?, ?, ?) "
-                            + "ON CONFLICT(kind, entity) DO UPDATE SET score = excluded.score"
-                    ).execute(arguments: [entity.kind.rawValue, entity.id, json])
+                    try db.cachedStatement(sql: "DELETE FROM entityOffences WHERE kind = ? AND entity = ?")
+                        .execute(arguments: [entity.kind.rawValue, entity.id])
+                    continue
+                }
+                try Self.saveStandings(of: score, in: db)
+                let counting = crimes.isEmpty ? [:] : Dictionary(score.offences.map { ($0.crimeRef, $0) }) { first, _ in first }
+                for crimeRef in crimes {
+                    if let offence = counting[crimeRef] {
+                        try Self.save(offence, of: entity, in: db)
+                    } else {
+                        try db.cachedStatement(sql: "DELETE FROM entityOffences WHERE kind = ? AND entity = ? AND crimeRef = ?")
+                            .execute(arguments: [entity.kind.rawValue, entity.id, crimeRef])
+                    }
                 }
             }
             try batch.saveAppliedSequence(in: db)
@@ -83,4 +123,30 @@ final class RankPartition: PartitionProcessor {
     }
 
     func revoked() { context.board.remove(entities) }
+
+    /// The crimes in one list or the other that are not the same in both.
+    private static func crimesDiffering(_ before: [EntityScore.Offence], _ after: [EntityScore.Offence]) -> Set<String> {
+        let held = Dictionary(before.map { ($0.crimeRef, $0) }) { first, _ in first }
+        var differing = Set(before.map(\.crimeRef))
+        for offence in after where held[offence.crimeRef] == offence { differing.remove(offence.crimeRef) }
+        for offence in after where held[offence.crimeRef] != offence { differing.insert(offence.crimeRef) }
+        return differing
+    }
+
+    /// The entity's row: its score without the crimes, which have rows of their own.
+    private static func saveStandings(of score: EntityScore, in db: Database) throws {
+        var standings = score
+        standings.offences = []
+        try db.cachedStatement(
+            sql: "INSERT INTO entityScores (kind, entity, score) VALUES (?, ?, ?) "
+                + "ON CONFLICT(kind, entity) DO UPDATE SET score = excluded.score"
+        ).execute(arguments: [score.kind.rawValue, score.id, String(decoding: standings.json, as: UTF8.self)])
+    }
+
+    private static func save(_ offence: EntityScore.Offence, of entity: EntityRef, in db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO entityOffences (kind, entity, crimeRef, offence) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT(kind, entity, crimeRef) DO UPDATE SET offence = excluded.offence"
+        ).execute(arguments: [entity.kind.rawValue, entity.id, offence.crimeRef, String(decoding: offence.json, as: UTF8.self)])
+    }
 }

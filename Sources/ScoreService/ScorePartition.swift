@@ -6,8 +6,13 @@ import Shared
 /// The windows live in memory and are rebuilt at start from the links stored in the partition's database, which
 /// changes in the same transaction as the offset. After each batch (and each move of the wall clock) the entities
 /// whose standing may have changed are published to the score topic's partition of the same number, each with
-/// the partition's next sequence number, before the state is committed: a crash repeats those scores with the
-/// same numbers, and RankService keeps the first.
+/// the partition's next sequence number, before the state is committed. Suspects are published complete, places
+/// as changes (`EntityScore`).
+///
+/// A crash between publishing and committing sends those scores again, from the committed state and possibly
+/// batched differently; so every opening moves the numbers far ahead, and readers apply what is sent again
+/// instead of skipping it as a repeat. Each crime a change names is stated whole, so applying it twice, or after
+/// the lost run's later changes, ends where the input does.
 final class ScorePartition: PartitionProcessor {
     struct Context: Sendable {
         let producer: KafkaProducer
@@ -37,15 +42,22 @@ final class ScorePartition: PartitionProcessor {
         nextOffset = try database.resumeOffset()
         outcomes = try database.outcomeCounts()
         let started = ContinuousClock.now
-        let (links, sequence) = try database.read { db in (try LinkStore.all(in: db), try LinkStore.sequence(in: db)) }
-        self.sequence = sequence
+        let links = try database.read { db in try LinkStore.all(in: db) }
+        sequence = try database.commit(upTo: nextOffset) { db in
+            let moved = try LinkStore.sequence(in: db) + Self.sequenceGapPerOpening
+            try LinkStore.setSequence(moved, in: db)
+            return moved
+        }
         windows = HarmWindows(clock: try database.clock() ?? OffenceValidator.earliest)
         for link in links { windows.apply(link) }
-        _ = windows.takeChanged()
+        _ = windows.takeChanges()
         context.status.advanceClock(to: windows.clock)
         context.logger.info(
             "\(partition): \(links.count) links of \(windows.entityCount) entities restored in \(started.duration(to: .now))")
     }
+
+    /// More than a partition ever publishes between two commits.
+    static let sequenceGapPerOpening: Int64 = 1 << 32
 
     func apply(_ messages: ArraySlice<KafkaMessage>) async throws {
         var changes: [LinkChange] = []
@@ -78,11 +90,13 @@ final class ScorePartition: PartitionProcessor {
     }
 
     private func publishAndCommit(upTo next: Int64, changes: [LinkChange], counted: [String: Int]) async throws {
-        let changed = windows.takeChanged()
+        let changed = windows.takeChanges()
         guard !changed.isEmpty || next != nextOffset else { return }
         let firstSequence = sequence
-        let scores = changed.enumerated().map { index, entity in
-            EntityScore(entity, in: windows, sequence: firstSequence + 1 + Int64(index))
+        let scores = changed.enumerated().map { index, change in
+            EntityScore(
+                change.entity, in: windows, sequence: firstSequence + 1 + Int64(index),
+                changedCrimes: change.entity.kind == .suspect ? nil : change.crimes)
         }
         try await context.producer.send(scores.map { $0.outgoing(topics: context.topics, partition: partition.partition) })
         let clock = windows.clock

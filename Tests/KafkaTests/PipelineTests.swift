@@ -77,7 +77,7 @@ import FoundationNetworking
             "HARMRANK_WEBHOOKS": webhook.url, "HARMRANK_WEBHOOK_SECRET": Self.webhookSecret,
             "HARMRANK_DOWNSTREAM_MAX_LAG": "500",
         ]
-        let services = try [
+        var services = try [
             ("IngestService", ports.ingest), ("ScoreService", ports.score), ("RankService", ports.rank),
             ("NotifyService", ports.notify),
         ].map { name, port in try ChildProcess(name, ["--http-port", String(port)], environment: environment) }
@@ -92,6 +92,15 @@ import FoundationNetworking
         let file = directory.appendingPathComponent("records.ndjson")
         try (generated.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         let publish = try ChildProcess("harmrank", ["publish", "--data-dir", directory.path, file.path])
+        // ScoreService killed outright mid-backfill publishes again, from its last commit and batched anew, what it
+        // had published since: the lists and every ward's crimes below must come out exact all the same.
+        #expect(await eventually(within: .seconds(600)) {
+            let status = try? await get("http://127.0.0.1:\(ports.ingest)/v1/status", token: Self.token)
+            return (status?.json?["outcomes"] as? [String: Int] ?? [:]).values.reduce(0, +) >= 60_000
+        })
+        services[1].signal(SIGKILL)
+        _ = await services[1].exitStatus(within: .seconds(10))
+        services[1] = try ChildProcess("ScoreService", ["--http-port", String(ports.score)], environment: environment)
         #expect(await publish.exitStatus(within: .seconds(1200)) == 0, "\(publish.errors)")
         let allPorts = [ports.ingest, ports.score, ports.rank, ports.notify]
         #expect(await pipelineSettled(judged: generated.count, ingest: ports.ingest, all: allPorts, token: Self.token), "\(services.map { $0.errors.suffix(2000) })")
@@ -137,6 +146,14 @@ import FoundationNetworking
                     #expect(shown?["rfg"] as? Int == components.rfg, "\(want)")
                 }
             }
+        }
+
+        // Every ward's crimes, as RankService kept them from ScoreService's changes, are those its score counts.
+        for want in lists[.stopSearchWards]! {
+            let ward = try await get("http://127.0.0.1:\(ports.rank)/v1/wards/\(want.id)", token: Self.token)
+            let crimes = ward.json?["offences"] as? [[String: Any]] ?? []
+            #expect(crimes.count == want.offences, "\(want.id)")
+            #expect(crimes.compactMap { Self.hundredths($0["cchiDays"]) }.reduce(0, +) == want.score.hundredths, "\(want.id)")
         }
 
         // The last snapshot of each list on `rankings` is what the API shows, at the version it reports.

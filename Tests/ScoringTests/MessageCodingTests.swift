@@ -30,7 +30,8 @@ import Testing
                     crimeRef: text(), version: number(), offenceCode: text(), harm: number(),
                     occurredAt: Instant(milliseconds: number()), expiresAt: Instant(milliseconds: number()),
                     lists: HarmList.allCases.filter { _ in random.below(2) == 0 })
-            })
+            },
+            withdrawn: random.below(2) == 0 ? nil : (0..<random.below(4)).map { _ in text() })
     }
 
     @Test func scoresReadBackAsWritten() async {
@@ -131,37 +132,47 @@ extension MessageCodingTests {
 }
 
 extension MessageCodingTests {
-    @Test func aBatchForTheListsKeepsEachEntitysLatestNewScore() {
+    @Test func aBatchKeepsEveryNewScoreInOrderAndCountsTheRest() {
         let topics = TopicCatalogue(prefix: "harmrank.")
-        func message(_ id: String, _ sequence: Int64, offset: Int64, header: Bool = true) -> KafkaMessage {
+        func message(_ id: String, _ sequence: Int64, offset: Int64) -> KafkaMessage {
             let score = EntityScore(
                 kind: .suspect, id: id, sequence: sequence, clock: Instant(milliseconds: 0), standings: [], offences: [])
             let outgoing = score.outgoing(topics: topics, partition: 0)
             return KafkaMessage(
                 topic: outgoing.topic, partition: 0, offset: offset, key: outgoing.key, value: outgoing.value,
-                headers: header ? outgoing.headers : [], timestampMilliseconds: nil)
+                headers: [], timestampMilliseconds: nil)
         }
         let messages = [
-            message("S1", 4, offset: 10), message("S2", 5, offset: 11), message("S1", 6, offset: 12),
-            message("S3", 7, offset: 13, header: false),
-            KafkaMessage(topic: topics.scoresSuspect, partition: 0, offset: 14, key: Array("S4".utf8), value: Array("{".utf8), headers: [], timestampMilliseconds: nil),
-            message("S2", 8, offset: 15),
+            message("S9", 3, offset: 9), message("S1", 4, offset: 10), message("S2", 5, offset: 11),
+            message("S1", 6, offset: 12),
+            KafkaMessage(topic: topics.scoresSuspect, partition: 0, offset: 13, key: Array("S4".utf8), value: Array("{".utf8), headers: [], timestampMilliseconds: nil),
+            message("S3", 2, offset: 14), message("S2", 8, offset: 15),
         ]
-        let latest = ScoreBatch(([message("S9", 3, offset: 9)] + messages)[...], after: 3, latestOnly: true)
-        #expect(latest.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@6", "S2@8", "S3@7"])
-        #expect(latest.appliedSequence == 8)
-        #expect(latest.counted == ["repeat": 1, "score": 5, "unreadable": 1])
-        #expect(latest.unreadable == [14])
+        let batch = ScoreBatch(messages[...], after: 3)
+        #expect(batch.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@4", "S2@5", "S1@6", "S2@8"])
+        #expect(batch.appliedSequence == 8)
+        #expect(batch.counted == ["repeat": 2, "score": 4, "unreadable": 1])
+        #expect(batch.unreadable == [13])
+    }
 
-        // A last score that cannot be read is counted unreadable, not as a score.
-        var broken = message("S5", 9, offset: 16)
-        broken.value = Array("{".utf8)
-        let withBroken = ScoreBatch((messages + [broken])[...], after: 3, latestOnly: true)
-        #expect(withBroken.counted == ["score": 5, "unreadable": 2])
-        #expect(withBroken.unreadable == [14, 16])
-
-        let every = ScoreBatch(messages[...], after: 3)
-        #expect(every.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@4", "S2@5", "S1@6", "S3@7", "S2@8"])
-        #expect(every.counted == ["score": 5, "unreadable": 1])
+    @Test func aChangeReplacesAndWithdrawsOnlyTheCrimesItNames() {
+        func offence(_ crimeRef: String, version: Int64 = 1, day: Int64) -> EntityScore.Offence {
+            .init(
+                crimeRef: crimeRef, version: version, offenceCode: "28E", harm: 100, occurredAt: Instant(milliseconds: day),
+                expiresAt: Instant(milliseconds: day + 1), lists: [.violenceHarm])
+        }
+        func score(_ offences: [EntityScore.Offence], withdrawn: [String]? = nil) -> EntityScore {
+            EntityScore(
+                kind: .ward, id: "E05000001", sequence: 1, clock: Instant(milliseconds: 0), standings: [],
+                offences: offences, withdrawn: withdrawn)
+        }
+        let held = score([offence("C3", day: 30), offence("C2", day: 20), offence("C1", day: 10)])
+        let change = score([offence("C4", day: 25), offence("C1", version: 2, day: 10)], withdrawn: ["C2", "C9"])
+        #expect((try? EntityScore.decode(change.json)) == change)
+        #expect(change.applied(to: held) == score([offence("C3", day: 30), offence("C4", day: 25), offence("C1", version: 2, day: 10)]))
+        #expect(change.applied(to: nil) == score([offence("C4", day: 25), offence("C1", version: 2, day: 10)]))
+        // A complete score stands as it is, and reads back as complete.
+        #expect(held.applied(to: change) == held)
+        #expect((try? EntityScore.decode(held.json))?.isChange == false)
     }
 }

@@ -5,18 +5,20 @@ import Testing
 import TestSupport
 
 /// The whole scoring core (revisions, link changes, windows, expiry, Dauntless+, ranked lists) driven by random
-/// streams, compared after every step with `BruteForce` over the crime versions that survive.
+/// streams, compared after every step with `BruteForce` over the crime versions that survive; and the crimes a
+/// reader keeps from score changes, compared with the complete scores.
 @Suite struct ScoringPropertyTests {
     static let codes = ["8N", "105A", "19C", "20A", "8Q", "8U", "34B", "1", "46", "28E", "5D"]
     static let wardCodes = Array(Fixtures.wards.wards.prefix(5).map(\.code))
 
     /// What the services do, in one process: IngestService's ledger and revisions, ScoreService's windows,
-    /// RankService's lists.
+    /// RankService's lists, and the crimes RankService keeps from every entity's score changes.
     struct Pipeline {
         var ledger: [String: OffenceRecord] = [:]
         var windows: HarmWindows
         var lists: [HarmList: RankedList] = [:]
         var standings: [HarmList: [String: ListStanding]] = [:]
+        var explained: [EntityRef: EntityScore] = [:]
         var counts = (accepted: 0, duplicate: 0, stale: 0, conflict: 0)
 
         init(clock: Instant, wards: [String]) {
@@ -44,7 +46,12 @@ import TestSupport
         }
 
         mutating func publish() {
-            for entity in windows.takeChanged() {
+            for change in windows.takeChanges() {
+                let entity = change.entity
+                // Sent as a change (through its JSON, as RankService reads it) and kept as RankService keeps it.
+                let sent = EntityScore(entity, in: windows, sequence: 0, changedCrimes: change.crimes)
+                let kept = (try? EntityScore.decode(sent.json))!.applied(to: explained[entity])
+                explained[entity] = kept.offences.isEmpty ? nil : kept
                 for list in HarmList.lists(of: entity.kind) {
                     let standing = windows.standing(of: entity, in: list)
                     lists[list]!.update(entity.id, score: standing.score)
@@ -54,6 +61,14 @@ import TestSupport
         }
 
         func check(_ context: @autoclosure () -> String) {
+            for (entity, kept) in explained {
+                #expect(kept.offences == EntityScore(entity, in: windows, sequence: 0).offences, "\(entity.id) after \(context())")
+            }
+            for list in HarmList.allCases {
+                for (id, standing) in standings[list] ?? [:] where standing.offences > 0 {
+                    #expect(explained[EntityRef(list.entity, id)] != nil, "\(id) has crimes after \(context())")
+                }
+            }
             let expected = BruteForce.lists(
                 of: ledger.values, table: Fixtures.harmTable, wards: ScoringPropertyTests.wardCodes, at: windows.clock)
             for list in HarmList.allCases {

@@ -4,9 +4,15 @@ import Foundation
 /// (internal topics; key the entity id, partition the entity's link partition, so compaction keeps the latest).
 ///
 /// It carries everything RankService and NotifyService need and no more: the score in each list with its
-/// components, and the crimes counting now, which explain the score offence by offence. Victim ids stay in
-/// ScoreService; only their number (V) travels. `sequence` rises by one with each message about the entity, so a
-/// repeat after a crash, or an older message, is recognised and ignored.
+/// components, and the crimes behind it, which explain the score offence by offence. Victim ids stay in
+/// ScoreService; only their number (V) travels. `sequence` rises with each message of the partition, so a repeat
+/// or an older message is recognised and ignored.
+///
+/// A score is either complete, listing every crime counting now, or a change, listing only the crimes whose
+/// counting changed since the entity's previous score: those counting now in `offences`, those that stopped in
+/// `withdrawn`. Suspects hold a handful of crimes and are always sent complete (NotifyService reads them one by
+/// one); a ward holds thousands, and sending them all with every change was the largest cost of the pipeline, so
+/// places are sent as changes and their readers keep the crimes (`applied(to:)`).
 public struct EntityScore: Sendable, Equatable {
     public struct Standing: Sendable, Equatable {
         public var list: HarmList
@@ -37,6 +43,11 @@ public struct EntityScore: Sendable, Equatable {
         public var occurredAt: Instant
         public var expiresAt: Instant
         public var lists: [HarmList]
+
+        /// The order of `offences`: latest first, then by crime reference.
+        public static func latestFirst(_ a: Offence, _ b: Offence) -> Bool {
+            a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.crimeRef.precedesBytewise(b.crimeRef)
+        }
     }
 
     public var kind: EntityKind
@@ -46,15 +57,21 @@ public struct EntityScore: Sendable, Equatable {
     public var clock: Instant
     /// One per list that ranks the entity's kind, in list order.
     public var standings: [Standing]
-    /// The crimes counting now, latest first.
+    /// Latest first: in a complete score the crimes counting now; in a change, those of them whose counting
+    /// changed.
     public var offences: [Offence]
+    /// In a change, the crimes that stopped counting (bytewise order); nil in a complete score.
+    public var withdrawn: [String]?
+
+    public var isChange: Bool { withdrawn != nil }
 
     public var entity: EntityRef { EntityRef(kind, id) }
 
     public func standing(in list: HarmList) -> Standing? { standings.first { $0.list == list } }
 
     public init(
-        kind: EntityKind, id: String, sequence: Int64, clock: Instant, standings: [Standing], offences: [Offence]
+        kind: EntityKind, id: String, sequence: Int64, clock: Instant, standings: [Standing], offences: [Offence],
+        withdrawn: [String]? = nil
     ) {
         self.kind = kind
         self.id = id
@@ -62,10 +79,11 @@ public struct EntityScore: Sendable, Equatable {
         self.clock = clock
         self.standings = standings
         self.offences = offences
+        self.withdrawn = withdrawn
     }
 
-    /// Reads the standing of `entity` from the windows.
-    public init(_ entity: EntityRef, in windows: HarmWindows, sequence: Int64) {
+    /// Reads the standing of `entity` from the windows: complete, or with `changedCrimes` a change covering them.
+    public init(_ entity: EntityRef, in windows: HarmWindows, sequence: Int64, changedCrimes: [String]? = nil) {
         kind = entity.kind
         id = entity.id
         self.sequence = sequence
@@ -81,27 +99,35 @@ public struct EntityScore: Sendable, Equatable {
                         recencyDays: $0.recencyDays, victims: $0.victims, rfg: $0.rfg)
                 })
         }
-        offences = windows.countingOffences(of: entity).map { offence in
+        offences = windows.countingOffences(of: entity, among: changedCrimes).map { offence in
             Offence(
                 crimeRef: offence.crimeRef, version: offence.version, offenceCode: offence.offenceCode,
                 harm: offence.harm.hundredths, occurredAt: offence.occurredAt, expiresAt: offence.expiresAt,
                 lists: HarmList.allCases.filter { offence.lists.contains($0) })
         }
+        withdrawn = changedCrimes.map { changed in
+            let counting = Set(offences.map(\.crimeRef))
+            return changed.filter { !counting.contains($0) }
+        }
     }
 
-    /// Carries the sequence in a header too, so a reader that wants only each entity's latest score need not
-    /// parse the others (`ScoreBatch`).
+    /// The complete score this one makes of the complete score `held` (nil when none is held): a complete score
+    /// stands as it is; a change replaces or removes the crimes it names.
+    public func applied(to held: EntityScore?) -> EntityScore {
+        guard let withdrawn else { return self }
+        let named = Set(withdrawn).union(offences.map(\.crimeRef))
+        var complete = self
+        complete.withdrawn = nil
+        // Both lists are latest first, so the sort only merges two runs.
+        complete.offences = ((held?.offences ?? []).filter { !named.contains($0.crimeRef) } + offences)
+            .sorted(by: Offence.latestFirst)
+        return complete
+    }
+
     public func outgoing(topics: TopicCatalogue, partition: Int32) -> OutgoingMessage {
         OutgoingMessage(
             topic: kind == .suspect ? topics.scoresSuspect : topics.scoresPlace, key: id, value: json,
-            headers: [KafkaHeader(Self.sequenceHeader, Array(String(sequence).utf8))], partition: partition)
-    }
-
-    static let sequenceHeader = "sequence"
-
-    /// The sequence of a score message, from its header.
-    static func sequence(of message: KafkaMessage) -> Int64? {
-        message.headers.first { $0.name == sequenceHeader }.flatMap { Int64(String(decoding: $0.value, as: UTF8.self)) }
+            partition: partition)
     }
 
     // Written and read by hand: ScoreService writes one of these for every change and both readers parse every
@@ -137,28 +163,22 @@ public struct EntityScore: Sendable, Equatable {
                 }
             }
             score.array("offences") { offences in
-                for offence in self.offences {
-                    offences.object { entry in
-                        entry.field("crimeRef", offence.crimeRef)
-                        entry.field("version", offence.version)
-                        entry.field("offenceCode", offence.offenceCode)
-                        entry.field("harm", offence.harm)
-                        entry.field("occurredAt", offence.occurredAt)
-                        entry.field("expiresAt", offence.expiresAt)
-                        entry.array("lists") { lists in for list in offence.lists { lists.element(list.rawValue) } }
-                    }
-                }
+                for offence in self.offences { offences.object(offence.write(into:)) }
+            }
+            if let withdrawn {
+                score.array("withdrawn") { crimes in for crimeRef in withdrawn { crimes.element(crimeRef) } }
             }
         }
         return writer.bytes
     }
 
+    static func list(named name: String) throws -> HarmList {
+        guard let list = HarmList(rawValue: name) else { throw JSONValue.FieldError(description: "unknown list '\(name)'") }
+        return list
+    }
+
     public static func decode(_ bytes: [UInt8]) throws -> EntityScore {
         let value = try JSONValue.parse(bytes)
-        func list(_ name: String) throws -> HarmList {
-            guard let list = HarmList(rawValue: name) else { throw JSONValue.FieldError(description: "unknown list '\(name)'") }
-            return list
-        }
         guard let kind = EntityKind(rawValue: try value.string("kind")) else {
             throw JSONValue.FieldError(description: "'kind' must be suspect, ward or cell")
         }
@@ -167,7 +187,7 @@ public struct EntityScore: Sendable, Equatable {
             clock: Instant(milliseconds: try value.integer("clock")),
             standings: try value.elements("standings").map { entry in
                 Standing(
-                    list: try list(try entry.string("list")), score: try entry.integer("score"),
+                    list: try Self.list(named: try entry.string("list")), score: try entry.integer("score"),
                     offences: Int(try entry.integer("offences")),
                     lastOffenceAt: try entry.optionalInteger("lastOffenceAt").map(Instant.init(milliseconds:)),
                     components: try entry["components"].map { parts in
@@ -177,13 +197,36 @@ public struct EntityScore: Sendable, Equatable {
                             victims: Int(try parts.integer("victims")), rfg: Int(try parts.integer("rfg")))
                     })
             },
-            offences: try value.elements("offences").map { entry in
-                Offence(
-                    crimeRef: try entry.string("crimeRef"), version: try entry.integer("version"),
-                    offenceCode: try entry.string("offenceCode"), harm: try entry.integer("harm"),
-                    occurredAt: Instant(milliseconds: try entry.integer("occurredAt")),
-                    expiresAt: Instant(milliseconds: try entry.integer("expiresAt")),
-                    lists: try entry.strings("lists").map(list))
-            })
+            offences: try value.elements("offences").map(Offence.init(reading:)),
+            withdrawn: try value["withdrawn"].map { _ in try value.strings("withdrawn") })
+    }
+}
+
+extension EntityScore.Offence {
+    /// Writes the offence's JSON fields, as a score message and RankService's state hold them.
+    public func write(into entry: inout JSONWriter) {
+        entry.field("crimeRef", crimeRef)
+        entry.field("version", version)
+        entry.field("offenceCode", offenceCode)
+        entry.field("harm", harm)
+        entry.field("occurredAt", occurredAt)
+        entry.field("expiresAt", expiresAt)
+        entry.array("lists") { lists in for list in self.lists { lists.element(list.rawValue) } }
+    }
+
+    /// The offence's JSON.
+    public var json: [UInt8] {
+        var writer = JSONWriter()
+        writer.object(write(into:))
+        return writer.bytes
+    }
+
+    public init(reading entry: JSONValue) throws {
+        self.init(
+            crimeRef: try entry.string("crimeRef"), version: try entry.integer("version"),
+            offenceCode: try entry.string("offenceCode"), harm: try entry.integer("harm"),
+            occurredAt: Instant(milliseconds: try entry.integer("occurredAt")),
+            expiresAt: Instant(milliseconds: try entry.integer("expiresAt")),
+            lists: try entry.strings("lists").map(EntityScore.list(named:)))
     }
 }

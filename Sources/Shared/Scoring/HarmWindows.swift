@@ -76,6 +76,7 @@ public struct HarmWindows: Sendable {
         contributionCount += 1
         if contribution.isCounting {
             states[Int(entityID)].count(contribution, sign: 1)
+            states[Int(entityID)].crimesChanged.append(link.crimeRef)
         }
         // A revision that keeps the crime's time keeps its timeline entry, which stays valid.
         if replaced.map({ $0.isCounting != contribution.isCounting || $0.occurredAt != contribution.occurredAt }) ?? true {
@@ -107,6 +108,7 @@ public struct HarmWindows: Sendable {
             if !contribution.isCounting, contribution.occurredAt == due.time {
                 states[Int(due.entity)].contributions[index].isCounting = true
                 states[Int(due.entity)].count(contribution, sign: 1)
+                states[Int(due.entity)].crimesChanged.append(crimes[due.crime])
                 schedule(states[Int(due.entity)].contributions[index], of: due.entity)
                 markChanged(due.entity)
             } else if contribution.isCounting, contribution.expiresAt == due.time {
@@ -125,20 +127,25 @@ public struct HarmWindows: Sendable {
 
     /// The entities whose standing may have changed since the last call, in the order they first changed.
     /// Entities left with nothing are forgotten here, after their final (zero) standing can still be read.
-    public mutating func takeChanged() -> [EntityRef] {
+    public mutating func takeChanged() -> [EntityRef] { takeChanges().map(\.entity) }
+
+    /// `takeChanged`, with the crimes of each entity that started or stopped counting, or were revised while
+    /// counting: what a reader holding the entity's counting crimes must look at again.
+    public mutating func takeChanges() -> [EntityChange] {
         let ids = changed
         changed.removeAll(keepingCapacity: true)
-        var refs: [EntityRef] = []
-        refs.reserveCapacity(ids.count)
+        var taken: [EntityChange] = []
+        taken.reserveCapacity(ids.count)
         for id in ids {
             states[Int(id)].isChanged = false
-            refs.append(entities[id])
+            taken.append(EntityChange(entity: entities[id], crimes: Array(Set(states[Int(id)].crimesChanged)).sortedBytewise()))
+            states[Int(id)].crimesChanged = []
             if states[Int(id)].contributions.isEmpty {
                 entities.release(id)
                 states[Int(id)] = EntityState()
             }
         }
-        return refs
+        return taken
     }
 
     // MARK: Reading
@@ -178,9 +185,11 @@ public struct HarmWindows: Sendable {
     }
 
     /// Every crime counting for `entity` now, latest first (then by crimeRef): the explanation of its scores.
-    public func countingOffences(of entity: EntityRef) -> [CountingOffence] {
+    /// The crimes counting for `entity`, latest first; with `crimeRefs`, only those of them.
+    public func countingOffences(of entity: EntityRef, among crimeRefs: [String]? = nil) -> [CountingOffence] {
         guard let id = entities.id(of: entity) else { return [] }
-        return states[Int(id)].contributions.filter(\.isCounting).map { contribution in
+        let wanted = crimeRefs.map { Set($0.compactMap { crimes.id(of: $0) }) }
+        return states[Int(id)].contributions.filter { $0.isCounting && wanted?.contains($0.crime) ?? true }.map { contribution in
             CountingOffence(
                 crimeRef: crimes[contribution.crime], version: contribution.version,
                 offenceCode: offenceCodes[contribution.offenceCode], harm: Harm(hundredths: Int64(contribution.harm)),
@@ -205,6 +214,7 @@ public struct HarmWindows: Sendable {
         contributionCount -= 1
         if contribution.isCounting {
             states[Int(entityID)].count(contribution, sign: -1)
+            states[Int(entityID)].crimesChanged.append(crimes[contribution.crime])
             if contribution.lists.contains(.dauntless) { scheduleRecencyCheck(of: entityID) }
         }
         crimes.release(contribution.crime)
@@ -259,6 +269,13 @@ public struct ListStanding: Sendable, Hashable {
     public let offences: Int
     public let lastOffenceAt: Instant?
     public let dauntless: DauntlessComponents?
+}
+
+/// An entity whose standing may have changed, and the crimes whose counting changed with it.
+public struct EntityChange: Sendable, Equatable {
+    public let entity: EntityRef
+    /// Bytewise order.
+    public let crimes: [String]
 }
 
 /// A crime counting for an entity, with what an explanation shows.
@@ -328,6 +345,8 @@ struct EntityState: Sendable {
     var harm = PerList<Int64>(0)
     var offences = PerList<Int32>(0)
     var isChanged = false
+    /// Crimes whose counting contribution appeared, changed or left since the entity was last taken as changed.
+    var crimesChanged: [String] = []
     /// When the Dauntless+ recency points next drop, if a check is scheduled.
     var recencyCheckAt: Instant?
 
