@@ -128,8 +128,9 @@ final class RankPartition: PartitionProcessor {
     private static func crimesDiffering(_ before: [EntityScore.Offence], _ after: [EntityScore.Offence]) -> Set<String> {
         let held = Dictionary(before.map { ($0.crimeRef, $0) }) { first, _ in first }
         var differing = Set(before.map(\.crimeRef))
-        for offence in after where held[offence.crimeRef] == offence { differing.remove(offence.crimeRef) }
-        for offence in after where held[offence.crimeRef] != offence { differing.insert(offence.crimeRef) }
+        for offence in after {
+            if held[offence.crimeRef] == offence { differing.remove(offence.crimeRef) } else { differing.insert(offence.crimeRef) }
+        }
         return differing
     }
 

@@ -11,7 +11,7 @@ import Foundation
 /// A score is either complete, listing every crime counting now, or a change, listing only the crimes whose
 /// counting changed since the entity's previous score: those counting now in `offences`, those that stopped in
 /// `withdrawn`. Suspects hold a handful of crimes and are always sent complete (NotifyService reads them one by
-/// one); a ward holds thousands, and sending them all with every change was the largest cost of the pipeline, so
+/// one); a ward holds thousands, and resending them all with every change was a fifth of ScoreService's work, so
 /// places are sent as changes and their readers keep the crimes (`applied(to:)`).
 public struct EntityScore: Sendable, Equatable {
     public struct Standing: Sendable, Equatable {

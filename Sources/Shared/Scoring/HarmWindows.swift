@@ -184,8 +184,8 @@ public struct HarmWindows: Sendable {
         return ListStanding(score: components.score, offences: offences, lastOffenceAt: mostRecent, dauntless: components)
     }
 
-    /// Every crime counting for `entity` now, latest first (then by crimeRef): the explanation of its scores.
-    /// The crimes counting for `entity`, latest first; with `crimeRefs`, only those of them.
+    /// Every crime counting for `entity` now, latest first (then by crimeRef): the explanation of its scores. With
+    /// `crimeRefs`, only those of them.
     public func countingOffences(of entity: EntityRef, among crimeRefs: [String]? = nil) -> [CountingOffence] {
         guard let id = entities.id(of: entity) else { return [] }
         let wanted = crimeRefs.map { Set($0.compactMap { crimes.id(of: $0) }) }

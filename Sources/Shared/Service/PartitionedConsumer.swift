@@ -216,6 +216,7 @@ public final class DownstreamBackPressure: Sendable {
     /// the pipeline. When the broker cannot be asked, the last outcome stands.
     func watch(logger: Logger) async {
         var reportedAt: ContinuousClock.Instant?
+        var failedAt: ContinuousClock.Instant?
         while !Task.isCancelled {
             do {
                 let worst = try await mostBehindReader()
@@ -226,8 +227,12 @@ public final class DownstreamBackPressure: Sendable {
                 } else if worst == nil {
                     reportedAt = nil
                 }
+                failedAt = nil
             } catch {
-                logger.warning("reading the lag of this service's readers: \(error)")
+                if failedAt.map({ $0.duration(to: .now) > .seconds(10) }) ?? true {
+                    logger.warning("reading the lag of this service's readers: \(error)")
+                    failedAt = .now
+                }
             }
             try? await Task.sleep(for: held.load(ordering: .relaxed) ? .milliseconds(5) : .milliseconds(100))
         }
