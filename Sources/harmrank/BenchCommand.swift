@@ -84,12 +84,11 @@ struct BenchCommand: AsyncParsableCommand {
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
         let token = TokenRegistry.randomToken()
         let stack = ServiceStack(
-            environment: [
+            environment: UpCommand.embeddedBrokerEnvironment.merging([
                 "HARMRANK_BOOTSTRAP": cluster.bootstrapServers, "HARMRANK_DATA_DIR": directory.path,
                 "HARMRANK_TOKENS": "\(token) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
-                "HARMRANK_DOWNSTREAM_MAX_LAG": UpCommand.embeddedDownstreamMaxLag,
                 "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
-            ],
+            ]) { $1 },
             firstPort: httpPort, logDirectory: directory, logger: logger)
         stack.start()
         let figures: Figures
@@ -120,8 +119,10 @@ struct BenchCommand: AsyncParsableCommand {
         let now = Instant.now
         let year = try backfillRecords(records, now: now, topic: topics.offencesRaw)
         let cpuBefore = cpuSeconds(of: stack)
+        let machineBefore = Self.machineCPUTicks()
         var backfill = try await self.backfill(year, kafka: kafka, topics: topics, observations: observations, logger: logger)
         backfill.cpuSeconds = cpuSeconds(of: stack).merging(cpuBefore) { after, before in ((after - before) * 10).rounded() / 10 }
+        backfill.stolenCPUPercent = Self.stolenPercent(since: machineBefore)
         backfill.offsetJumps = Self.offsetJumps(inLogsOf: stack)
         if backfill.offsetJumps > 0 {
             progress("backfill: \(backfill.offsetJumps) jumps in offsets: the broker dropped messages before they were read (see the service logs)")
@@ -187,7 +188,8 @@ struct BenchCommand: AsyncParsableCommand {
         return .init(
             records: messages.count, seconds: (elapsed * 100).rounded() / 100,
             recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
-            drainedSeconds: (drained.inSeconds * 100).rounded() / 100, cpuSeconds: [:], offsetJumps: 0)
+            drainedSeconds: (drained.inSeconds * 100).rounded() / 100, cpuSeconds: [:], stolenCPUPercent: nil,
+            offsetJumps: 0)
     }
 
     /// The reference: every message the broker still holds of `offences.raw`, read by a plain group consumer that
@@ -220,6 +222,8 @@ struct BenchCommand: AsyncParsableCommand {
         seconds liveSeconds: Int, rankService: URL, token: String, kafka: KafkaConfiguration, topics: TopicCatalogue, observations: BenchObservations,
         logger: Logger
     ) async throws -> Figures.Latency {
+        let stageWatcher = Task { try await observations.watchStages(kafka: kafka, topics: topics, logger: logger) }
+        defer { stageWatcher.cancel() }
         let wards = try WardRegistry.shipped()
         let harmTable = try HarmTable.shipped()
         let probes = BenchProbes(
@@ -256,6 +260,7 @@ struct BenchCommand: AsyncParsableCommand {
         progress("live: \(schedule.count) records over \(liveSeconds) s; \(probes.count) probes of \(probes.priors + 1) homicides each, the last timed")
 
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
+        let machineBefore = Self.machineCPUTicks()
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
@@ -285,7 +290,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         return .init(
             recordsPerSecond: rate, probes: probes.count, publishIntervalMs: publishIntervalMs,
-            rankingMs: .init(ranking, unseen: unseenRanking), alertMs: .init(alert, unseen: unseenAlert))
+            stolenCPUPercent: Self.stolenPercent(since: machineBefore),
+            rankingMs: .init(ranking, unseen: unseenRanking), alertMs: .init(alert, unseen: unseenAlert),
+            stagesMs: observations.stageMilliseconds())
     }
 
     // MARK: - Helpers
@@ -321,6 +328,25 @@ struct BenchCommand: AsyncParsableCommand {
             }
             return count + (log?.components(separatedBy: PartitionedConsumerLog.offsetJump).count ?? 1) - 1
         }
+    }
+
+    /// The machine's CPU time so far (all states) and the part of it the hypervisor gave to other machines
+    /// (steal), in clock ticks, from /proc/stat.
+    static func machineCPUTicks() -> (total: Double, stolen: Double)? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return nil }
+        // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
+        let ticks = line.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard ticks.count == 8 else { return nil }
+        return (ticks.reduce(0, +), ticks[7])
+    }
+
+    /// The share (%) of the machine's CPU time since `start` that the hypervisor gave to other machines: how far
+    /// figures from a shared host can be trusted.
+    static func stolenPercent(since start: (total: Double, stolen: Double)?) -> Double? {
+        guard let start, let end = machineCPUTicks(), end.total > start.total else { return nil }
+        return ((end.stolen - start.stolen) / (end.total - start.total) * 1000).rounded() / 10
     }
 
     /// CPU seconds (user and system) the process has used so far.

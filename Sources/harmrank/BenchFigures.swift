@@ -38,6 +38,8 @@ extension BenchCommand {
             /// CPU seconds each service used during the backfill: against `seconds` and the cores, whether the
             /// pipeline was busy or waiting.
             var cpuSeconds: [String: Double]
+            /// The share of the machine's CPU time the hypervisor gave to other machines meanwhile (steal).
+            var stolenCPUPercent: Double?
             /// How often a service found offsets missing where it read (messages the broker dropped before they
             /// were read); 0 when the run is sound.
             var offsetJumps: Int
@@ -74,8 +76,12 @@ extension BenchCommand {
             var probes: Int
             /// How often RankService could publish a changed list during the run.
             var publishIntervalMs: Int
+            /// As in `Backfill`, over the live phase.
+            var stolenCPUPercent: Double?
             var rankingMs: Percentiles
             var alertMs: Percentiles
+            /// Where the time went, step by step (`BenchObservations.stageMilliseconds`).
+            var stagesMs: [String: StagePercentiles]
         }
 
         struct Memory: Encodable {
@@ -92,6 +98,7 @@ extension BenchCommand {
 
         var table: String {
             func row(_ name: String, _ value: String) -> String { name.padding(toLength: 44, withPad: " ", startingAt: 0) + value }
+            func stolen(_ percent: Double?) -> String { percent.map { "\($0)% of the machine's CPU time" } ?? "unknown" }
             func percentiles(_ p: Percentiles) -> String {
                 "p50 \(p.p50) ms, p99 \(p.p99) ms, p99.9 \(p.p999) ms (\(p.samples) probes\(p.unseen > 0 ? ", \(p.unseen) unseen" : ""))"
             }
@@ -101,12 +108,17 @@ extension BenchCommand {
                 row("  every consumer group caught up after", "\(backfill.drainedSeconds) s"),
                 row("  jumps in offsets read (messages lost)", "\(backfill.offsetJumps)"),
                 row("  CPU seconds used", backfill.cpuSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+                row("  CPU taken by other machines (steal)", stolen(backfill.stolenCPUPercent)),
                 row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),
                 row("pipeline / raw consume", String(format: "%.3f", ratio)),
                 row("live at \(latency.recordsPerSecond) records/s, to ranking", percentiles(latency.rankingMs)),
                 row("  (rankings published at most every", "\(latency.publishIntervalMs) ms a list)"),
+                row("  CPU taken by other machines (steal)", stolen(latency.stolenCPUPercent)),
                 row("live at \(latency.recordsPerSecond) records/s, to alert", percentiles(latency.alertMs)),
             ]
+            for (stage, gap) in latency.stagesMs.sorted(by: { $0.key < $1.key }) {
+                lines.append(row("  \(stage.drop { $0 != " " }.dropFirst())", "p50 \(gap.p50) ms, p99 \(gap.p99) ms (\(gap.samples))"))
+            }
             for (service, megabytes) in memory.peakRssMB.sorted(by: { $0.key < $1.key }) {
                 lines.append(row("peak resident memory, \(service)", "\(Int(megabytes)) MB"))
             }

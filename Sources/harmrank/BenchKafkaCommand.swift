@@ -57,7 +57,9 @@ struct BenchKafkaCommand: AsyncParsableCommand {
 
         // Produce: the Swift layer as one stream (as kcat sends), then in batches of 10,000 each awaited before the
         // next (as a service that commits after its outputs are delivered), then kcat with the same settings.
-        let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
+        var producerConfiguration = ProducerConfiguration(kafka: kafka)
+        producerConfiguration.lingerMilliseconds = 5  // kcat's, below
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         func outgoing(_ range: Range<Int>, to topic: String) -> [OutgoingMessage] {
             range.map { OutgoingMessage(topic: topic, key: keys[$0], value: bodies[$0]) }
         }

@@ -15,6 +15,8 @@ import Synchronization
 /// effect, both by this process's clock, so no clocks are compared across processes.
 struct BenchProbes {
     static let suspectPrefix = "BENCH-PROBE-"
+    /// Ends the crimeRef of each probe's timed record.
+    static let timedSuffix = "-T"
     static let homicide = "1"
 
     let count: Int
@@ -57,7 +59,7 @@ struct BenchProbes {
             ]
             return (crimeRef, Array(JSONValue.object(fields).text.utf8))
         }
-        return ((0..<priors).map { record("BENCH-\(index)-P\($0)") }, record("BENCH-\(index)-T"))
+        return ((0..<priors).map { record("BENCH-\(index)-P\($0)") }, record("BENCH-\(index)\(Self.timedSuffix)"))
     }
 }
 
@@ -70,6 +72,7 @@ final class BenchObservations: Sendable {
         var alerted: [String: ContinuousClock.Instant] = [:]
         var lastSnapshot: ContinuousClock.Instant?
         var snapshots = 0
+        var stages: [String: ProbeStages] = [:]
     }
 
     private let state = Mutex(State())
@@ -80,18 +83,23 @@ final class BenchObservations: Sendable {
     func expect(score: Double) { expectedScore.withLock { $0 = score } }
 
     func accepted(_ suspect: String, at instant: ContinuousClock.Instant) {
-        state.withLock { $0.accepted[suspect] = instant }
+        let wallClock = Self.wallClockMilliseconds()
+        state.withLock {
+            $0.accepted[suspect] = instant
+            $0.stages[suspect, default: ProbeStages()].accepted = wallClock
+        }
     }
 
     var lastSnapshot: (at: ContinuousClock.Instant?, count: Int) { state.withLock { ($0.lastSnapshot, $0.snapshots) } }
 
     /// Reads the two topics until cancelled.
     func watch(kafka: KafkaConfiguration, topics: TopicCatalogue, logger: Logger) async throws {
-        let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(
-                kafka: kafka, groupID: "harmrank-bench-\(UInt32.random(in: 0...UInt32.max))",
-                topics: [topics.rankings, topics.alertsDauntless]),
-            logger: logger)
+        var configuration = ConsumerConfiguration(
+            kafka: kafka, groupID: "harmrank-bench-\(UInt32.random(in: 0...UInt32.max))",
+            topics: [topics.rankings, topics.alertsDauntless])
+        // Read as promptly as the services do, or the bench's own hop would be the slowest.
+        configuration.fetchWaitMilliseconds = UpCommand.embeddedFetchWaitMilliseconds
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         await withTaskCancellationHandler {
             await read(consumer.events, topics: topics)
         } onCancel: {
@@ -105,23 +113,97 @@ final class BenchObservations: Sendable {
         for await event in events {
             guard case .message(let message) = event, let value = message.value else { continue }
             let now = ContinuousClock.now
-            if message.topic == topics.rankings, let ranking = try? decoder.decode(RankingMessage.self, from: Data(value)) {
+            if message.topic == topics.rankings {
+                // Only `dauntless` can show a probe; decoding every list's snapshot would take this process's
+                // time (and the embedded broker's, which runs in it) from the services being measured.
                 let expected = expectedScore.withLock { $0 } - 0.005
-                let probes = ranking.list == HarmList.dauntless.rawValue
-                    ? ranking.entries.filter { $0.id.hasPrefix(BenchProbes.suspectPrefix) && $0.score >= expected }.map(\.id)
-                    : []
+                let dauntless = message.key == Array(HarmList.dauntless.rawValue.utf8)
+                    ? try? RankingMessage.decode(value) : nil
+                let probes = (dauntless?.entries ?? [])
+                    .filter { $0.id.hasPrefix(BenchProbes.suspectPrefix) && $0.score >= expected }.map(\.id)
+                let wallClock = Self.wallClockMilliseconds()
                 state.withLock { state in
                     state.lastSnapshot = now
                     state.snapshots += 1
-                    for probe in probes where state.ranked[probe] == nil { state.ranked[probe] = now }
+                    for probe in probes where state.ranked[probe] == nil {
+                        state.ranked[probe] = now
+                        state.stages[probe, default: ProbeStages()].ranked = (message.timestampMilliseconds, wallClock)
+                    }
                 }
             } else if message.topic == topics.alertsDauntless, let alert = try? decoder.decode(Alert.self, from: Data(value)),
                 alert.kind == .escalation, alert.suspect.hasPrefix(BenchProbes.suspectPrefix)
             {
-                state.withLock { state in if state.alerted[alert.suspect] == nil { state.alerted[alert.suspect] = now } }
+                let wallClock = Self.wallClockMilliseconds()
+                state.withLock { state in
+                    guard state.alerted[alert.suspect] == nil else { return }
+                    state.alerted[alert.suspect] = now
+                    state.stages[alert.suspect, default: ProbeStages()].alerted = (message.timestampMilliseconds, wallClock)
+                }
             }
         }
     }
+
+    /// Reads the link and score topics from their ends until cancelled, for the time each probe's timed record
+    /// spent in each service (`stageMilliseconds`). Started for the live phase only: during the backfill it would
+    /// take broker time from what is measured.
+    func watchStages(kafka: KafkaConfiguration, topics: TopicCatalogue, logger: Logger) async throws {
+        var configuration = ConsumerConfiguration(
+            kafka: kafka, groupID: "harmrank-bench-stages-\(UInt32.random(in: 0...UInt32.max))",
+            topics: [topics.linksSuspect, topics.scoresSuspect])
+        configuration.offsetReset = .latest
+        configuration.fetchWaitMilliseconds = UpCommand.embeddedFetchWaitMilliseconds
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        await withTaskCancellationHandler {
+            for await event in consumer.events {
+                guard case .message(let message) = event, let key = message.key.map({ String(decoding: $0, as: UTF8.self) }),
+                    key.hasPrefix(BenchProbes.suspectPrefix), let written = message.timestampMilliseconds
+                else { continue }
+                if message.topic == topics.linksSuspect {
+                    // `suspect|crimeRef`: only the timed record's link counts.
+                    guard key.hasSuffix(BenchProbes.timedSuffix), let suspect = key.split(separator: "|").first else { continue }
+                    state.withLock { state in
+                        if state.stages[String(suspect), default: ProbeStages()].linked == nil {
+                            state.stages[String(suspect), default: ProbeStages()].linked = written
+                        }
+                    }
+                } else if let value = message.value, String(decoding: value, as: UTF8.self).contains(BenchProbes.timedSuffix + "\"") {
+                    // The first score of the suspect that counts the timed record.
+                    state.withLock { state in
+                        if state.stages[key, default: ProbeStages()].scored == nil {
+                            state.stages[key, default: ProbeStages()].scored = written
+                        }
+                    }
+                }
+            }
+        } onCancel: {
+            consumer.close()
+        }
+        await consumer.waitUntilClosed()
+    }
+
+    /// Milliseconds each probe's timed record spent at each step, by the message timestamps each service's producer
+    /// set. Every process reads the one wall clock of this machine, but at millisecond resolution: a breakdown of
+    /// the end-to-end latencies, not a replacement for them.
+    func stageMilliseconds() -> [String: StagePercentiles] {
+        let stages = state.withLock { Array($0.stages.values) }
+        func percentiles(_ gap: (ProbeStages) -> Int64?) -> StagePercentiles {
+            StagePercentiles(stages.compactMap(gap).map { max(0, $0) }.sorted())
+        }
+        func minus(_ a: Int64??, _ b: Int64??) -> Int64? {
+            guard let a = a ?? nil, let b = b ?? nil else { return nil }
+            return a - b
+        }
+        return [
+            "1 IngestService: accepted to link written": percentiles { minus($0.linked, $0.accepted) },
+            "2 ScoreService: link to score written": percentiles { minus($0.scored, $0.linked) },
+            "3 RankService: score to snapshot written": percentiles { minus($0.ranked?.written, $0.scored) },
+            "4 snapshot written to read": percentiles { minus($0.ranked?.read, $0.ranked?.written) },
+            "3 NotifyService: score to alert written": percentiles { minus($0.alerted?.written, $0.scored) },
+            "4 alert written to read": percentiles { minus($0.alerted?.read, $0.alerted?.written) },
+        ]
+    }
+
+    static func wallClockMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Whether every accepted probe has been seen in a ranking and an alert.
     var complete: Bool {
@@ -154,5 +236,30 @@ final class BenchObservations: Sendable {
 
     private static func microseconds(_ duration: Duration) -> UInt64 {
         UInt64(max(0, duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000))
+    }
+}
+
+/// When one probe's timed record reached each step: wall-clock milliseconds, as message timestamps or as read.
+struct ProbeStages {
+    var accepted: Int64?
+    var linked: Int64?
+    var scored: Int64?
+    var ranked: (written: Int64?, read: Int64)?
+    var alerted: (written: Int64?, read: Int64)?
+}
+
+/// The median and 99th percentile of one step's milliseconds.
+struct StagePercentiles: Encodable {
+    var p50: Int64
+    var p99: Int64
+    var samples: Int
+
+    init(_ sorted: [Int64]) {
+        func at(_ fraction: Double) -> Int64 {
+            sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+        }
+        p50 = at(0.5)
+        p99 = at(0.99)
+        samples = sorted.count
     }
 }

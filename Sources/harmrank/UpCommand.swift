@@ -53,8 +53,7 @@ struct UpCommand: AsyncParsableCommand {
             "HARMRANK_BOOTSTRAP": servers, "HARMRANK_DATA_DIR": directory.path, "HARMRANK_TOKENS_FILE": tokens,
             "HARMRANK_TOPIC_PREFIX": catalogue.prefix,
         ]
-        // The embedded broker keeps only the newest ~5 MB of a partition: every service waits for its readers.
-        if cluster.isEmbedded { environment["HARMRANK_DOWNSTREAM_MAX_LAG"] = Self.embeddedDownstreamMaxLag }
+        if cluster.isEmbedded { environment.merge(Self.embeddedBrokerEnvironment) { $1 } }
         environment["HARMRANK_CLOCK"] = clock
         // The dashboard (RankService) reads alerts from NotifyService, from the browser.
         environment["HARMRANK_ALERTS_URL"] = "http://127.0.0.1:\(httpPort + 2)"
@@ -97,9 +96,14 @@ struct UpCommand: AsyncParsableCommand {
         logger.notice("stopped")
     }
 
-    /// How far (messages a partition) a service may run ahead of the readers of its outputs on the embedded
-    /// broker, which keeps only the newest ~5 MB of a partition.
-    static let embeddedDownstreamMaxLag = "500"
+    /// What the services need on the embedded broker. It keeps only the newest ~5 MB of a partition, so a service
+    /// runs at most 500 messages a partition ahead of the readers of its outputs; and it holds every fetch that
+    /// finds nothing for the whole fetch wait, so the wait is 2 ms instead of 10 (idle consumers ask five times as
+    /// often, which it serves easily).
+    static let embeddedBrokerEnvironment = [
+        "HARMRANK_DOWNSTREAM_MAX_LAG": "500", "HARMRANK_FETCH_WAIT_MS": String(embeddedFetchWaitMilliseconds),
+    ]
+    static let embeddedFetchWaitMilliseconds = 2
 
     /// tokens.txt in the data dir, created with one admin token the first time; returns its path and that token.
     private func developmentTokens(in directory: URL) throws -> (String, String?) {

@@ -19,11 +19,23 @@ import Testing
         #expect(fromEnvironment.inputTopics == ["met.scores.suspect"])
         #expect(fromEnvironment.groupID == "harmrank-rank")
         #expect(fromEnvironment.httpHost == "127.0.0.1")
+        #expect(fromEnvironment.fetchWaitMilliseconds == 10)
+        #expect(fromEnvironment.downstreamMaxLag == nil)
 
         let fromFlags = try ServiceOptions.parse(["--bootstrap", "other:9093", "--http-port", "9001"])
             .resolve(for: Self.identity, source)
         #expect(fromFlags.kafka.bootstrapServers == "other:9093")
         #expect(fromFlags.httpPort == 9001)
+    }
+
+    @Test func theEmbeddedBrokerSettingsAreReadFromTheirVariables() throws {
+        let source = SettingSource(environment: [
+            "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens,
+            "HARMRANK_FETCH_WAIT_MS": "2", "HARMRANK_DOWNSTREAM_MAX_LAG": "500",
+        ])
+        let settings = try ServiceOptions.parse([]).resolve(for: Self.identity, source)
+        #expect(settings.fetchWaitMilliseconds == 2)
+        #expect(settings.downstreamMaxLag == 500)
     }
 
     @Test func kafkaPropertiesPassThroughFromVariablesAndFlags() throws {

@@ -261,8 +261,10 @@ extension ServiceSettings {
                 administration: try KafkaAdministration(configuration: kafka, logger: logger),
                 readers: identity.readers(topics), maxLagPerPartition: maxLag)
         }
+        var configuration = ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics)
+        configuration.fetchWaitMilliseconds = fetchWaitMilliseconds
         return PartitionedConsumer(
-            configuration: ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics),
+            configuration: configuration,
             status: status, backPressure: backPressure, logger: logger, open: open)
     }
 }

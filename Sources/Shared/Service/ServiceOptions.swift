@@ -78,6 +78,7 @@ public struct ServiceOptions: ParsableArguments {
             downstreamMaxLag: try source.value(nil, "HARMRANK_DOWNSTREAM_MAX_LAG").map { _ in
                 Int64(try source.positiveInteger("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
             },
+            fetchWaitMilliseconds: try source.positiveInteger("HARMRANK_FETCH_WAIT_MS", default: 10),
             harmTable: harmTable,
             wards: wards,
             hotspots: try hotspots.parameters(source),
@@ -123,6 +124,8 @@ public struct ServiceSettings: Sendable {
     public var clockMode: ClockMode
     /// Wait while a reader of the service's outputs is more than this many messages behind on a partition.
     public var downstreamMaxLag: Int64?
+    /// The consumer's `fetchWaitMilliseconds`.
+    public var fetchWaitMilliseconds: Int
     public var harmTable: HarmTable
     public var wards: WardRegistry
     public var hotspots: HotspotParameters
