@@ -34,7 +34,11 @@ final class RankingPublisher: Service, @unchecked Sendable {
         self.interval = interval
         self.logger = logger
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        database = try DatabaseQueue(path: "\(directory)/rankings-published.sqlite")
+        // Synced at every commit, so a version is never reused after a power cut; in WAL mode that is one sync a
+        // commit where the default rollback journal took several, and this is written at every publish.
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        database = try DatabaseQueue(path: "\(directory)/rankings-published.sqlite", configuration: configuration)
         try database.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS published (list TEXT PRIMARY KEY, message TEXT NOT NULL)")
         }

@@ -122,9 +122,13 @@ public final class KafkaAdministration: @unchecked Sendable {
             let list = NativePartitionList.make(partitions.map { ($0, nil) })
             defer { rd_kafka_topic_partition_list_destroy(list) }
             try KafkaError.check(rd_kafka_committed(reader.handle, list, 10_000), "reading offsets of group \(group)")
+            let watermarks = try client.watermarks(of: partitions)
             return try list.entries.map { entry throws(KafkaError) in
-                let (low, high) = try client.watermarks(
-                    topic: entry.topicPartition.topic, partition: entry.topicPartition.partition)
+                guard let (low, high) = watermarks[entry.topicPartition] else {
+                    throw KafkaError(
+                        code: RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, message: "no offsets returned",
+                        context: "reading offsets of \(entry.topicPartition)")
+                }
                 let committed = entry.offset >= 0 ? entry.offset : nil
                 return PartitionLag(
                     topic: entry.topicPartition.topic, partition: entry.topicPartition.partition,

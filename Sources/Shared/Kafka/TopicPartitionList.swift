@@ -27,3 +27,5 @@ extension UnsafeMutablePointer where Pointee == rd_kafka_topic_partition_list_t 
 let invalidOffset: Int64 = -1001
 /// librdkafka's logical offset for the start of a partition.
 public let beginningOffset: Int64 = -2
+/// librdkafka's logical offset for the end of a partition (the next offset to be written).
+let logicalEndOffset: Int64 = -1

@@ -189,7 +189,7 @@ public enum PartitionedConsumerLog {
 /// with the embedded broker); a real cluster keeps messages by time and needs none.
 ///
 /// The readers' lag is watched in the background and the processing path only reads the outcome: one check asks
-/// the broker for metadata, each reader's committed offsets and a watermark per partition (dozens of round trips),
+/// the broker for metadata, each reader's committed offsets and the partitions' watermarks (several round trips),
 /// and a slow answer on the processing path held back every record behind it.
 public final class DownstreamBackPressure: Sendable {
     public let administration: KafkaAdministration
