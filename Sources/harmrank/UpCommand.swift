@@ -98,8 +98,8 @@ struct UpCommand: AsyncParsableCommand {
 
     /// What the services need on the embedded broker. It keeps only the newest ~5 MB of a partition, so a service
     /// runs at most 500 messages a partition ahead of the readers of its outputs; and it holds every fetch that
-    /// finds nothing for the whole fetch wait, so the wait is 2 ms instead of 10 (idle consumers ask five times as
-    /// often, which it serves easily).
+    /// finds nothing for the whole fetch wait, so the wait is 2 ms instead of 10 (idle consumers then ask five times
+    /// as often; what that costs an idle stack has not been measured).
     static let embeddedBrokerEnvironment = [
         "HARMRANK_DOWNSTREAM_MAX_LAG": "500", "HARMRANK_FETCH_WAIT_MS": String(embeddedFetchWaitMilliseconds),
     ]
