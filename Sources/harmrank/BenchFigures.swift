@@ -80,8 +80,8 @@ extension BenchCommand {
             var stolenCPUPercent: Double?
             var rankingMs: Percentiles
             var alertMs: Percentiles
-            /// Where the time went, step by step (`BenchObservations.stageMilliseconds`).
-            var stagesMs: [String: StagePercentiles]
+            /// Where the time went, step by step in the order a record passes (`BenchObservations.stageMilliseconds`).
+            var stagesMs: [StagePercentiles]
         }
 
         struct Memory: Encodable {
@@ -116,8 +116,8 @@ extension BenchCommand {
                 row("  CPU taken by other machines (steal)", stolen(latency.stolenCPUPercent)),
                 row("live at \(latency.recordsPerSecond) records/s, to alert", percentiles(latency.alertMs)),
             ]
-            for (stage, gap) in latency.stagesMs.sorted(by: { $0.key < $1.key }) {
-                lines.append(row("  \(stage.drop { $0 != " " }.dropFirst())", "p50 \(gap.p50) ms, p99 \(gap.p99) ms (\(gap.samples))"))
+            for stage in latency.stagesMs {
+                lines.append(row("  \(stage.step)", "p50 \(stage.p50) ms, p99 \(stage.p99) ms (\(stage.samples))"))
             }
             for (service, megabytes) in memory.peakRssMB.sorted(by: { $0.key < $1.key }) {
                 lines.append(row("peak resident memory, \(service)", "\(Int(megabytes)) MB"))

@@ -127,7 +127,8 @@ final class BenchObservations: Sendable {
                     state.snapshots += 1
                     for probe in probes where state.ranked[probe] == nil {
                         state.ranked[probe] = now
-                        state.stages[probe, default: ProbeStages()].ranked = (message.timestampMilliseconds, wallClock)
+                        state.stages[probe, default: ProbeStages()].rankingWritten = message.timestampMilliseconds
+                        state.stages[probe, default: ProbeStages()].rankingRead = wallClock
                     }
                 }
             } else if message.topic == topics.alertsDauntless, let alert = try? decoder.decode(Alert.self, from: Data(value)),
@@ -137,7 +138,8 @@ final class BenchObservations: Sendable {
                 state.withLock { state in
                     guard state.alerted[alert.suspect] == nil else { return }
                     state.alerted[alert.suspect] = now
-                    state.stages[alert.suspect, default: ProbeStages()].alerted = (message.timestampMilliseconds, wallClock)
+                    state.stages[alert.suspect, default: ProbeStages()].alertWritten = message.timestampMilliseconds
+                    state.stages[alert.suspect, default: ProbeStages()].alertRead = wallClock
                 }
             }
         }
@@ -184,22 +186,21 @@ final class BenchObservations: Sendable {
     /// Milliseconds each probe's timed record spent at each step, by the message timestamps each service's producer
     /// set. Every process reads the one wall clock of this machine, but at millisecond resolution: a breakdown of
     /// the end-to-end latencies, not a replacement for them.
-    func stageMilliseconds() -> [String: StagePercentiles] {
+    func stageMilliseconds() -> [StagePercentiles] {
         let stages = state.withLock { Array($0.stages.values) }
-        func percentiles(_ gap: (ProbeStages) -> Int64?) -> StagePercentiles {
-            StagePercentiles(stages.compactMap(gap).map { max(0, $0) }.sorted())
-        }
-        func minus(_ a: Int64??, _ b: Int64??) -> Int64? {
-            guard let a = a ?? nil, let b = b ?? nil else { return nil }
-            return a - b
+        func step(_ name: String, from start: KeyPath<ProbeStages, Int64?>, to end: KeyPath<ProbeStages, Int64?>)
+            -> StagePercentiles
+        {
+            let gaps = stages.compactMap { probe in probe[keyPath: end].flatMap { end in probe[keyPath: start].map { end - $0 } } }
+            return StagePercentiles(step: name, gaps.map { max(0, $0) }.sorted())
         }
         return [
-            "1 IngestService: accepted to link written": percentiles { minus($0.linked, $0.accepted) },
-            "2 ScoreService: link to score written": percentiles { minus($0.scored, $0.linked) },
-            "3 RankService: score to snapshot written": percentiles { minus($0.ranked?.written, $0.scored) },
-            "4 snapshot written to read": percentiles { minus($0.ranked?.read, $0.ranked?.written) },
-            "3 NotifyService: score to alert written": percentiles { minus($0.alerted?.written, $0.scored) },
-            "4 alert written to read": percentiles { minus($0.alerted?.read, $0.alerted?.written) },
+            step("IngestService: accepted to link written", from: \.accepted, to: \.linked),
+            step("ScoreService: link to score written", from: \.linked, to: \.scored),
+            step("RankService: score to snapshot written", from: \.scored, to: \.rankingWritten),
+            step("snapshot written to read", from: \.rankingWritten, to: \.rankingRead),
+            step("NotifyService: score to alert written", from: \.scored, to: \.alertWritten),
+            step("alert written to read", from: \.alertWritten, to: \.alertRead),
         ]
     }
 
@@ -244,17 +245,21 @@ struct ProbeStages {
     var accepted: Int64?
     var linked: Int64?
     var scored: Int64?
-    var ranked: (written: Int64?, read: Int64)?
-    var alerted: (written: Int64?, read: Int64)?
+    var rankingWritten: Int64?
+    var rankingRead: Int64?
+    var alertWritten: Int64?
+    var alertRead: Int64?
 }
 
 /// The median and 99th percentile of one step's milliseconds.
 struct StagePercentiles: Encodable {
+    var step: String
     var p50: Int64
     var p99: Int64
     var samples: Int
 
-    init(_ sorted: [Int64]) {
+    init(step: String, _ sorted: [Int64]) {
+        self.step = step
         func at(_ fraction: Double) -> Int64 {
             sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
         }

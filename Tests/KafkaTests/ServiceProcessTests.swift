@@ -121,7 +121,7 @@ import FoundationNetworking
         }
         // The step-by-step breakdown reads the link and score topics from their ends once the live phase starts, so
         // in so short a run it may miss probes; each step is reported all the same.
-        #expect((latency["stagesMs"] as? [String: Any])?.count == 6)
+        #expect((latency["stagesMs"] as? [[String: Any]])?.compactMap { $0["step"] as? String }.count == 6)
         let memory = try #require((figures["memory"] as? [String: Any])?["peakRssMB"] as? [String: Double])
         #expect(Set(memory.keys) == ["IngestService", "ScoreService", "RankService", "NotifyService"])
         #expect(memory.values.allSatisfy { $0 > 0 })
