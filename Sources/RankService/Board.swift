@@ -48,24 +48,29 @@ final class Board: Sendable {
     /// The complete score held for `entity`, if it has one.
     func score(of entity: EntityRef) -> EntityScore? { state.withLock { $0.scores[entity] } }
 
-    /// Takes an entity's latest complete score (the caller has checked it is newer than the one held).
-    func apply(_ score: EntityScore) {
+    /// Takes entities' latest complete scores (the caller has checked each is newer than the one held). A batch is
+    /// taken under one lock, and the hotspot cells are re-ranked once for it.
+    func apply(_ scores: some Sequence<EntityScore>) {
         state.withLock { state in
-            let isEmpty = score.offences.isEmpty && score.standings.allSatisfy { $0.score == 0 }
-            let previous = state.scores[score.entity]
-            state.scores[score.entity] = isEmpty ? nil : score
-            if score.kind == .cell { recountCell(score.id, from: previous, to: score, in: &state) }
-            for standing in score.standings where standing.list != .hotspots {
-                let before = state.lists[standing.list]!.score(of: score.id)
-                let after = Harm(hundredths: standing.score)
-                guard before != after, !(before == nil && after == .zero && standing.list != .stopSearchWards) else { continue }
-                state.lists[standing.list]!.update(score.id, score: after)
-                state.changed.insert(standing.list)
-            }
-            if state.clock.map({ score.clock > $0 }) ?? true { state.clock = score.clock }
+            for score in scores { apply(score, to: &state) }
             if clockMode == .event, let clock = state.clock { state.hotspots.advance(to: clock) }
             rankChangedCells(in: &state)
         }
+    }
+
+    private func apply(_ score: EntityScore, to state: inout State) {
+        let isEmpty = score.offences.isEmpty && score.standings.allSatisfy { $0.score == 0 }
+        let previous = state.scores[score.entity]
+        state.scores[score.entity] = isEmpty ? nil : score
+        if score.kind == .cell { recountCell(score.id, from: previous, to: score, in: &state) }
+        for standing in score.standings where standing.list != .hotspots {
+            let before = state.lists[standing.list]!.score(of: score.id)
+            let after = Harm(hundredths: standing.score)
+            guard before != after, !(before == nil && after == .zero && standing.list != .stopSearchWards) else { continue }
+            state.lists[standing.list]!.update(score.id, score: after)
+            state.changed.insert(standing.list)
+        }
+        if state.clock.map({ score.clock > $0 }) ?? true { state.clock = score.clock }
     }
 
     /// Moves the hotspot clock (wall-clock mode) and re-ranks the cells whose risk changed.

@@ -42,12 +42,13 @@ final class RankPartition: PartitionProcessor {
             let offence = try EntityScore.Offence(reading: try JSONValue.parse(Array((row["offence"] as String).utf8)))
             offencesOf[EntityRef(kind, row["entity"]), default: []].append(offence)
         }
-        for json in standings {
+        let scores = try standings.map { json in
             var score = try EntityScore.decode(Array(json.utf8))
             score.offences = (offencesOf[score.entity] ?? []).sorted(by: EntityScore.Offence.latestFirst)
-            entities.insert(score.entity)
-            context.board.apply(score)
+            return score
         }
+        entities.formUnion(scores.map(\.entity))
+        context.board.apply(scores)
     }
 
     static func migrations(_ migrator: inout DatabaseMigrator) {
@@ -114,8 +115,8 @@ final class RankPartition: PartitionProcessor {
         appliedSequence = batch.appliedSequence
         for (entity, (score, _)) in latest {
             if score.offences.isEmpty { entities.remove(entity) } else { entities.insert(entity) }
-            context.board.apply(score)
         }
+        context.board.apply(latest.values.map(\.score))
         nextOffset = messages.last!.offset + 1
         outcomes.merge(batch.counted, uniquingKeysWith: +)
         if let clock = context.board.read(\.clock) { context.status.advanceClock(to: clock) }
