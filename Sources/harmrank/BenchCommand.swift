@@ -93,7 +93,7 @@ struct BenchCommand: AsyncParsableCommand {
         stack.start()
         let figures: Figures
         do {
-            figures = try await measure(stack: stack, records: records, liveSeconds: liveSeconds, token: token, kafka: kafka, topics: topics, logger: logger)
+            figures = try await measure(cluster: cluster, stack: stack, records: records, liveSeconds: liveSeconds, token: token, kafka: kafka, topics: topics, logger: logger)
         } catch {
             await stack.stop()
             throw error
@@ -106,7 +106,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func measure(
-        stack: ServiceStack, records: Int, liveSeconds: Int, token: String, kafka: KafkaConfiguration,
+        cluster: CommandCluster, stack: ServiceStack, records: Int, liveSeconds: Int, token: String, kafka: KafkaConfiguration,
         topics: TopicCatalogue, logger: Logger
     ) async throws -> Figures {
         try await stack.waitUntilReady()
@@ -128,6 +128,7 @@ struct BenchCommand: AsyncParsableCommand {
             progress("backfill: \(backfill.offsetJumps) jumps in offsets: the broker dropped messages before they were read (see the service logs)")
         }
         let reference = try await rawConsumeRate(kafka: kafka, topic: topics.offencesRaw, logger: logger)
+        let kafkaAlone = try await kafkaAlone(cluster: cluster, kafka: kafka, topics: topics, logger: logger)
         let rankService = URL(string: "http://127.0.0.1:\(stack.port(of: "RankService"))")!
         let live = try await self.live(
             seconds: liveSeconds, rankService: rankService, token: token, kafka: kafka, topics: topics,
@@ -138,7 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
         watcher.cancel()
         _ = await watcher.result
         return Figures(
-            machine: .current, backfill: backfill, reference: reference,
+            machine: .current, backfill: backfill, reference: reference, kafkaAlone: kafkaAlone,
             ratio: (backfill.recordsPerSecond / reference.rawConsumePerSecond * 1000).rounded() / 1000,
             latency: live, memory: .init(peakRssMB: memory))
     }
@@ -172,10 +173,7 @@ struct BenchCommand: AsyncParsableCommand {
             progress("backfill: \(sent) published (\(Int(Double(sent) / started.duration(to: .now).inSeconds))/s)", sameLine: true)
         }
         await producer.close()
-        for (group, inputs) in [
-            ("harmrank-ingest", [topics.offencesRaw]), ("harmrank-score", [topics.linksSuspect, topics.linksPlace]),
-            ("harmrank-rank", [topics.scoresSuspect, topics.scoresPlace]), ("harmrank-notify", [topics.scoresSuspect]),
-        ] {
+        for (group, inputs) in Self.serviceReaders(of: topics) {
             try await administration.waitForConsumers(
                 group: group, topics: inputs, maxLagPerPartition: 0, pollInterval: .milliseconds(20))
         }
@@ -192,14 +190,59 @@ struct BenchCommand: AsyncParsableCommand {
             offsetJumps: 0)
     }
 
+    /// The services' consumer groups and what each reads.
+    static func serviceReaders(of topics: TopicCatalogue) -> [(group: String, inputs: [String])] {
+        [
+            ("harmrank-ingest", [topics.offencesRaw]), ("harmrank-score", [topics.linksSuspect, topics.linksPlace]),
+            ("harmrank-rank", [topics.scoresSuspect, topics.scoresPlace]), ("harmrank-notify", [topics.scoresSuspect]),
+        ]
+    }
+
+    /// The backfill's Kafka traffic again with no processing (`BenchTraffic`): a floor under the backfill time.
+    private func kafkaAlone(
+        cluster: CommandCluster, kafka: KafkaConfiguration, topics: TopicCatalogue, logger: Logger
+    ) async throws -> Figures.KafkaAlone {
+        // Besides the services, the bench itself reads rankings and alerts throughout (`BenchObservations`).
+        let readers = Self.serviceReaders(of: topics) + [("bench", [topics.rankings, topics.alertsDauntless])]
+        let flows = try await BenchTraffic.flows(
+            of: topics, readers: readers, administration: try KafkaAdministration(configuration: kafka, logger: logger))
+        let total = flows.reduce(0) { $0 + $1.messages * (1 + $1.readers) }
+        progress("kafka alone: \(total) messages written and read, the backfill's traffic on \(flows.count) topics")
+        let traffic = BenchTraffic(kafka: kafka, logger: logger)
+        let samples = try await traffic.samples(of: flows)
+        try await cluster.createTopics(flows.map { TopicSpecification(name: $0.topic + ".traffic", partitions: $0.partitions) })
+        let cpuBefore = Self.cpuSeconds(getpid()) ?? 0
+        let machineBefore = Self.machineCPUTicks()
+        let (seconds, unread) = try await traffic.replay(flows, from: samples)
+        progress("kafka alone: \(String(format: "%.1f", seconds)) s\(unread > 0 ? ", \(unread) messages never read" : "")")
+        return .init(
+            messagesWritten: Dictionary(uniqueKeysWithValues: flows.map { ($0.topic, $0.messages) }),
+            readers: Dictionary(uniqueKeysWithValues: flows.map { ($0.topic, $0.readers) }),
+            seconds: (seconds * 100).rounded() / 100, unread: unread,
+            cpuSeconds: (((Self.cpuSeconds(getpid()) ?? 0) - cpuBefore) * 10).rounded() / 10,
+            stolenCPUPercent: Self.stolenPercent(since: machineBefore))
+    }
+
     /// The reference: every message the broker still holds of `offences.raw`, read by a plain group consumer that
     /// does nothing with them, timed from the first message to the last.
     private func rawConsumeRate(kafka: KafkaConfiguration, topic: String, logger: Logger) async throws -> Figures.Reference {
+        let (received, seconds, _) = try await Self.readHeld(topic: topic, kafka: kafka, keeping: 0, logger: logger)
+        guard received > 1 else { throw StackError("the reference consumer read nothing from \(topic)") }
+        let rate = Double(received) / seconds
+        progress("reference: \(received) records of \(topic) consumed at \(Int(rate))/s")
+        return .init(messages: received, rawConsumePerSecond: rate.rounded())
+    }
+
+    /// Everything the broker holds of `topic`, read by a new group consumer until nothing more comes: how many,
+    /// the seconds from the first message to the last, and the first `keeping` messages.
+    static func readHeld(topic: String, kafka: KafkaConfiguration, keeping: Int, logger: Logger) async throws
+        -> (received: Int, seconds: Double, kept: [KafkaMessage])
+    {
         let consumer = try KafkaConsumer(
             configuration: ConsumerConfiguration(
-                kafka: kafka, groupID: "harmrank-bench-reference-\(UInt32.random(in: 0...UInt32.max))", topics: [topic]),
+                kafka: kafka, groupID: "harmrank-bench-reader-\(UInt32.random(in: 0...UInt32.max))", topics: [topic]),
             logger: logger)
-        var received = 0
+        var (received, idles, kept) = (0, 0, [KafkaMessage]())
         var first: ContinuousClock.Instant?
         var last = ContinuousClock.now
         for await event in consumer.events.batches(idleAfter: .seconds(3)) {
@@ -207,15 +250,16 @@ struct BenchCommand: AsyncParsableCommand {
             case .messages(let batch):
                 if first == nil { first = .now }
                 received += batch.count
+                if kept.count < keeping { kept += batch.prefix(keeping - kept.count) }
                 last = .now
-            case .idle where first != nil: consumer.close()
+            case .idle:
+                // Joining the group takes a moment; a topic that is still silent after that holds nothing.
+                idles += 1
+                if first != nil || idles == 3 { consumer.close() }
             default: break
             }
         }
-        guard let first, received > 1 else { throw StackError("the reference consumer read nothing from \(topic)") }
-        let rate = Double(received) / first.duration(to: last).inSeconds
-        progress("reference: \(received) records of \(topic) consumed at \(Int(rate))/s")
-        return .init(messages: received, rawConsumePerSecond: rate.rounded())
+        return (received, first.map { $0.duration(to: last).inSeconds } ?? 0, kept)
     }
 
     private func live(

@@ -50,6 +50,20 @@ extension BenchCommand {
             var rawConsumePerSecond: Double
         }
 
+        /// The backfill's Kafka traffic carried again with nothing done to it (`BenchTraffic`).
+        struct KafkaAlone: Encodable {
+            /// Per topic: the messages the backfill wrote, and the consumers that read them.
+            var messagesWritten: [String: Int]
+            var readers: [String: Int]
+            /// From the first message written to the last read: a floor under `Backfill.seconds` on this machine.
+            var seconds: Double
+            /// Messages a reader never got (the broker dropped them); 0 when the run is sound.
+            var unread: Int
+            /// CPU seconds of the bench process, which runs the broker and every client of this phase.
+            var cpuSeconds: Double
+            var stolenCPUPercent: Double?
+        }
+
         struct Percentiles: Encodable {
             var p50: Double
             var p99: Double
@@ -91,6 +105,7 @@ extension BenchCommand {
         var machine: Machine
         var backfill: Backfill
         var reference: Reference
+        var kafkaAlone: KafkaAlone
         /// The pipeline's backfill rate over the raw consume rate.
         var ratio: Double
         var latency: Latency
@@ -111,6 +126,8 @@ extension BenchCommand {
                 row("  CPU taken by other machines (steal)", stolen(backfill.stolenCPUPercent)),
                 row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),
                 row("pipeline / raw consume", String(format: "%.3f", ratio)),
+                row("the backfill's Kafka traffic alone", "\(kafkaAlone.seconds) s: \(kafkaAlone.messagesWritten.values.reduce(0, +)) messages written on \(kafkaAlone.messagesWritten.count) topics, \(kafkaAlone.cpuSeconds) CPU s\(kafkaAlone.unread > 0 ? ", \(kafkaAlone.unread) never read" : "")"),
+                row("  CPU taken by other machines (steal)", stolen(kafkaAlone.stolenCPUPercent)),
                 row("live at \(latency.recordsPerSecond) records/s, to ranking", percentiles(latency.rankingMs)),
                 row("  (rankings published at most every", "\(latency.publishIntervalMs) ms a list)"),
                 row("  CPU taken by other machines (steal)", stolen(latency.stolenCPUPercent)),

@@ -110,6 +110,14 @@ import FoundationNetworking
         #expect(backfill["offsetJumps"] as? Int == 0, "no service found messages missing")
         #expect(((figures["reference"] as? [String: Any])?["rawConsumePerSecond"] as? Double ?? 0) > 0)
         #expect((figures["ratio"] as? Double ?? 0) > 0)
+        // The backfill's traffic again with no processing: every topic the pipeline wrote, read by its readers.
+        let kafkaAlone = try #require(figures["kafkaAlone"] as? [String: Any])
+        let written = kafkaAlone["messagesWritten"] as? [String: Int] ?? [:]
+        #expect(written["harmrank.offences.raw"] == backfill["records"] as? Int)
+        #expect(Set(written.keys).isSuperset(of: ["harmrank.links.suspect", "harmrank.scores.suspect", "harmrank.rankings"]))
+        #expect((kafkaAlone["readers"] as? [String: Int])?["harmrank.scores.suspect"] == 2, "RankService and NotifyService")
+        #expect((kafkaAlone["seconds"] as? Double ?? 0) > 0)
+        #expect(kafkaAlone["unread"] as? Int == 0)
         let latency = try #require(figures["latency"] as? [String: Any])
         for effect in ["rankingMs", "alertMs"] {
             let percentiles = try #require(latency[effect] as? [String: Any])

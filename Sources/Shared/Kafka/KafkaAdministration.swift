@@ -115,8 +115,7 @@ public final class KafkaAdministration: @unchecked Sendable {
 
     /// The lag of `group` on every partition of `topics`, from its committed offsets and the partitions' ends.
     public func lag(group: String, topics: [String]) async throws(KafkaError) -> [PartitionLag] {
-        let counts = try await partitionCounts()
-        let partitions = topics.flatMap { topic in (0..<(counts[topic] ?? 0)).map { TopicPartition(topic, $0) } }
+        let partitions = try await partitions(of: topics)
         let reader = try groupReader(group)
         return try await offloaded { [client] () throws(KafkaError) in
             let list = NativePartitionList.make(partitions.map { ($0, nil) })
@@ -135,6 +134,19 @@ public final class KafkaAdministration: @unchecked Sendable {
                     committedOffset: committed, endOffset: high, lag: max(high - max(committed ?? low, low), 0))
             }
         }
+    }
+
+    /// The offset the next message written to each partition of `topics` will get.
+    public func endOffsets(of topics: [String]) async throws(KafkaError) -> [TopicPartition: Int64] {
+        let partitions = try await partitions(of: topics)
+        return try await offloaded { [client] () throws(KafkaError) in
+            try client.watermarks(of: partitions).mapValues(\.high)
+        }
+    }
+
+    private func partitions(of topics: [String]) async throws(KafkaError) -> [TopicPartition] {
+        let counts = try await partitionCounts()
+        return topics.flatMap { topic in (0..<(counts[topic] ?? 0)).map { TopicPartition(topic, $0) } }
     }
 
     /// Waits until `group` is at most `maxLagPerPartition` messages behind on every partition of `topics`.
