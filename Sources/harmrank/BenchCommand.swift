@@ -128,7 +128,8 @@ struct BenchCommand: AsyncParsableCommand {
             progress("backfill: \(backfill.offsetJumps) jumps in offsets: the broker dropped messages before they were read (see the service logs)")
         }
         let reference = try await rawConsumeRate(kafka: kafka, topic: topics.offencesRaw, logger: logger)
-        let kafkaAlone = try await kafkaAlone(cluster: cluster, kafka: kafka, topics: topics, logger: logger)
+        let kafkaAlone = try await kafkaAlone(
+            cluster: cluster, kafka: kafka, topics: topics, records: backfill.records, reference: reference, logger: logger)
         let rankService = URL(string: "http://127.0.0.1:\(stack.port(of: "RankService"))")!
         let live = try await self.live(
             seconds: liveSeconds, rankService: rankService, token: token, kafka: kafka, topics: topics,
@@ -164,6 +165,7 @@ struct BenchCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: kafka), logger: logger)
         let administration = try KafkaAdministration(configuration: kafka, logger: logger)
         let started = ContinuousClock.now
+        let brokerBefore = Self.brokerThreadCPUSeconds()
         for start in stride(from: 0, to: messages.count, by: 5_000) {
             try await administration.waitForConsumers(
                 group: "harmrank-ingest", topics: [topics.offencesRaw], maxLagPerPartition: 10_000,
@@ -187,7 +189,7 @@ struct BenchCommand: AsyncParsableCommand {
             records: messages.count, seconds: (elapsed * 100).rounded() / 100,
             recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
             drainedSeconds: (drained.inSeconds * 100).rounded() / 100, cpuSeconds: [:], stolenCPUPercent: nil,
-            offsetJumps: 0)
+            brokerBusyPercent: Self.brokerBusyPercent(since: brokerBefore, over: elapsed), offsetJumps: 0)
     }
 
     /// The services' consumer groups and what each reads.
@@ -200,7 +202,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The backfill's Kafka traffic again with no processing (`BenchTraffic`): a floor under the backfill time.
     private func kafkaAlone(
-        cluster: CommandCluster, kafka: KafkaConfiguration, topics: TopicCatalogue, logger: Logger
+        cluster: CommandCluster, kafka: KafkaConfiguration, topics: TopicCatalogue, records: Int,
+        reference: Figures.Reference, logger: Logger
     ) async throws -> Figures.KafkaAlone {
         // Besides the services, the bench itself reads rankings and alerts throughout (`BenchObservations`).
         let readers = Self.serviceReaders(of: topics) + [("bench", [topics.rankings, topics.alertsDauntless])]
@@ -213,14 +216,17 @@ struct BenchCommand: AsyncParsableCommand {
         try await cluster.createTopics(flows.map { TopicSpecification(name: $0.topic + ".traffic", partitions: $0.partitions) })
         let cpuBefore = Self.cpuSeconds(getpid()) ?? 0
         let machineBefore = Self.machineCPUTicks()
+        let brokerBefore = Self.brokerThreadCPUSeconds()
         let (seconds, unread) = try await traffic.replay(flows, from: samples)
+        let brokerBusy = Self.brokerBusyPercent(since: brokerBefore, over: seconds)
         progress("kafka alone: \(String(format: "%.1f", seconds)) s\(unread > 0 ? ", \(unread) messages never read" : "")")
         return .init(
             messagesWritten: Dictionary(uniqueKeysWithValues: flows.map { ($0.topic, $0.messages) }),
             readers: Dictionary(uniqueKeysWithValues: flows.map { ($0.topic, $0.readers) }),
-            seconds: (seconds * 100).rounded() / 100, unread: unread,
+            seconds: (seconds * 100).rounded() / 100,
+            ratio: (Double(records) / seconds / reference.rawConsumePerSecond * 1000).rounded() / 1000, unread: unread,
             cpuSeconds: (((Self.cpuSeconds(getpid()) ?? 0) - cpuBefore) * 10).rounded() / 10,
-            stolenCPUPercent: Self.stolenPercent(since: machineBefore))
+            stolenCPUPercent: Self.stolenPercent(since: machineBefore), brokerBusyPercent: brokerBusy)
     }
 
     /// The reference: every message the broker still holds of `offences.raw`, read by a plain group consumer that
@@ -394,8 +400,27 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// CPU seconds (user and system) the process has used so far.
-    static func cpuSeconds(_ pid: Int32) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    static func cpuSeconds(_ pid: Int32) -> Double? { cpuSeconds(statFile: "/proc/\(pid)/stat") }
+
+    /// CPU seconds the embedded broker's thread has used so far. librdkafka's mock cluster serves every broker of
+    /// it from this one thread, so its share of a phase's time says how near the broker was to its limit.
+    static func brokerThreadCPUSeconds() -> Double? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let broker = tasks.filter {
+            (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?.hasPrefix("rdk:mock") == true
+        }
+        guard !broker.isEmpty else { return nil }
+        return broker.compactMap { cpuSeconds(statFile: "/proc/self/task/\($0)/stat") }.reduce(0, +)
+    }
+
+    /// `brokerThreadCPUSeconds` since `start` as a share (%) of `seconds`.
+    static func brokerBusyPercent(since start: Double?, over seconds: Double) -> Double? {
+        guard let start, let now = brokerThreadCPUSeconds(), seconds > 0 else { return nil }
+        return ((now - start) / seconds * 1000).rounded() / 10
+    }
+
+    private static func cpuSeconds(statFile: String) -> Double? {
+        guard let stat = try? String(contentsOfFile: statFile, encoding: .utf8),
             let afterName = stat.lastIndex(of: ")")
         else { return nil }
         // Fields after the name: state is the 3rd field of the line, utime and stime the 14th and 15th.

@@ -40,6 +40,8 @@ extension BenchCommand {
             var cpuSeconds: [String: Double]
             /// The share of the machine's CPU time the hypervisor gave to other machines meanwhile (steal).
             var stolenCPUPercent: Double?
+            /// How busy the embedded broker's one thread was (`BenchCommand.brokerThreadCPUSeconds`); 100 is its limit.
+            var brokerBusyPercent: Double?
             /// How often a service found offsets missing where it read (messages the broker dropped before they
             /// were read); 0 when the run is sound.
             var offsetJumps: Int
@@ -57,11 +59,15 @@ extension BenchCommand {
             var readers: [String: Int]
             /// From the first message written to the last read: a floor under `Backfill.seconds` on this machine.
             var seconds: Double
+            /// The backfill's records over `seconds`, as a share of the raw consume rate: the highest `ratio` the
+            /// pipeline could reach here.
+            var ratio: Double
             /// Messages a reader never got (the broker dropped them); 0 when the run is sound.
             var unread: Int
             /// CPU seconds of the bench process, which runs the broker and every client of this phase.
             var cpuSeconds: Double
             var stolenCPUPercent: Double?
+            var brokerBusyPercent: Double?
         }
 
         struct Percentiles: Encodable {
@@ -114,6 +120,7 @@ extension BenchCommand {
         var table: String {
             func row(_ name: String, _ value: String) -> String { name.padding(toLength: 44, withPad: " ", startingAt: 0) + value }
             func stolen(_ percent: Double?) -> String { percent.map { "\($0)% of the machine's CPU time" } ?? "unknown" }
+            func busy(_ percent: Double?) -> String { percent.map { "\($0)% of the time (its limit is 100%)" } ?? "unknown" }
             func percentiles(_ p: Percentiles) -> String {
                 "p50 \(p.p50) ms, p99 \(p.p99) ms, p99.9 \(p.p999) ms (\(p.samples) probes\(p.unseen > 0 ? ", \(p.unseen) unseen" : ""))"
             }
@@ -124,10 +131,13 @@ extension BenchCommand {
                 row("  jumps in offsets read (messages lost)", "\(backfill.offsetJumps)"),
                 row("  CPU seconds used", backfill.cpuSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
                 row("  CPU taken by other machines (steal)", stolen(backfill.stolenCPUPercent)),
+                row("  the broker's thread busy", busy(backfill.brokerBusyPercent)),
                 row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),
                 row("pipeline / raw consume", String(format: "%.3f", ratio)),
                 row("the backfill's Kafka traffic alone", "\(kafkaAlone.seconds) s: \(kafkaAlone.messagesWritten.values.reduce(0, +)) messages written on \(kafkaAlone.messagesWritten.count) topics, \(kafkaAlone.cpuSeconds) CPU s\(kafkaAlone.unread > 0 ? ", \(kafkaAlone.unread) never read" : "")"),
+                row("  its rate / raw consume (ratio's ceiling)", String(format: "%.3f", kafkaAlone.ratio)),
                 row("  CPU taken by other machines (steal)", stolen(kafkaAlone.stolenCPUPercent)),
+                row("  the broker's thread busy", busy(kafkaAlone.brokerBusyPercent)),
                 row("live at \(latency.recordsPerSecond) records/s, to ranking", percentiles(latency.rankingMs)),
                 row("  (rankings published at most every", "\(latency.publishIntervalMs) ms a list)"),
                 row("  CPU taken by other machines (steal)", stolen(latency.stolenCPUPercent)),

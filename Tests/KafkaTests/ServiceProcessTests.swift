@@ -117,6 +117,7 @@ import FoundationNetworking
         #expect(Set(written.keys).isSuperset(of: ["harmrank.links.suspect", "harmrank.scores.suspect", "harmrank.rankings"]))
         #expect((kafkaAlone["readers"] as? [String: Int])?["harmrank.scores.suspect"] == 2, "RankService and NotifyService")
         #expect((kafkaAlone["seconds"] as? Double ?? 0) > 0)
+        #expect((kafkaAlone["ratio"] as? Double ?? 0) > 0)
         #expect(kafkaAlone["unread"] as? Int == 0)
         let latency = try #require(figures["latency"] as? [String: Any])
         for effect in ["rankingMs", "alertMs"] {
