@@ -180,6 +180,7 @@ struct BenchCommand: AsyncParsableCommand {
                 group: group, topics: inputs, maxLagPerPartition: 0, pollInterval: .milliseconds(20))
         }
         let drained = started.duration(to: .now)
+        let brokerBusy = Self.brokerBusyPercent(since: brokerBefore, over: drained.inSeconds)
         // RankService publishes a changed list within its publish interval; let the last snapshot arrive.
         try await Task.sleep(for: .seconds(2))
         let (last, snapshots) = observations.lastSnapshot
@@ -189,7 +190,7 @@ struct BenchCommand: AsyncParsableCommand {
             records: messages.count, seconds: (elapsed * 100).rounded() / 100,
             recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
             drainedSeconds: (drained.inSeconds * 100).rounded() / 100, cpuSeconds: [:], stolenCPUPercent: nil,
-            brokerBusyPercent: Self.brokerBusyPercent(since: brokerBefore, over: elapsed), offsetJumps: 0)
+            brokerBusyPercent: brokerBusy, offsetJumps: 0)
     }
 
     /// The services' consumer groups and what each reads.

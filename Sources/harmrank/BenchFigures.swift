@@ -40,7 +40,8 @@ extension BenchCommand {
             var cpuSeconds: [String: Double]
             /// The share of the machine's CPU time the hypervisor gave to other machines meanwhile (steal).
             var stolenCPUPercent: Double?
-            /// How busy the embedded broker's one thread was (`BenchCommand.brokerThreadCPUSeconds`); 100 is its limit.
+            /// How busy the embedded broker's one thread was until every group caught up (`drainedSeconds`); 100 is
+            /// its limit (`BenchCommand.brokerThreadCPUSeconds`).
             var brokerBusyPercent: Double?
             /// How often a service found offsets missing where it read (messages the broker dropped before they
             /// were read); 0 when the run is sound.
