@@ -108,12 +108,10 @@ struct UpCommand: AsyncParsableCommand {
     /// tokens.txt in the data dir, created with one admin token the first time; returns its path and that token.
     private func developmentTokens(in directory: URL) throws -> (String, String?) {
         let file = directory.appendingPathComponent("tokens.txt")
-        if !FileManager.default.fileExists(atPath: file.path) {
-            let token = TokenRegistry.randomToken()
-            try "# HarmRank development tokens: <token> <principal> <role>[,<role>...]\n\(token) developer admin\n"
-                .write(to: file, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-        }
+        try PrivateFile.create(
+            atPath: file.path,
+            contents: "# HarmRank development tokens: <token> <principal> <role>[,<role>...]\n"
+                + "\(TokenRegistry.randomToken()) developer admin\n")
         let text = try String(contentsOf: file, encoding: .utf8)
         let developer = text.split(separator: "\n").first { $0.hasSuffix(" developer admin") }
         return (file.path, developer?.split(separator: " ").first.map(String.init))

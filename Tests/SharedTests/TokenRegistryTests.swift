@@ -1,3 +1,4 @@
+import Foundation
 import Shared
 import Testing
 
@@ -50,5 +51,21 @@ import Testing
         let tokens = (0..<100).map { _ in TokenRegistry.randomToken() }
         #expect(Set(tokens).count == 100)
         #expect(tokens.allSatisfy { $0.count == 64 })
+    }
+
+    @Test func aTokenFileIsCreatedWholeAndForItsOwnerOnlyAndNeverOverwritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("harmrank-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("tokens.txt").path
+
+        #expect(try PrivateFile.create(atPath: path, contents: "aaaaaaaaaaaaaaaa1 dev admin\n"))
+        let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        #expect(try PrivateFile.create(atPath: path, contents: "other") == false)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "aaaaaaaaaaaaaaaa1 dev admin\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["tokens.txt"],
+                "no draft is left behind")
+        #expect(throws: (any Error).self) { try PrivateFile.create(atPath: directory.path + "/missing/tokens.txt") }
     }
 }

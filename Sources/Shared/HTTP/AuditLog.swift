@@ -10,9 +10,7 @@ public final class AuditLog: Sendable {
     public init(path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
+        try PrivateFile.create(atPath: path)
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         self.path = path
