@@ -90,7 +90,7 @@ struct BenchCommand: AsyncParsableCommand {
                 "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
             ]) { $1 },
             firstPort: httpPort, logDirectory: directory, logger: logger)
-        stack.start()
+        try stack.start()
         let figures: Figures
         do {
             figures = try await measure(cluster: cluster, stack: stack, records: records, liveSeconds: liveSeconds, token: token, kafka: kafka, topics: topics, logger: logger)

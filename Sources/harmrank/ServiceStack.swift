@@ -28,7 +28,35 @@ struct ServiceStack {
 
     func port(of name: String) -> Int { firstPort + (Self.names.firstIndex(of: name) ?? 0) }
 
-    func start() { for service in services { service.start() } }
+    /// Starts the services once their ports are known to be free: a port held by another stack (a second `up` or
+    /// `bench`) would leave this one's requests answered by the other's services.
+    func start() throws {
+        for (index, name) in Self.names.enumerated() where !Self.isFree(port: firstPort + index) {
+            throw StackError(
+                "port \(firstPort + index) (\(name)) is in use: stop whatever holds it, or choose another first port "
+                    + "with --http-port (the services take it and the next three)")
+        }
+        for service in services { service.start() }
+    }
+
+    /// Whether a listener could bind 127.0.0.1:`port` now, as the services' HTTP servers do (address reuse on, so a
+    /// connection of a stack that just stopped, still in TIME_WAIT, does not count).
+    private static func isFree(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return true }
+        defer { close(descriptor) }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
 
     func stop() async {
         await withTaskGroup(of: Void.self) { group in

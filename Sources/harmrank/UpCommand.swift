@@ -61,7 +61,7 @@ struct UpCommand: AsyncParsableCommand {
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
         let services = ServiceStack(environment: environment, firstPort: httpPort, logger: logger)
-        services.start()
+        try services.start()
 
         FileHandle.standardOutput.write(Data("""
             HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)

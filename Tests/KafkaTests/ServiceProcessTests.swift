@@ -57,6 +57,34 @@ import FoundationNetworking
         _ = await broker.process.exitStatus(within: .seconds(20))
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aTakenHTTPPortStopsAServiceOrHarmrankUpWithAnErrorNamingIt() async throws {
+        let broker = try await BrokerProcess.start(partitions: 2)
+        try "\(Self.token) operator analyst\n".write(
+            to: broker.dataDirectory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
+        let port = freePort()
+        let first = try ChildProcess("RankService", ["--http-port", String(port)],
+                                     environment: ["HARMRANK_DATA_DIR": broker.dataDirectory.path])
+        #expect(await eventually { (try? await get("http://127.0.0.1:\(port)/health/live"))?.status == 200 })
+
+        // A second instance on the same port must not linger half-started, consuming with no API, but leave at
+        // once saying why.
+        let second = try ChildProcess("RankService", ["--http-port", String(port)],
+                                      environment: ["HARMRANK_DATA_DIR": broker.dataDirectory.path])
+        let status = await second.exitStatus(within: .seconds(30))
+        #expect(status != nil && status != 0, "\(second.errors)")
+        #expect(second.errors.contains("\(port)"), "\(second.errors)")
+        // `harmrank up` looks before it starts anything.
+        let up = try ChildProcess("harmrank", ["up", "--data-dir", try temporaryDirectory().path, "--http-port", String(port)])
+        #expect(await up.exitStatus(within: .seconds(30)) == 1, "\(up.errors)")
+        #expect(up.errors.contains("port \(port) (RankService) is in use"), "\(up.errors)")
+
+        first.signal(SIGTERM)
+        #expect(await first.exitStatus(within: .seconds(20)) == 0, "\(first.errors)")
+        broker.process.signal(SIGTERM)
+        _ = await broker.process.exitStatus(within: .seconds(20))
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func harmrankUpRunsTheStackWithADevelopmentTokenAndADemoFeedAndStopsItOnCtrlC() async throws {
         let directory = try temporaryDirectory()

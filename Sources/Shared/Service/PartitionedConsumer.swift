@@ -57,7 +57,9 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         let watchingReaders = backPressure.map { backPressure in Task { [logger] in await backPressure.watch(logger: logger) } }
         defer { watchingReaders?.cancel() }
-        try await withGracefulShutdownHandler {
+        // Cancellation comes when another part of the service failed (its HTTP port taken, say): the consumer
+        // leaves the group then too, or the partitions it holds would wait on a process that serves nothing.
+        try await withTaskCancellationOrGracefulShutdownHandler {
             for await event in consumer.events.batches(idleAfter: .seconds(1)) {
                 switch event {
                 case .assigned(let assignment):
@@ -82,7 +84,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                     }
                 }
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             consumer.close()
         }
         await consumer.waitUntilClosed()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 
@@ -50,7 +51,13 @@ public enum ServiceRuntime {
                 services: [readiness] + parts.services + [application],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw ConfigurationError(
+                "\(settings.httpHost):\(settings.httpPort) is in use by another process: stop it, or give this service "
+                    + "another port with --http-port / HARMRANK_HTTP_PORT")
+        }
         logger.notice("stopped")
     }
 }
