@@ -52,7 +52,7 @@ final class IngestPartition: PartitionProcessor {
             try context.step.process(
                 messages.map { ($0.value ?? [], .topic($0.topic, partition: $0.partition, offset: $0.offset)) },
                 receivedAt: receivedAt
-            ) { crimeRef in try CrimeStore.latest(crimeRef, in: db) }
+            ) { crimeRefs in try CrimeStore.latest(crimeRefs, in: db) }
         }
         var newest: [String: OffenceRecord] = [:]
         var outgoing: [OutgoingMessage] = []

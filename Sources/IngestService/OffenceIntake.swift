@@ -45,11 +45,14 @@ struct OffenceIntake: Sendable {
         let rawPartitions = try await producer.partitionCount(of: topics.offencesRaw)
         var answer = Answer()
         var outgoing: [OutgoingMessage] = []
-        var files: [Int32: DatabaseQueue?] = [:]
-        let outcomes = try step.process(payloads.map { ($0, .http) }, receivedAt: receivedAt) { crimeRef in
-            let partition = Partitioner.partition(forKey: Array(crimeRef.utf8), partitionCount: rawPartitions)
-            if files[partition] == nil { files[partition] = try crimeFile(partition) }
-            return try files[partition]!?.read { try CrimeStore.latest(crimeRef, in: $0) }
+        let outcomes = try step.process(payloads.map { ($0, .http) }, receivedAt: receivedAt) { crimeRefs in
+            let byPartition = Dictionary(grouping: crimeRefs) {
+                Partitioner.partition(forKey: Array($0.utf8), partitionCount: rawPartitions)
+            }
+            return try byPartition.reduce(into: [:]) { found, entry in
+                guard let file = try crimeFile(entry.key) else { return }
+                found.merge(try file.read { try CrimeStore.latest(entry.value, in: $0) }) { $1 }
+            }
         }
         for (index, (payload, outcome)) in zip(payloads, outcomes).enumerated() {
             switch outcome {

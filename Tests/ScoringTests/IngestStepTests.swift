@@ -33,19 +33,21 @@ import Testing
         let v1 = #"{"crimeRef":"5000123/25","version":1,"offenceCode":"8N","occurredAt":"2025-05-30T21:00:00Z","suspects":["S1"]}"#
         let v2 = v1.replacingOccurrences(of: #""version":1"#, with: #""version":2"#)
             .replacingOccurrences(of: #""S1""#, with: #""S2""#)
-        var lookups: [String] = []
-        let outcomes = step.process([v1, v2, v2, v1].map { (Array($0.utf8), source) }, receivedAt: Fixtures.received) {
+        let bad = #"{"crimeRef":"5000999/25","version":1}"#
+        var lookups: [[String]] = []
+        let outcomes = step.process([v1, v2, bad, v2, v1].map { (Array($0.utf8), source) }, receivedAt: Fixtures.received) {
             lookups.append($0)
-            return nil
+            return [:]
         }
-        guard outcomes.count == 4, case .accepted(_, let changes) = outcomes[1] else {
+        guard outcomes.count == 5, case .accepted(_, let changes) = outcomes[1] else {
             Issue.record("\(outcomes)")
             return
         }
         #expect(changes.map(\.entity) == [EntityRef(.suspect, "S2"), EntityRef(.suspect, "S1")], "add S2, retract S1")
-        #expect(outcomes[2] == .duplicate)
-        #expect(outcomes[3] == .stale(storedVersion: 2))
-        #expect(lookups == ["5000123/25"], "the store is asked only until the batch holds a version")
+        guard case .rejected = outcomes[2] else { Issue.record("\(outcomes[2])"); return }
+        #expect(outcomes[3] == .duplicate)
+        #expect(outcomes[4] == .stale(storedVersion: 2))
+        #expect(lookups == [["5000123/25"]], "the store is asked once for the batch, each valid crime once")
     }
 
     @Test func deadLetterCarriesReasonDetailSourceTimeAndPayload() throws {

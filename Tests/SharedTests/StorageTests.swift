@@ -26,8 +26,9 @@ import Testing
         let reopened = try PartitionDatabase(
             directory: directory, topic: "harmrank.offences.raw", partition: 4, migrations: CrimeStore.migrations)
         #expect(try reopened.nextOffset() == 118)
-        #expect(try reopened.read { try CrimeStore.latest("5000123/25", in: $0) } == record)
-        #expect(try reopened.read { try CrimeStore.latest("5000124/25", in: $0) } == nil)
+        #expect(try reopened.read { try CrimeStore.latest(["5000124/25", "5000123/25"], in: $0) } == ["5000123/25": record],
+                "a batch lookup answers the stored crimes and leaves out the others")
+        #expect(try reopened.read { try CrimeStore.latest([], in: $0) }.isEmpty)
     }
 
     @Test func clockAndOutcomeCountsAreCommittedWithTheOffset() throws {
@@ -59,7 +60,7 @@ import Testing
             }
         }
         #expect(try database.nextOffset() == 10)
-        #expect(try database.read { try CrimeStore.latest(record.crimeRef, in: $0) }?.version == 3)
+        #expect(try database.read { try CrimeStore.latest([record.crimeRef], in: $0) }[record.crimeRef]?.version == 3)
     }
 
     @Test func revisionsReplaceAndPurgeForgetsAgedOutCrimes() throws {
@@ -79,12 +80,12 @@ import Testing
             try CrimeStore.save(cancelled, in: db)
             try CrimeStore.save(later, in: db)
         }
-        #expect(try database.read { try CrimeStore.latest(record.crimeRef, in: $0) } == cancelled)
+        #expect(try database.read { try CrimeStore.latest([record.crimeRef], in: $0) }[record.crimeRef] == cancelled)
         let purged = try database.commit(upTo: 3) { db in
             try CrimeStore.purge(occurredAtOrBefore: record.occurredAt, in: db)
         }
         #expect(purged == 1)
         #expect(try database.read { try CrimeStore.count(in: $0) } == 1)
-        #expect(try database.read { try CrimeStore.latest(later.crimeRef, in: $0) } == later)
+        #expect(try database.read { try CrimeStore.latest([later.crimeRef], in: $0) }[later.crimeRef] == later)
     }
 }

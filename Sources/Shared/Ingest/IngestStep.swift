@@ -19,38 +19,45 @@ public struct IngestStep: Sendable {
     }
 
     /// Judges records in order, each against the newest version before it: one accepted earlier in the same
-    /// batch, else the one `stored` finds.
+    /// batch, else the stored one. `stored` is asked once for the whole batch, with the crimeRef of every valid
+    /// record (each once, in order of first appearance), and answers the stored versions it has.
     public func process(
         _ records: [(payload: [UInt8], source: DeadLetter.Source)], receivedAt: Instant,
-        stored: (String) throws -> OffenceRecord?
+        stored: ([String]) throws -> [String: OffenceRecord]
     ) rethrows -> [Outcome] {
-        var newest: [String: OffenceRecord] = [:]
-        return try records.map { record in
-            let outcome = try process(record.payload, from: record.source, receivedAt: receivedAt) { crimeRef in
-                try newest[crimeRef] ?? stored(crimeRef)
+        let validated = records.map { validator.validate($0.payload, receivedAt: receivedAt) }
+        var asked = Set<String>()
+        let crimeRefs = validated.compactMap { validation -> String? in
+            guard case .success(let record) = validation, asked.insert(record.crimeRef).inserted else { return nil }
+            return record.crimeRef
+        }
+        var newest = crimeRefs.isEmpty ? [:] : try stored(crimeRefs)
+        return zip(records, validated).map { input, validation in
+            let record: OffenceRecord
+            switch validation {
+            case .success(let valid): record = valid
+            case .failure(let rejection):
+                return .rejected(DeadLetter(rejection, source: input.source, receivedAt: receivedAt, payload: input.payload))
             }
-            if case .accepted(let accepted, _) = outcome { newest[accepted.crimeRef] = accepted }
-            return outcome
+            switch revision.apply(record, over: newest[record.crimeRef]) {
+            case .accepted(let changes):
+                newest[record.crimeRef] = record
+                return .accepted(record, changes)
+            case .duplicate: return .duplicate
+            case .stale(let storedVersion): return .stale(storedVersion: storedVersion)
+            case .conflict(let rejection):
+                return .rejected(DeadLetter(rejection, source: input.source, receivedAt: receivedAt, payload: input.payload))
+            }
         }
     }
 
-    /// `stored` looks up the latest accepted version of a crime by crimeRef.
+    /// One record; `stored` looks up the latest accepted version of a crime by crimeRef.
     public func process(
         _ payload: [UInt8], from source: DeadLetter.Source, receivedAt: Instant,
         stored: (String) throws -> OffenceRecord?
     ) rethrows -> Outcome {
-        let record: OffenceRecord
-        switch validator.validate(payload, receivedAt: receivedAt) {
-        case .success(let valid): record = valid
-        case .failure(let rejection):
-            return .rejected(DeadLetter(rejection, source: source, receivedAt: receivedAt, payload: payload))
-        }
-        switch revision.apply(record, over: try stored(record.crimeRef)) {
-        case .accepted(let changes): return .accepted(record, changes)
-        case .duplicate: return .duplicate
-        case .stale(let storedVersion): return .stale(storedVersion: storedVersion)
-        case .conflict(let rejection):
-            return .rejected(DeadLetter(rejection, source: source, receivedAt: receivedAt, payload: payload))
-        }
+        try process([(payload, source)], receivedAt: receivedAt) { crimeRefs in
+            try crimeRefs.reduce(into: [:]) { found, crimeRef in found[crimeRef] = try stored(crimeRef) }
+        }[0]
     }
 }
