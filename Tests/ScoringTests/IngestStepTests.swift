@@ -91,3 +91,14 @@ import Testing
         #expect(try JSONValue.parse(Array(value.text.utf8)) == value)
     }
 }
+
+extension IngestStep {
+    /// One record; `stored` looks up the latest accepted version of a crime by crimeRef.
+    func process(
+        _ payload: [UInt8], from source: DeadLetter.Source, receivedAt: Instant, stored: (String) -> OffenceRecord?
+    ) -> Outcome {
+        process([(payload, source)], receivedAt: receivedAt) { crimeRefs in
+            crimeRefs.reduce(into: [:]) { found, crimeRef in found[crimeRef] = stored(crimeRef) }
+        }[0]
+    }
+}

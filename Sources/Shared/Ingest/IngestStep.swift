@@ -50,14 +50,4 @@ public struct IngestStep: Sendable {
             }
         }
     }
-
-    /// One record; `stored` looks up the latest accepted version of a crime by crimeRef.
-    public func process(
-        _ payload: [UInt8], from source: DeadLetter.Source, receivedAt: Instant,
-        stored: (String) throws -> OffenceRecord?
-    ) rethrows -> Outcome {
-        try process([(payload, source)], receivedAt: receivedAt) { crimeRefs in
-            try crimeRefs.reduce(into: [:]) { found, crimeRef in found[crimeRef] = try stored(crimeRef) }
-        }[0]
-    }
 }

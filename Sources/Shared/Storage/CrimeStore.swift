@@ -32,7 +32,7 @@ public enum CrimeStore {
             sql: "SELECT * FROM crimes WHERE crimeRef IN (SELECT value FROM json_each(?))")
         let references = JSONValue.array(crimeRefs.map { .string($0) }).text
         return try StoredCrime.fetchAll(statement, arguments: [references])
-            .reduce(into: [:]) { found, crime in found[crime.record.crimeRef] = crime.record }
+            .reduce(into: [:]) { found, crime in found[crime.crimeRef] = crime.record }
     }
 
     /// Keeps `record` as the crime's latest version, replacing any earlier one.
