@@ -12,12 +12,12 @@ enum NotifyService: ServiceDefinition {
         let source = SettingSource()
         let environment = source.environment
         var rules = AlertRules()
-        rules.escalationHarm = Harm(days: Int64(try source.positiveInteger("HARMRANK_ESCALATION_DAYS", default: 365)))
-        rules.coolDown = Instant.days(Int64(try source.positiveInteger("HARMRANK_ALERT_COOLDOWN_DAYS", default: 28)))
+        rules.escalationHarm = Harm(days: Int64(try source.wholeNumber("HARMRANK_ESCALATION_DAYS", default: 365)))
+        rules.coolDown = Instant.days(Int64(try source.wholeNumber("HARMRANK_ALERT_COOLDOWN_DAYS", default: 28)))
         rules.backfillHorizon =
             settings.clockMode == .wall
-            ? Instant.days(Int64(try source.positiveInteger("HARMRANK_ALERT_BACKFILL_DAYS", default: 30))) : nil
-        rules.cohortSize = try source.positiveInteger("HARMRANK_COHORT_SIZE", default: 100)
+            ? Instant.days(Int64(try source.wholeNumber("HARMRANK_ALERT_BACKFILL_DAYS", default: 30))) : nil
+        rules.cohortSize = try source.wholeNumber("HARMRANK_COHORT_SIZE", default: 100)
         let webhooks = (environment["HARMRANK_WEBHOOKS"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         for url in webhooks where URL(string: url)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
             throw ConfigurationError("HARMRANK_WEBHOOKS: '\(url)' is not an http or https URL")

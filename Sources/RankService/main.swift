@@ -10,8 +10,8 @@ enum RankService: ServiceDefinition {
 
     static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
         let source = SettingSource()
-        let size = try source.positiveInteger("HARMRANK_LIST_SIZE", default: 100)
-        let interval = try source.positiveInteger("HARMRANK_PUBLISH_INTERVAL_MS", default: 1000)
+        let size = try source.wholeNumber("HARMRANK_LIST_SIZE", default: 100)
+        let interval = try source.wholeNumber("HARMRANK_PUBLISH_INTERVAL_MS", default: 1000)
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "RankService.producer"))
         let board = Board(

@@ -91,6 +91,50 @@ import Testing
         await pushed.value
     }
 
+    @Test(.timeLimit(.minutes(1))) func aBusyReaderWaitsForMoreToJoinItsBatchAndALiveOneNeverWaits() async {
+        func messages(_ offsets: Range<Int64>) -> [KafkaMessage] {
+            offsets.map {
+                KafkaMessage(topic: "t", partition: 0, offset: $0, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
+            }
+        }
+        // Live: a batch below the busy size is handed over at once, though the wait is an hour.
+        let live = ConsumerChannel(capacity: 100)
+        var liveBatches = ConsumerBatches(
+            reader: .init(live), idleAfter: .seconds(3_600), gathering: BatchGathering(busyBatch: 3, wait: .seconds(3_600)))
+        live.push(messages(0..<2))
+        guard case .messages(let small)? = await liveBatches.next() else { Issue.record("expected messages"); return }
+        #expect(small.map(\.offset) == [0, 1])
+
+        // Busy: messages arriving while it waits join the batch, up to a partition change, which comes after them.
+        let busy = ConsumerChannel(capacity: 100)
+        busy.push(messages(0..<3))
+        let reading = Task {
+            var batches = ConsumerBatches(
+                reader: .init(busy), idleAfter: .seconds(5), gathering: BatchGathering(busyBatch: 3, wait: .seconds(2)))
+            var events: [ConsumerBatches.Event] = []
+            for _ in 0..<3 { if let event = await batches.next() { events.append(event) } }
+            return events
+        }
+        /// Waits up to 10 s for `condition`, so a reader that took the wrong items fails the test instead of hanging it.
+        func eventually(_ condition: () -> Bool) async {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !condition() && ContinuousClock.now < deadline { await Task.yield() }
+        }
+        await eventually { busy.bufferedItemCount == 0 }
+        busy.push(messages(3..<5))
+        let revoked = Task.detached { busy.pushAndWait(.revoked([TopicPartition("t", 0)])) }
+        await eventually { busy.bufferedItemCount == 2 }
+        busy.push(messages(5..<6))
+        let events = await reading.value
+        busy.abandon()
+        await revoked.value
+        guard events.count == 3, case .messages(let gathered) = events[0], case .revoked = events[1],
+            case .messages(let after) = events[2]
+        else { Issue.record("expected messages, the change, messages: \(events)"); return }
+        #expect(gathered.map(\.offset) == Array(0..<5))
+        #expect(after.map(\.offset) == [5])
+    }
+
     @Test(.timeLimit(.minutes(1))) func aDoorbellWakesItsWaiterAndRemembersAnEarlyRing() async {
         let doorbell = Doorbell()
         doorbell.ring()

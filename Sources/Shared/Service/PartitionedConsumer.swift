@@ -33,6 +33,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     public typealias Open = (TopicPartition) throws -> Processor
 
     private let configuration: ConsumerConfiguration
+    private let gathering: BatchGathering?
     private let status: ServiceStatus
     private let backPressure: DownstreamBackPressure?
     private let logger: Logger
@@ -43,10 +44,11 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     private var uncommitted: [TopicPartition: Int64] = [:]
 
     public init(
-        configuration: ConsumerConfiguration, status: ServiceStatus, backPressure: DownstreamBackPressure? = nil,
-        logger: Logger, open: @escaping Open
+        configuration: ConsumerConfiguration, gathering: BatchGathering? = nil, status: ServiceStatus,
+        backPressure: DownstreamBackPressure? = nil, logger: Logger, open: @escaping Open
     ) {
         self.configuration = configuration
+        self.gathering = gathering
         self.status = status
         self.backPressure = backPressure
         self.logger = logger
@@ -60,7 +62,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         // Cancellation comes when another part of the service failed (its HTTP port taken, say): the consumer
         // leaves the group then too, or the partitions it holds would wait on a process that serves nothing.
         try await withTaskCancellationOrGracefulShutdownHandler {
-            for await event in consumer.events.batches(idleAfter: .seconds(1)) {
+            for await event in consumer.events.batches(idleAfter: .seconds(1), gathering: gathering) {
                 switch event {
                 case .assigned(let assignment):
                     for partition in assignment.partitions {
@@ -267,6 +269,8 @@ extension ServiceSettings {
         configuration.fetchWaitMilliseconds = fetchWaitMilliseconds
         return PartitionedConsumer(
             configuration: configuration,
+            gathering: busyWaitMilliseconds > 0
+                ? BatchGathering(wait: .milliseconds(busyWaitMilliseconds)) : nil,
             status: status, backPressure: backPressure, logger: logger, open: open)
     }
 }

@@ -76,9 +76,10 @@ public struct ServiceOptions: ParsableArguments {
             tokens: try tokens(source),
             clockMode: try clockMode(source),
             downstreamMaxLag: try source.value(nil, "HARMRANK_DOWNSTREAM_MAX_LAG").map { _ in
-                Int64(try source.positiveInteger("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
+                Int64(try source.wholeNumber("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
             },
-            fetchWaitMilliseconds: try source.positiveInteger("HARMRANK_FETCH_WAIT_MS", default: 10),
+            fetchWaitMilliseconds: try source.wholeNumber("HARMRANK_FETCH_WAIT_MS", default: 10),
+            busyWaitMilliseconds: try source.wholeNumber("HARMRANK_BUSY_WAIT_MS", default: 150, atLeast: 0),
             harmTable: harmTable,
             wards: wards,
             hotspots: try hotspots.parameters(source),
@@ -126,6 +127,8 @@ public struct ServiceSettings: Sendable {
     public var downstreamMaxLag: Int64?
     /// The consumer's `fetchWaitMilliseconds`.
     public var fetchWaitMilliseconds: Int
+    /// How long the consumer lets a busy batch grow (`BatchGathering`); 0 never waits.
+    public var busyWaitMilliseconds: Int
     public var harmTable: HarmTable
     public var wards: WardRegistry
     public var hotspots: HotspotParameters

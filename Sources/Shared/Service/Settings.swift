@@ -22,11 +22,11 @@ public struct SettingSource: Sendable {
         return nil
     }
 
-    /// A whole number above 0 from `variable`, or `defaultValue` when it is not set.
-    public func positiveInteger(_ variable: String, default defaultValue: Int) throws -> Int {
+    /// A whole number of at least `minimum` (0 or 1) from `variable`, or `defaultValue` when it is not set.
+    public func wholeNumber(_ variable: String, default defaultValue: Int, atLeast minimum: Int = 1) throws -> Int {
         guard let text = value(nil, variable) else { return defaultValue }
-        guard let number = Int(text), number > 0 else {
-            throw ConfigurationError("\(variable) '\(text)': use a whole number above 0")
+        guard let number = Int(text), number >= minimum else {
+            throw ConfigurationError("\(variable) '\(text)': use a whole number \(minimum == 0 ? "(0 or more)" : "of at least \(minimum)")")
         }
         return number
     }
