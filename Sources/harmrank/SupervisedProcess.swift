@@ -31,7 +31,9 @@ final class SupervisedProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        // The service stops by itself if this process dies without stopping it (`SupervisorWatch`).
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            .merging(["HARMRANK_SUPERVISOR_PID": String(getpid())]) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

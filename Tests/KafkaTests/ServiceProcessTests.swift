@@ -117,6 +117,25 @@ import FoundationNetworking
         }
     }
 
+    /// `harmrank up` killed outright (SIGKILL, or its terminal closed) cannot stop its services; they notice that
+    /// their parent is gone and stop by themselves, so nothing is left holding partitions and ports.
+    @Test(.timeLimit(.minutes(3)))
+    func servicesStopByThemselvesWhenHarmrankUpIsKilledOutright() async throws {
+        let base = freePort()
+        let up = try ChildProcess("harmrank", ["up", "--data-dir", try temporaryDirectory().path, "--http-port", String(base)])
+        for port in base..<base + 4 {
+            #expect(await eventually { (try? await get("http://127.0.0.1:\(port)/health/live"))?.status == 200 },
+                    "port \(port): \(up.output)")
+        }
+        let services = childProcesses(of: up.processIdentifier)
+        #expect(services.count == 4, "\(services)")
+
+        up.signal(SIGKILL)
+        let stopped = await eventually(within: .seconds(60)) { services.allSatisfy(hasEnded) }
+        #expect(stopped, "still running: \(services.filter { !hasEnded($0) })")
+        for pid in services where !hasEnded(pid) { kill(pid, SIGKILL) }
+    }
+
     /// A small `harmrank bench`: every figure the issue asks for is written, and every probe is seen. Its timings
     /// are not judged here (a debug build on a shared machine); `harmrank bench` itself is for that.
     @Test(.timeLimit(.minutes(10)))
@@ -200,4 +219,26 @@ private func send(_ request: URLRequest, token: String?) async throws -> HTTPAns
     let http = response as! HTTPURLResponse
     let headers = Dictionary(uniqueKeysWithValues: http.allHeaderFields.map { ("\($0.key)", "\($0.value)") })
     return HTTPAnswer(status: http.statusCode, headers: headers, body: body)
+}
+
+/// The processes whose parent is `parent`, from /proc.
+private func childProcesses(of parent: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap(Int32.init).filter { pid in processStat(pid)?.parent == parent }
+}
+
+/// Gone, or ended and waiting to be reaped (a zombie): either way no longer running.
+private func hasEnded(_ pid: Int32) -> Bool {
+    guard let state = processStat(pid)?.state else { return true }
+    return state == "Z" || state == "X"
+}
+
+/// The state letter and parent id of a process, from the fields after its name in /proc/<pid>/stat.
+private func processStat(_ pid: Int32) -> (state: Character, parent: Int32)? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let afterName = stat.lastIndex(of: ")")
+    else { return nil }
+    let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+    guard fields.count > 1, let state = fields[0].first, let parent = Int32(fields[1]) else { return nil }
+    return (state, parent)
 }

@@ -7,7 +7,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// Starts a service: logging, metrics, the Kafka connection, the HTTP server with the operations routes and the
-/// service's own, and its processing services; stops them all cleanly on SIGTERM or SIGINT.
+/// service's own, and its processing services; stops them all cleanly on SIGTERM or SIGINT, or when the process
+/// that started it is gone (`SupervisorWatch`).
 public enum ServiceRuntime {
     public static func run(
         _ identity: ServiceIdentity,
@@ -46,11 +47,12 @@ public enum ServiceRuntime {
             onServerRunning: { _ in logger.notice("serving HTTP on \(settings.httpHost):\(settings.httpPort)") },
             logger: logger)
 
+        var services = ([readiness] + parts.services + [application]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        if let watch = try SupervisorWatch(SettingSource(), logger: logger) {
+            services.append(.init(service: watch, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [readiness] + parts.services + [application],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
