@@ -21,6 +21,7 @@ import Testing
         #expect(fromEnvironment.httpHost == "127.0.0.1")
         #expect(fromEnvironment.fetchWaitMilliseconds == 10)
         #expect(fromEnvironment.busyWaitMilliseconds == 150)
+        #expect(fromEnvironment.supervisorProcessID == nil)
         #expect(fromEnvironment.downstreamMaxLag == nil)
 
         let fromFlags = try ServiceOptions.parse(["--bootstrap", "other:9093", "--http-port", "9001"])
@@ -33,16 +34,19 @@ import Testing
         let source = SettingSource(environment: [
             "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens,
             "HARMRANK_FETCH_WAIT_MS": "2", "HARMRANK_DOWNSTREAM_MAX_LAG": "500", "HARMRANK_BUSY_WAIT_MS": "0",
+            "HARMRANK_SUPERVISOR_PID": "4321",
         ])
         let settings = try ServiceOptions.parse([]).resolve(for: Self.identity, source)
         #expect(settings.fetchWaitMilliseconds == 2)
         #expect(settings.downstreamMaxLag == 500)
         #expect(settings.busyWaitMilliseconds == 0)
+        #expect(settings.supervisorProcessID == 4321)
     }
 
     @Test(arguments: [
         ("HARMRANK_FETCH_WAIT_MS", "0", "HARMRANK_FETCH_WAIT_MS '0': use a whole number of at least 1"),
         ("HARMRANK_BUSY_WAIT_MS", "-5", "HARMRANK_BUSY_WAIT_MS '-5': use a whole number (0 or more)"),
+        ("HARMRANK_SUPERVISOR_PID", "up", "HARMRANK_SUPERVISOR_PID 'up': use a whole number of at least 1"),
     ])
     func aNumberOutOfRangeSaysWhatIsAllowed(variable: String, value: String, message: String) throws {
         let source = SettingSource(environment: ["HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens, variable: value])

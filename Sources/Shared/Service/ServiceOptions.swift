@@ -80,6 +80,9 @@ public struct ServiceOptions: ParsableArguments {
             },
             fetchWaitMilliseconds: try source.wholeNumber("HARMRANK_FETCH_WAIT_MS", default: 10),
             busyWaitMilliseconds: try source.wholeNumber("HARMRANK_BUSY_WAIT_MS", default: 150, atLeast: 0),
+            supervisorProcessID: try source.value(nil, "HARMRANK_SUPERVISOR_PID").map { _ in
+                try source.wholeNumber("HARMRANK_SUPERVISOR_PID", default: 1)
+            },
             harmTable: harmTable,
             wards: wards,
             hotspots: try hotspots.parameters(source),
@@ -129,6 +132,9 @@ public struct ServiceSettings: Sendable {
     public var fetchWaitMilliseconds: Int
     /// How long the consumer lets a busy batch grow (`BatchGathering`); 0 never waits.
     public var busyWaitMilliseconds: Int
+    /// The process id of the `harmrank up` or `bench` that started the service, which stops when it is gone
+    /// (`SupervisorWatch`); nil when started any other way.
+    public var supervisorProcessID: Int?
     public var harmTable: HarmTable
     public var wards: WardRegistry
     public var hotspots: HotspotParameters

@@ -48,8 +48,9 @@ public enum ServiceRuntime {
             logger: logger)
 
         var services = ([readiness] + parts.services + [application]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-        if let watch = try SupervisorWatch(SettingSource(), logger: logger) {
-            services.append(.init(service: watch, successTerminationBehavior: .gracefullyShutdownGroup))
+        if let supervisor = settings.supervisorProcessID {
+            services.append(
+                .init(service: SupervisorWatch(supervisor: supervisor, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -7,24 +7,15 @@ import ServiceLifecycle
 /// The supervisor passes its process id in `HARMRANK_SUPERVISOR_PID`; a process whose parent dies is adopted by
 /// another, so its parent id changes.
 struct SupervisorWatch: Service {
-    let supervisor: pid_t
+    /// The supervisor's process id (`ServiceSettings.supervisorProcessID`).
+    let supervisor: Int
     let logger: Logger
-
-    /// The watch for a service started by a supervisor, nil for one started any other way.
-    init?(_ source: SettingSource, logger: Logger) throws {
-        guard let text = source.value(nil, "HARMRANK_SUPERVISOR_PID") else { return nil }
-        guard let supervisor = pid_t(text), supervisor > 0 else {
-            throw ConfigurationError("HARMRANK_SUPERVISOR_PID '\(text)': use the process id of the supervising process, or leave it unset")
-        }
-        self.supervisor = supervisor
-        self.logger = logger
-    }
 
     /// Returns when the supervisor is gone, which shuts the service down (`ServiceRuntime`), or at shutdown.
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                guard getppid() == supervisor else {
+                guard Int(getppid()) == supervisor else {
                     logger.warning("the process that started this service (pid \(supervisor)) is gone; stopping")
                     return
                 }
