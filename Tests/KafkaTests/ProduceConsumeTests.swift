@@ -52,6 +52,40 @@ import Testing
         await producer.close()
     }
 
+    /// With Nagle's algorithm on the brokers' side, a send spread over partitions of one broker waited ~40 ms for
+    /// a delayed ACK; timing is for benchmarks, so this checks the cause: every connection the brokers accepted
+    /// has TCP_NODELAY set.
+    @Test func theEmbeddedBrokersSendResponsesWithoutNaglesDelay() async throws {
+        let kafka = try KafkaFixture()
+        let topic = try kafka.createTopic(partitions: 6)
+        let producer = try kafka.producer()
+        try await producer.send(numberedMessages(0..<60, topic: topic))
+        let brokerPorts = Set(kafka.broker.bootstrapServers.split(separator: ",").compactMap { UInt16($0.split(separator: ":").last!) })
+        var accepted: [Int32] = []
+        for descriptor in Int32(0)..<4096 {
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            var listening: Int32 = 0
+            var optionLength = socklen_t(MemoryLayout<Int32>.size)
+            guard named == 0, address.sin_family == sa_family_t(AF_INET),
+                brokerPorts.contains(UInt16(bigEndian: address.sin_port)),
+                getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optionLength) == 0, listening == 0
+            else { continue }
+            accepted.append(descriptor)
+        }
+        await producer.close()
+        try #require(!accepted.isEmpty, "the producer's connections to the brokers were found")
+        for descriptor in accepted {
+            var noDelay: Int32 = 0
+            var optionLength = socklen_t(MemoryLayout<Int32>.size)
+            #expect(getsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, &optionLength) == 0)
+            #expect(noDelay != 0, "broker side of connection \(descriptor) has Nagle's algorithm on")
+        }
+    }
+
     @Test func anUnknownKafkaPropertyIsReportedByName() {
         var configuration = KafkaConfiguration(bootstrapServers: "localhost:9092")
         configuration.properties["no.such.property"] = "1"
