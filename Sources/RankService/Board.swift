@@ -4,7 +4,9 @@ import Synchronization
 /// Every ranked list and the latest score of every entity listed, shared by the partitions that feed it and the
 /// routes that read it. Scores arrive per entity from ScoreService already computed; the board only orders them.
 /// The exception is `hotspots`: a cell's risk depends on the cells around it, which other partitions score, so
-/// the board feeds each cell's counting crimes into one `ProspectiveHotspots` model and ranks its risks.
+/// the board feeds each cell's counting crimes into one `ProspectiveHotspots` model and ranks its risks when the
+/// list is next read: a backfill applies many batches between two reads, and spreading each batch's changes to the
+/// cells around them was an eighth of RankService's work.
 final class Board: Sendable {
     struct State {
         var lists: [HarmList: RankedList]
@@ -48,13 +50,13 @@ final class Board: Sendable {
     /// The complete score held for `entity`, if it has one.
     func score(of entity: EntityRef) -> EntityScore? { state.withLock { $0.scores[entity] } }
 
-    /// Takes entities' latest complete scores (the caller has checked each is newer than the one held). A batch is
-    /// taken under one lock, and the hotspot cells are re-ranked once for it.
+    /// Takes entities' latest complete scores (the caller has checked each is newer than the one held), a batch
+    /// under one lock.
     func apply(_ scores: some Sequence<EntityScore>) {
         state.withLock { state in
             for score in scores { apply(score, to: &state) }
             if clockMode == .event, let clock = state.clock { state.hotspots.advance(to: clock) }
-            rankChangedCells(in: &state)
+            noteHotspotChanges(in: &state)
         }
     }
 
@@ -73,11 +75,11 @@ final class Board: Sendable {
         if state.clock.map({ score.clock > $0 }) ?? true { state.clock = score.clock }
     }
 
-    /// Moves the hotspot clock (wall-clock mode) and re-ranks the cells whose risk changed.
+    /// Moves the hotspot clock (wall-clock mode).
     func advanceHotspots(to clock: Instant) {
         state.withLock { state in
             state.hotspots.advance(to: clock)
-            rankChangedCells(in: &state)
+            noteHotspotChanges(in: &state)
         }
     }
 
@@ -95,15 +97,22 @@ final class Board: Sendable {
         }
     }
 
-    /// A cell's score in the list is its ProMap risk floored to hundredths, the precision every list score has.
+    /// The hotspot list counts as changed while cells wait to be ranked; the publisher then reads it and finds
+    /// whether its entries moved.
+    private func noteHotspotChanges(in state: inout State) {
+        if state.hotspots.hasChangedRisks { state.changed.insert(.hotspots) }
+    }
+
+    /// Brings the hotspot list up to the model, before anything reads the lists. A cell's score in the list is its
+    /// ProMap risk floored to hundredths, the precision every list score has.
     private func rankChangedCells(in state: inout State) {
+        guard state.hotspots.hasChangedRisks else { return }
         let denominator = state.hotspots.denominator
         for (cell, risk) in state.hotspots.takeChangedRisks() {
             let id = hotspotParameters.id(of: cell)
             let score = Harm(hundredths: risk * 100 / denominator)
             guard state.lists[.hotspots]!.score(of: id) ?? .zero != score else { continue }
             state.lists[.hotspots]!.update(id, score: score)
-            state.changed.insert(.hotspots)
         }
     }
 
@@ -126,13 +135,19 @@ final class Board: Sendable {
                     state.changed.insert(list)
                 }
             }
-            rankChangedCells(in: &state)
+            noteHotspotChanges(in: &state)
         }
     }
 
     func read<T, E: Error>(_ body: (State) throws(E) -> T) throws(E) -> T {
-        try state.withLock { state throws(E) in try body(state) }
+        try state.withLock { state throws(E) in
+            rankChangedCells(in: &state)
+            return try body(state)
+        }
     }
+
+    /// The latest clock of the scores applied (without ranking the hotspot cells, as `read` would).
+    var clock: Instant? { state.withLock { $0.clock } }
 
     func setPublishedVersion(_ version: Int64, of list: HarmList) {
         state.withLock { $0.versions[list] = version }
@@ -148,6 +163,9 @@ final class Board: Sendable {
 
     /// The entries `list` shows, and the clock they stand at.
     func top(of list: HarmList) -> ([RankedList.Entry], Instant?) {
-        state.withLock { state in (state.lists[list]!.entries(limit: shownSize(of: list)), state.clock) }
+        state.withLock { state in
+            if list == .hotspots { rankChangedCells(in: &state) }
+            return (state.lists[list]!.entries(limit: shownSize(of: list)), state.clock)
+        }
     }
 }

@@ -119,7 +119,7 @@ final class RankPartition: PartitionProcessor {
         context.board.apply(latest.values.map(\.score))
         nextOffset = messages.last!.offset + 1
         outcomes.merge(batch.counted, uniquingKeysWith: +)
-        if let clock = context.board.read(\.clock) { context.status.advanceClock(to: clock) }
+        if let clock = context.board.clock { context.status.advanceClock(to: clock) }
         context.publisher.listsChanged()
     }
 

@@ -8,8 +8,8 @@
 /// one running sum per cell that holds records, the sum of its records' time weights, and changes it only when a
 /// record arrives, is withdrawn, or crosses one of its own week boundaries (a timeline of those instants). A cell's
 /// risk is the distance-weighted sum of the (2D - 1)^2 sums around it (`risks` adds them all up); for a ranking
-/// kept current, `takeChangedRisks` spreads each changed sum's net change to the cells around it, once per batch
-/// however often the sum moved. Nothing is recomputed per record.
+/// kept current, `takeChangedRisks` spreads each changed sum's net change to the cells around it, once per call
+/// however often the sum moved in between. Nothing is recomputed per record.
 ///
 /// Risk is exact: every weight is an integer over the common denominator lcm(1...D) times lcm(1...W), so sums
 /// never drift and equal risks compare equal.
@@ -104,6 +104,9 @@ public struct ProspectiveHotspots: Sendable {
         }
         return risks
     }
+
+    /// Whether a cell's risk may have changed since `takeChangedRisks` last ran.
+    public var hasChangedRisks: Bool { !changedSources.isEmpty }
 
     /// The cells whose risk changed since the last call, with their risk now (0: no longer at risk).
     public mutating func takeChangedRisks() -> [GridCell: Int64] {
