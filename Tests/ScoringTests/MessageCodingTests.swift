@@ -65,6 +65,33 @@ import Testing
         }
     }
 
+    /// Random text with every character JSON escapes, non-ASCII and a combining mark right after a quote: written
+    /// as JSON it reads back the same, and is exactly what escaping scalar by scalar gives.
+    @Test func stringsAreWrittenWithExactlyTheEscapesJSONRequires() async {
+        let alphabet: [String] = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
+            + ["a", "Z", "0", " ", "/", "\"", "\\", "é", "€", "😀", "\"\u{301}", "{\"k\":1}"]
+        func escapedScalarByScalar(_ value: String) -> String {
+            "\"" + value.unicodeScalars.map { scalar -> String in
+                switch scalar {
+                case "\"": "\\\""
+                case "\\": "\\\\"
+                case "\n": "\\n"
+                case "\r": "\\r"
+                case "\t": "\\t"
+                case _ where scalar.value < 0x20: String(format: "\\u%04x", scalar.value)
+                default: String(scalar)
+                }
+            }.joined() + "\""
+        }
+        await propertyCheck(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            let value = (0..<random.below(40)).map { _ in alphabet[random.below(alphabet.count)] }.joined()
+            let text = JSONValue.string(value).text
+            #expect(text == escapedScalarByScalar(value))
+            #expect((try? JSONValue.parse(Array(text.utf8))) == .string(value))
+        }
+    }
+
     @Test func theReaderGetsEverythingThatArrivedWhileItWorkedInOneBatch() async {
         let channel = ConsumerChannel(capacity: 100)
         func messages(_ offsets: Range<Int64>) -> [KafkaMessage] {
