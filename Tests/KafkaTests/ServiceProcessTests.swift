@@ -88,7 +88,7 @@ import FoundationNetworking
     @Test(.timeLimit(.minutes(5)))
     func harmrankUpRunsTheStackWithADevelopmentTokenAndADemoFeedAndStopsItOnCtrlC() async throws {
         let directory = try temporaryDirectory()
-        let base = freePort()
+        let base = freePorts(4)
         let up = try ChildProcess("harmrank", ["up", "--demo", "--data-dir", directory.path, "--http-port", String(base)])
         let tokens = directory.appendingPathComponent("tokens.txt")
         #expect(await eventually { FileManager.default.fileExists(atPath: tokens.path) })
@@ -121,7 +121,7 @@ import FoundationNetworking
     /// their parent is gone and stop by themselves, so nothing is left holding partitions and ports.
     @Test(.timeLimit(.minutes(3)))
     func servicesStopByThemselvesWhenHarmrankUpIsKilledOutright() async throws {
-        let base = freePort()
+        let base = freePorts(4)
         let up = try ChildProcess("harmrank", ["up", "--data-dir", try temporaryDirectory().path, "--http-port", String(base)])
         for port in base..<base + 4 {
             #expect(await eventually { (try? await get("http://127.0.0.1:\(port)/health/live"))?.status == 200 },
@@ -145,7 +145,7 @@ import FoundationNetworking
         let bench = try ChildProcess(
             "harmrank",
             ["bench", "--records", "3000", "--live-seconds", "3", "--rate", "40", "--probes", "4",
-             "--http-port", String(freePort()), "--data-dir", directory.appendingPathComponent("run").path,
+             "--http-port", String(freePorts(4)), "--data-dir", directory.appendingPathComponent("run").path,
              "--json", json.path])
         #expect(await bench.exitStatus(within: .seconds(540)) == 0, "\(bench.output.suffix(3000))")
         let figures = try #require(

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,21 +81,37 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// A loopback port nothing listens on right now.
-func freePort() -> Int {
+func freePort() -> Int { freePorts(1) }
+
+/// The first of `count` consecutive loopback ports nothing listens on right now. They are taken below the kernel's
+/// ephemeral range (32768 and up on Linux), where no outgoing connection or port-0 listener of another test can
+/// claim one between this check and the child binding it; `harmrank up` uses four from its `--http-port`.
+func freePorts(_ count: Int) -> Int {
+    nextPortRun.withLock { next in
+        while true {
+            let base = next
+            next = next + count >= 32_000 ? 20_000 : next + count
+            if (base..<base + count).allSatisfy(canListen) { return base }
+        }
+    }
+}
+
+/// Concurrent tests in this process each get their own ports; the start varies so that test runs side by side
+/// on one machine rarely meet.
+private let nextPortRun = Mutex(20_000 + Int.random(in: 0..<10_000))
+
+private func canListen(on port: Int) -> Bool {
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
     }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
