@@ -18,6 +18,7 @@ import Shared
 ///    Kafka layer alone, and the pipeline's rate as a share of it.
 /// 3. Live: a steady feed with probe crimes, each timed from accepted to ranking and to alert (`BenchProbes`).
 /// 4. Peak resident memory of each service (the kernel's high-water mark, VmHWM).
+/// 5. CPU at rest: each process's share of a core for a few seconds with nothing sent.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -46,6 +47,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the input, link and score topics.")
     var partitions: Int32 = 12
 
+    @Option(help: "Mock brokers in the embedded cluster.")
+    var brokers: Int32 = DevelopmentBroker.defaultBrokerCount
+
     @Flag(help: "A small run, under a minute: 30,000 records and 10 live seconds.")
     var quick = false
 
@@ -62,6 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
         guard records > 0, rate > 0, liveSeconds > 0, probes > 0, publishIntervalMs > 0 else {
             throw ValidationError("--records, --rate, --live-seconds, --probes and --publish-interval-ms must be positive")
         }
+        guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 16") }
         guard 2 * probes <= rate else { throw ValidationError("--probes must be at most half of --rate (each is two records)") }
     }
 
@@ -78,7 +83,7 @@ struct BenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { if dataDir == nil { try? FileManager.default.removeItem(at: directory) } }
 
-        let cluster = try CommandCluster(bootstrap: nil, logger: logger)
+        let cluster = try CommandCluster(bootstrap: nil, brokers: brokers, logger: logger)
         let topics = TopicCatalogue(prefix: "harmrank.")
         try await cluster.createTopics(topics.specifications(partitions: partitions))
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
@@ -137,12 +142,13 @@ struct BenchCommand: AsyncParsableCommand {
         let memory = Dictionary(uniqueKeysWithValues: stack.services.map {
             ($0.name, $0.processIdentifier.flatMap(Self.peakResidentMegabytes))
         }).compactMapValues { $0 }
+        let idle = try await self.idle(stack)
         watcher.cancel()
         _ = await watcher.result
         return Figures(
             machine: .current, backfill: backfill, reference: reference, kafkaAlone: kafkaAlone,
             ratio: (backfill.recordsPerSecond / reference.rawConsumePerSecond * 1000).rounded() / 1000,
-            latency: live, memory: .init(peakRssMB: memory))
+            latency: live, memory: .init(peakRssMB: memory), idle: idle)
     }
 
     // MARK: - Phases
@@ -359,6 +365,21 @@ struct BenchCommand: AsyncParsableCommand {
         else { throw StackError("RankService did not answer /v1/lists/dauntless") }
         guard entries.count >= 100, case .number(let score)? = entries.last?["score"] else { return 0 }
         return Double(score) ?? 0
+    }
+
+    /// CPU used with nothing sent, once the live phase's last batches have settled.
+    private func idle(_ stack: ServiceStack) async throws -> Figures.Idle {
+        let seconds = 5.0
+        progress("idle: \(Int(seconds)) s with nothing sent")
+        try await Task.sleep(for: .seconds(2))
+        let before = cpuSeconds(of: stack)
+        let started = ContinuousClock.now
+        try await Task.sleep(for: .seconds(seconds))
+        let elapsed = started.duration(to: .now).inSeconds
+        let percent = cpuSeconds(of: stack).merging(before) { after, before in
+            ((after - before) / elapsed * 1000).rounded() / 10
+        }
+        return Figures.Idle(seconds: seconds, cpuPercent: percent)
     }
 
     /// Each service's CPU seconds so far, and this process's (the embedded broker, the feed, the watcher).

@@ -109,6 +109,14 @@ extension BenchCommand {
             var peakRssMB: [String: Double]
         }
 
+        /// The stack at rest after the live phase: what a deployment costs while no crime is reported.
+        struct Idle: Encodable {
+            var seconds: Double
+            /// CPU time each process used as a share (%) of `seconds`; 100 is one core. The bench's share includes
+            /// the broker and the bench's own readers of rankings and alerts.
+            var cpuPercent: [String: Double]
+        }
+
         var machine: Machine
         var backfill: Backfill
         var reference: Reference
@@ -117,6 +125,7 @@ extension BenchCommand {
         var ratio: Double
         var latency: Latency
         var memory: Memory
+        var idle: Idle
 
         var table: String {
             func row(_ name: String, _ value: String) -> String { name.padding(toLength: 44, withPad: " ", startingAt: 0) + value }
@@ -150,6 +159,9 @@ extension BenchCommand {
             for (service, megabytes) in memory.peakRssMB.sorted(by: { $0.key < $1.key }) {
                 lines.append(row("peak resident memory, \(service)", "\(Int(megabytes)) MB"))
             }
+            lines.append(row(
+                "CPU at rest over \(idle.seconds) s (100% a core)",
+                idle.cpuPercent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)%" }.joined(separator: ", ")))
             return lines.joined(separator: "\n")
         }
     }

@@ -14,8 +14,8 @@ struct BrokerCommand: AsyncParsableCommand {
             production uses Apache Kafka. The bootstrap address is printed and written to bootstrap.txt in the data dir.
             """)
 
-    @Option(help: "Number of mock brokers.")
-    var brokers: Int32 = 3
+    @Option(help: "Number of mock brokers (more only to take one down in a fault test).")
+    var brokers: Int32 = DevelopmentBroker.defaultBrokerCount
 
     @OptionGroup var stack: StackOptions
 

@@ -10,7 +10,7 @@ struct CommandCluster {
     let bootstrapServers: String
     private let logger: Logger
 
-    init(bootstrap: String?, brokers: Int32 = 3, logger: Logger) throws {
+    init(bootstrap: String?, brokers: Int32 = DevelopmentBroker.defaultBrokerCount, logger: Logger) throws {
         broker = bootstrap == nil ? try DevelopmentBroker(brokers: brokers, logger: logger) : nil
         bootstrapServers = bootstrap ?? broker!.bootstrapServers
         self.logger = logger

@@ -6,6 +6,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func messagesSentInOneProcessAreReadInAnotherThroughHarmrankBroker() async throws {
         let broker = try await BrokerProcess.start()
+        #expect(broker.bootstrap.split(separator: ",").count == 1, "one mock broker by default: \(broker.bootstrap)")
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: KafkaConfiguration(bootstrapServers: broker.bootstrap)),
             logger: testLogger)
@@ -29,7 +30,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func kcatProducesToAndConsumesFromHarmrankBroker() async throws {
-        let broker = try await BrokerProcess.start()
+        let broker = try await BrokerProcess.start(brokers: 3)
+        #expect(broker.bootstrap.split(separator: ",").count == 3, "\(broker.bootstrap)")
 
         let lines = (0..<100).map { "suspect-\($0)|{\"n\":\($0)}" }.joined(separator: "\n") + "\n"
         let kcatProducer = try ChildProcess(

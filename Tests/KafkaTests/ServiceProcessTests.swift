@@ -181,6 +181,10 @@ import FoundationNetworking
         let memory = try #require((figures["memory"] as? [String: Any])?["peakRssMB"] as? [String: Double])
         #expect(Set(memory.keys) == ["IngestService", "ScoreService", "RankService", "NotifyService"])
         #expect(memory.values.allSatisfy { $0 > 0 })
+        let idle = try #require(figures["idle"] as? [String: Any])
+        let atRest = try #require(idle["cpuPercent"] as? [String: Double])
+        #expect(Set(atRest.keys) == Set(memory.keys).union(["harmrank bench (broker)"]))
+        #expect(atRest.values.allSatisfy { $0 >= 0 && $0 <= 100 * Double(ProcessInfo.processInfo.activeProcessorCount) })
     }
 
     @Test func aServiceWithoutTokensRefusesToStartAndSaysHowToFixIt() async throws {

@@ -6,10 +6,13 @@ struct BrokerProcess {
     let dataDirectory: URL
     let bootstrap: String
 
-    static func start(partitions: Int = 3) async throws -> BrokerProcess {
+    /// `brokers` nil starts as many mock brokers as `harmrank broker` does by default.
+    static func start(partitions: Int = 3, brokers: Int? = nil) async throws -> BrokerProcess {
         let directory = try temporaryDirectory()
         let process = try ChildProcess(
-            "harmrank", ["broker", "--data-dir", directory.path, "--partitions", String(partitions)])
+            "harmrank",
+            ["broker", "--data-dir", directory.path, "--partitions", String(partitions)]
+                + (brokers.map { ["--brokers", String($0)] } ?? []))
         let file = directory.appendingPathComponent("bootstrap.txt")
         var bootstrap = ""
         _ = await eventually(within: .seconds(30)) {
