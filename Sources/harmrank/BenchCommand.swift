@@ -129,6 +129,7 @@ struct BenchCommand: AsyncParsableCommand {
         backfill.cpuSeconds = cpuSeconds(of: stack).merging(cpuBefore) { after, before in ((after - before) * 10).rounded() / 10 }
         backfill.stolenCPUPercent = Self.stolenPercent(since: machineBefore)
         backfill.offsetJumps = Self.offsetJumps(inLogsOf: stack)
+        backfill.recordsPerBatch = try await recordsPerBatch(of: stack, token: token)
         if backfill.offsetJumps > 0 {
             progress("backfill: \(backfill.offsetJumps) jumps in offsets: the broker dropped messages before they were read (see the service logs)")
         }
@@ -196,7 +197,7 @@ struct BenchCommand: AsyncParsableCommand {
             records: messages.count, seconds: (elapsed * 100).rounded() / 100,
             recordsPerSecond: (Double(messages.count) / elapsed).rounded(),
             drainedSeconds: (drained.inSeconds * 100).rounded() / 100, cpuSeconds: [:], stolenCPUPercent: nil,
-            brokerBusyPercent: brokerBusy, offsetJumps: 0)
+            brokerBusyPercent: brokerBusy, offsetJumps: 0, recordsPerBatch: [:])
     }
 
     /// The services' consumer groups and what each reads.
@@ -356,15 +357,36 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The 100th score of `dauntless` now (0 when the list is shorter), through RankService's API.
     private func hundredthDauntlessScore(rankService: URL, token: String) async throws -> Double {
-        var request = URLRequest(url: URL(string: "\(rankService.absoluteString)/v1/lists/dauntless?limit=100")!)
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let (body, response) = try await URLSession.shared.data(for: request)
-        guard (response as? HTTPURLResponse)?.statusCode == 200,
-            case .object(let page) = try JSONValue.parse(Array(body)),
-            case .array(let entries)? = page.first(where: { $0.key == "entries" })?.value
-        else { throw StackError("RankService did not answer /v1/lists/dauntless") }
+        let page = try await Self.answer(of: URL(string: "\(rankService.absoluteString)/v1/lists/dauntless?limit=100")!, token: token)
+        guard case .array(let entries)? = page["entries"] else {
+            throw StackError("RankService did not answer /v1/lists/dauntless with entries")
+        }
         guard entries.count >= 100, case .number(let score)? = entries.last?["score"] else { return 0 }
         return Double(score) ?? 0
+    }
+
+    /// Each service's records per batch so far, from its `/v1/status`: how much every commit and round of sends
+    /// was shared by.
+    private func recordsPerBatch(of stack: ServiceStack, token: String) async throws -> [String: Double] {
+        var perBatch: [String: Double] = [:]
+        for name in ServiceStack.names {
+            let status = try await Self.answer(of: URL(string: "http://127.0.0.1:\(stack.port(of: name))/v1/status")!, token: token)
+            guard case .number(let records)? = status["recordsProcessed"], let records = Double(records),
+                case .number(let batches)? = status["batchesApplied"], let batches = Double(batches)
+            else { throw StackError("\(name) did not report recordsProcessed and batchesApplied in /v1/status") }
+            perBatch[name] = batches == 0 ? 0 : (records / batches * 10).rounded() / 10
+        }
+        return perBatch
+    }
+
+    /// A service's JSON answer to an authenticated GET.
+    private static func answer(of url: URL, token: String) async throws -> JSONValue {
+        var request = URLRequest(url: url)
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (body, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard status == 200 else { throw StackError("\(url.absoluteString) answered \(status)") }
+        return try JSONValue.parse(Array(body))
     }
 
     /// CPU used with nothing sent, once the live phase's last batches have settled.

@@ -46,6 +46,9 @@ extension BenchCommand {
             /// How often a service found offsets missing where it read (messages the broker dropped before they
             /// were read); 0 when the run is sound.
             var offsetJumps: Int
+            /// Each service's input records over the batches it applied them in (each batch one commit of a
+            /// partition's state and one round of sends): small batches mean a cost per batch dominates.
+            var recordsPerBatch: [String: Double]
         }
 
         struct Reference: Encodable {
@@ -140,6 +143,7 @@ extension BenchCommand {
                 row("  every consumer group caught up after", "\(backfill.drainedSeconds) s"),
                 row("  jumps in offsets read (messages lost)", "\(backfill.offsetJumps)"),
                 row("  CPU seconds used", backfill.cpuSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
+                row("  records per batch applied", backfill.recordsPerBatch.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
                 row("  CPU taken by other machines (steal)", stolen(backfill.stolenCPUPercent)),
                 row("  the broker's thread busy", busy(backfill.brokerBusyPercent)),
                 row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),

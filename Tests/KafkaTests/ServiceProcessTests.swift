@@ -42,11 +42,13 @@ import FoundationNetworking
         let exposition = String(decoding: metrics.body, as: UTF8.self)
         #expect(exposition.contains("harmrank_ready 1"), "\(exposition)")
         #expect(exposition.contains("harmrank_records_processed_total 0"))
+        #expect(exposition.contains("harmrank_batches_applied_total 0"))
 
         let status = try await get(base + "/v1/status", token: Self.token)
         #expect(status.status == 200)
         #expect(status.json?["service"] as? String == service)
         #expect(status.json?["ready"] as? Bool == true)
+        #expect(status.json?["batchesApplied"] as? Int == 0)
         let lag = status.json?["lag"] as? [[String: Any]] ?? []
         #expect(Set(lag.compactMap { $0["topic"] as? String }) == Set(inputs))
         #expect(lag.count == partitions, "one entry per input partition")
@@ -155,6 +157,11 @@ import FoundationNetworking
         #expect((backfill["seconds"] as? Double ?? 0) > 0)
         #expect((backfill["recordsPerSecond"] as? Double ?? 0) > 0)
         #expect(backfill["offsetJumps"] as? Int == 0, "no service found messages missing")
+        // Every service applied the backfill in batches of at least one record (and no more than it was sent).
+        let perBatch = try #require(backfill["recordsPerBatch"] as? [String: Double])
+        #expect(Set(perBatch.keys) == ["IngestService", "ScoreService", "RankService", "NotifyService"])
+        #expect(perBatch.values.allSatisfy { $0 >= 1 }, "\(perBatch)")
+        #expect(perBatch["IngestService"]! <= Double(backfill["records"] as? Int ?? 0))
         #expect(((figures["reference"] as? [String: Any])?["rawConsumePerSecond"] as? Double ?? 0) > 0)
         #expect((figures["ratio"] as? Double ?? 0) > 0)
         // The backfill's traffic again with no processing: every topic the pipeline wrote, read by its readers.

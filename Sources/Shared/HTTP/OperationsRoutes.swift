@@ -34,7 +34,8 @@ public struct OperationsRoutes: Sendable {
             return try jsonResponse(
                 StatusReport(
                     service: settings.identity.name, group: settings.groupID, ready: ready, readiness: detail,
-                    recordsProcessed: status.recordsProcessed, recordsRejected: status.recordsRejected,
+                    recordsProcessed: status.recordsProcessed, batchesApplied: status.batchesApplied,
+                    recordsRejected: status.recordsRejected,
                     clock: status.clock?.date, outcomes: status.outcomes, lag: lag))
         }
     }

@@ -140,7 +140,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
             }
             do {
                 try await processor.apply(fresh)
-                status.recordProcessed(fresh.count)
+                status.recordApplied(batchOf: fresh.count)
                 status.report(processor.outcomes, for: partition)
                 uncommitted[partition] = processor.nextOffset
                 return

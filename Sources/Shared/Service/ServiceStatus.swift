@@ -5,18 +5,25 @@ import Synchronization
 /// What a service has done, for `/v1/status` and `/metrics`. Processing steps report into it.
 public final class ServiceStatus: Sendable {
     private let processed = Atomic<Int>(0)
+    private let batches = Atomic<Int>(0)
     private let rejected = Atomic<Int>(0)
     private let assigned = Atomic<Bool>(false)
     private let clockTime = Mutex<Instant?>(nil)
     private let partitionOutcomes = Mutex<[TopicPartition: [String: Int]]>([:])
     private let processedCounter = Counter(label: "harmrank_records_processed_total")
+    private let batchesCounter = Counter(label: "harmrank_batches_applied_total")
     private let rejectedCounter = Counter(label: "harmrank_records_rejected_total")
 
     public init() {}
 
-    public func recordProcessed(_ count: Int = 1) {
+    /// A batch of `count` input records applied and committed. Records over batches is the batch size the
+    /// consumer achieves: each batch costs a commit and a round of sends, so small ones mean the service pays per
+    /// batch rather than per record.
+    public func recordApplied(batchOf count: Int) {
         processed.add(count, ordering: .relaxed)
         processedCounter.increment(by: count)
+        batches.add(1, ordering: .relaxed)
+        batchesCounter.increment()
     }
 
     public func recordRejected(_ count: Int = 1) {
@@ -49,6 +56,7 @@ public final class ServiceStatus: Sendable {
     public var isAssigned: Bool { assigned.load(ordering: .relaxed) }
 
     public var recordsProcessed: Int { processed.load(ordering: .relaxed) }
+    public var batchesApplied: Int { batches.load(ordering: .relaxed) }
     public var recordsRejected: Int { rejected.load(ordering: .relaxed) }
     public var clock: Instant? { clockTime.withLock { $0 } }
 }
@@ -60,6 +68,8 @@ public struct StatusReport: Codable, Sendable {
     public var ready: Bool
     public var readiness: String
     public var recordsProcessed: Int
+    /// The batches those records were applied in, each with one commit of the partition's state.
+    public var batchesApplied: Int
     public var recordsRejected: Int
     public var clock: Date?
     /// How the records of the partitions this instance owns have ended, over their whole life (IngestService:
