@@ -4,10 +4,6 @@ import Histogram
 import Logging
 import Shared
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// `harmrank bench`: the whole pipeline measured end to end, in one run, on the embedded broker with the real
 /// service executables.
 ///
@@ -381,11 +377,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// A service's JSON answer to an authenticated GET.
     private static func answer(of url: URL, token: String) async throws -> JSONValue {
-        var request = URLRequest(url: url)
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let (body, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == 200 else { throw StackError("\(url.absoluteString) answered \(status)") }
+        let (body, status) = try await authenticatedGet(url, token: token)
+        guard status == 200 else {
+            throw StackError("\(url.absoluteString) answered \(status): \(String(decoding: body, as: UTF8.self))")
+        }
         return try JSONValue.parse(Array(body))
     }
 

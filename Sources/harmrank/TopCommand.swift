@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Shared
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `harmrank top LIST`: a list as a table in the terminal, read from RankService's API (so the read is audited).
 struct TopCommand: AsyncParsableCommand {
@@ -28,11 +25,9 @@ struct TopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let token = try token ?? developmentToken()
-        var request = URLRequest(url: URL(string: "\(url)/v1/lists/\(list)?limit=\(limit)")!)
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let (body, response) = try await URLSession.shared.data(for: request)
+        let (body, status) = try await authenticatedGet(URL(string: "\(url)/v1/lists/\(list)?limit=\(limit)")!, token: token)
         let json = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
-        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+        guard status == 200 else {
             throw ValidationError("\(json["error"] ?? "error"): \(json["detail"] ?? String(decoding: body, as: UTF8.self))")
         }
         print(Self.table(json))
