@@ -54,7 +54,7 @@ final class IngestPartition: PartitionProcessor {
                 receivedAt: receivedAt
             ) { crimeRefs in try CrimeStore.latest(crimeRefs, in: db) }
         }
-        var newest: [String: OffenceRecord] = [:]
+        var newest = [String: OffenceRecord](minimumCapacity: judged.count)
         var outgoing: [OutgoingMessage] = []
         var counted: [String: Int] = [:]
         var clock = eventClock

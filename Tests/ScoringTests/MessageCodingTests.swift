@@ -66,7 +66,8 @@ import Testing
     }
 
     /// Random text with every character JSON escapes, non-ASCII and a combining mark right after a quote: written
-    /// as JSON it reads back the same, and is exactly what escaping scalar by scalar gives.
+    /// as JSON, by `JSONValue` or by the messages' `JSONWriter`, it reads back the same, and is exactly what
+    /// escaping scalar by scalar gives.
     @Test func stringsAreWrittenWithExactlyTheEscapesJSONRequires() async {
         let alphabet: [String] = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) }
             + ["a", "Z", "0", " ", "/", "\"", "\\", "é", "€", "😀", "\"\u{301}", "{\"k\":1}"]
@@ -89,6 +90,9 @@ import Testing
             let text = JSONValue.string(value).text
             #expect(text == escapedScalarByScalar(value))
             #expect((try? JSONValue.parse(Array(text.utf8))) == .string(value))
+            var writer = JSONWriter()
+            writer.array { array in array.element(value) }
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "[\(escapedScalarByScalar(value))]")
         }
     }
 

@@ -1,7 +1,7 @@
 /// A parsed JSON document (RFC 8259) that keeps what validation needs and Foundation's parser loses: numbers as
 /// written (so `1`, `1.0` and `true` stay different), members in order, and duplicate keys reported rather than
 /// silently resolved.
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's literal text, already checked against the JSON grammar.

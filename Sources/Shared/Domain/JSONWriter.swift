@@ -73,10 +73,14 @@ public struct JSONWriter {
     /// A string with what JSON requires escaped (quote, backslash, control characters).
     private mutating func write(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
-        let utf8 = string.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes += utf8
-        } else {
+        // Read as one buffer of bytes (every native string offers one) rather than through the UTF-8 view byte by
+        // byte: ScoreService writes every field of every score this way.
+        let written = string.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if written != true {
             var escaped = ""
             JSONValue.writeString(string, to: &escaped)
             bytes += escaped.utf8.dropFirst().dropLast()

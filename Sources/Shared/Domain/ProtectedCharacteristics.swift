@@ -50,17 +50,33 @@ public enum ProtectedCharacteristics {
     }
 
     /// The path of the first protected field in `value`, such as `extra.victim[0].gender`, or nil.
-    public static func firstProtectedPath(in value: JSONValue, path: String = "") -> String? {
+    public static func firstProtectedPath(in value: JSONValue) -> String? {
+        // Every record is searched and almost none holds such a field: the path is written only once one is found.
+        guard let steps = firstProtectedSteps(in: value) else { return nil }
+        return steps.reversed().reduce(into: "") { path, step in
+            switch step {
+            case .member(let key): path += path.isEmpty ? key : ".\(key)"
+            case .element(let index): path += "[\(index)]"
+            }
+        }
+    }
+
+    private enum Step {
+        case member(String)
+        case element(Int)
+    }
+
+    /// The steps to the first protected field, innermost first.
+    private static func firstProtectedSteps(in value: JSONValue) -> [Step]? {
         switch value {
         case .object(let members):
             for member in members {
-                let memberPath = path.isEmpty ? member.key : "\(path).\(member.key)"
-                if isProtected(fieldName: member.key) { return memberPath }
-                if let nested = firstProtectedPath(in: member.value, path: memberPath) { return nested }
+                if isProtected(fieldName: member.key) { return [.member(member.key)] }
+                if let nested = firstProtectedSteps(in: member.value) { return nested + [.member(member.key)] }
             }
         case .array(let elements):
             for (index, element) in elements.enumerated() {
-                if let nested = firstProtectedPath(in: element, path: "\(path)[\(index)]") { return nested }
+                if let nested = firstProtectedSteps(in: element) { return nested + [.element(index)] }
             }
         default: break
         }

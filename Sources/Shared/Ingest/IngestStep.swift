@@ -32,6 +32,7 @@ public struct IngestStep: Sendable {
             return record.crimeRef
         }
         var newest = crimeRefs.isEmpty ? [:] : try stored(crimeRefs)
+        newest.reserveCapacity(crimeRefs.count)
         return zip(records, validated).map { input, validation in
             let record: OffenceRecord
             switch validation {
