@@ -64,7 +64,7 @@ final class NotifyPartition: PartitionProcessor {
         let batch = ScoreBatch(messages, after: appliedSequence)
         for offset in batch.unreadable { context.logger.error("\(partition)@\(offset): skipped: not a score HarmRank wrote") }
         var counted = batch.counted
-        var changed: [String: (memory: AlertRules.SuspectMemory, score: EntityScore, json: String)] = [:]
+        var changed: [String: (memory: AlertRules.SuspectMemory, score: EntityScore, json: [UInt8])] = [:]
         var alerts: [(Alert, Instant)] = []
         for (score, json) in batch.scores where score.kind == .suspect {
             guard !score.isChange else {
@@ -90,18 +90,16 @@ final class NotifyPartition: PartitionProcessor {
         }
         counted["alert", default: 0] += raised
 
-        let encoder = JSONEncoder()
         try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
             for (suspect, entry) in changed {
                 if entry.score.offences.isEmpty {
                     try db.cachedStatement(sql: "DELETE FROM suspects WHERE suspect = ?").execute(arguments: [suspect])
                 } else {
-                    let memory = String(decoding: try encoder.encode(entry.memory), as: UTF8.self)
                     let listed = (entry.score.standing(in: .dauntless)?.score ?? 0) > 0
                     try db.cachedStatement(
                         sql: "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
                             + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score"
-                    ).execute(arguments: [suspect, memory, listed ? entry.json : nil])
+                    ).execute(arguments: [suspect, entry.memory.json, listed ? String(decoding: entry.json, as: UTF8.self) : nil])
                 }
             }
             try batch.saveAppliedSequence(in: db)

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Shared
 import Testing
 
@@ -88,5 +89,16 @@ import Testing
             memory = AlertRules.SuspectMemory(score)
         }
         #expect(raised == [[], []], "C2 occurred 40 days before the clock: it counts but raises nothing")
+    }
+
+    /// What NotifyService stores of a suspect reads back as it was, whatever the crime references hold.
+    @Test func aSuspectsMemoryReadsBackFromItsJSON() throws {
+        for memory in [
+            AlertRules.SuspectMemory(domesticCrimes: [], victims: 0),
+            AlertRules.SuspectMemory(domesticCrimes: ["01/2", "C\"3\\", "é€\u{1}"], victims: 4),
+        ] {
+            let read = try JSONDecoder().decode(AlertRules.SuspectMemory.self, from: Data(memory.json.utf8))
+            #expect(read == memory)
+        }
     }
 }

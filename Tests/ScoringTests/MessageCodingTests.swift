@@ -225,6 +225,7 @@ extension MessageCodingTests {
         ]
         let batch = ScoreBatch(messages[...], after: 3)
         #expect(batch.scores.map { "\($0.score.id)@\($0.score.sequence)" } == ["S1@4", "S2@5", "S1@6", "S2@8"])
+        #expect(batch.scores.map(\.json) == [1, 2, 3, 6].map { messages[$0].value! }, "each score keeps its JSON as received")
         #expect(batch.appliedSequence == 8)
         #expect(batch.counted == ["repeat": 2, "score": 4, "unreadable": 1])
         #expect(batch.unreadable == [13])

@@ -27,6 +27,17 @@ public struct AlertRules: Sendable {
             domesticCrimes = score.offences.filter { $0.lists.contains(.dauntless) }.map(\.crimeRef).sortedBytewise()
             victims = score.standing(in: .dauntless)?.components?.victims ?? 0
         }
+
+        /// The JSON NotifyService stores, as `Codable` reads it back. Written by hand since it is written for every
+        /// suspect scored: Foundation's encoder was a tenth of NotifyService's work in a backfill.
+        public var json: String {
+            var writer = JSONWriter()
+            writer.object { memory in
+                memory.array("domesticCrimes") { crimes in for crimeRef in domesticCrimes { crimes.element(crimeRef) } }
+                memory.field("victims", victims)
+            }
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
     }
 
     /// An alert that is due, before cool-down, with the crimes that raised it.

@@ -9,7 +9,7 @@ import GRDB
 /// partition database, in the same transaction as its offset.
 public struct ScoreBatch {
     /// New scores in partition order, each with its JSON as received.
-    public private(set) var scores: [(score: EntityScore, json: String)] = []
+    public private(set) var scores: [(score: EntityScore, json: [UInt8])] = []
     /// The highest sequence applied once this batch is.
     public private(set) var appliedSequence: Int64
     /// `score`, `repeat` and `unreadable` counts, for the partition's outcomes.
@@ -19,24 +19,22 @@ public struct ScoreBatch {
 
     public init(_ messages: ArraySlice<KafkaMessage>, after applied: Int64) {
         appliedSequence = applied
+        var repeats = 0
         for message in messages {
             guard let value = message.value, let score = try? EntityScore.decode(value) else {
-                unreadable(message)
+                unreadable.append(message.offset)
                 continue
             }
             guard score.sequence > appliedSequence else {
-                counted["repeat", default: 0] += 1
+                repeats += 1
                 continue
             }
             appliedSequence = score.sequence
-            counted["score", default: 0] += 1
-            scores.append((score, String(decoding: value, as: UTF8.self)))
+            scores.append((score, value))
         }
-    }
-
-    private mutating func unreadable(_ message: KafkaMessage) {
-        unreadable.append(message.offset)
-        counted["unreadable", default: 0] += 1
+        for (outcome, count) in [("score", scores.count), ("repeat", repeats), ("unreadable", unreadable.count)] where count > 0 {
+            counted[outcome] = count
+        }
     }
 
     /// The table of the highest sequence applied, for a reader's migrations.
