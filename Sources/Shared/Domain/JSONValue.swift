@@ -31,8 +31,9 @@ public enum JSONValue: Sendable, Equatable {
 
     public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
         let array = Array(bytes)
-        // Checked once here, so that strings below can be decoded without replacing anything.
-        guard String(validating: array, as: UTF8.self) != nil else {
+        // Checked once here, so that strings below can be decoded without replacing anything; in place, without
+        // the copy a validated String would make of every message.
+        guard (try? UTF8Span(validating: array.span)) != nil else {
             throw SyntaxError(offset: 0, problem: "the text is not valid UTF-8")
         }
         var parser = Parser(bytes: array)
