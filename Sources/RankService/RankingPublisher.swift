@@ -6,8 +6,8 @@ import Shared
 
 /// Publishes each list's top entries to `rankings` when they change, with the diff from the previous snapshot: at
 /// once when the list has not been published for `interval`, otherwise when that interval is up, so a quiet list
-/// moves within moments and a busy one at most once per interval. Ranking a list for a snapshot is never more than
-/// a tenth of the service's time either (`preparationShare`). The last snapshot of each list is kept on disk, so
+/// moves within moments and a busy one at most once per interval. Nor does ranking any one list for its snapshots
+/// take more than a tenth of the time (`preparationShare`). The last snapshot of each list is kept on disk, so
 /// versions go on rising and diffs stay right across restarts.
 ///
 /// Its own state is touched only by its `run` loop; the partitions tell it of changes through `listsChanged()`.
@@ -56,8 +56,8 @@ final class RankingPublisher: Service, @unchecked Sendable {
 
     /// A list waits this many times as long as its last ranking took before it is ranked again. Ranking the hotspot
     /// list brings every cell whose risk moved into order, milliseconds of work under a backfill; done for a
-    /// snapshot every 20 ms (the bench's interval) it was a fifth of RankService's work. Live, a ranking takes
-    /// well under a millisecond and only `interval` counts.
+    /// snapshot every 20 ms (the bench's interval) it was an eighth of RankService's samples. Live, a ranking
+    /// takes well under a millisecond and only `interval` counts.
     static let preparationShare = 9
 
     /// The board has changed: publish what is due.
