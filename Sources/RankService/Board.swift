@@ -161,11 +161,14 @@ final class Board: Sendable {
         }
     }
 
-    /// The entries `list` shows, and the clock they stand at.
-    func top(of list: HarmList) -> ([RankedList.Entry], Instant?) {
+    /// The entries `list` shows, the clock they stand at, and how long bringing them into order took (without the
+    /// wait for the lock, which is the partitions' work, not the ranking's).
+    func top(of list: HarmList) -> (entries: [RankedList.Entry], clock: Instant?, took: Duration) {
         state.withLock { state in
+            let started = ContinuousClock.now
             if list == .hotspots { rankChangedCells(in: &state) }
-            return (state.lists[list]!.entries(limit: shownSize(of: list)), state.clock)
+            let entries = state.lists[list]!.entries(limit: shownSize(of: list))
+            return (entries, state.clock, started.duration(to: .now))
         }
     }
 }

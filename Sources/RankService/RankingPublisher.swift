@@ -92,10 +92,8 @@ final class RankingPublisher: Service, @unchecked Sendable {
         var messages: [RankingMessage] = []
         for list in due {
             pending.remove(list)
-            let preparing = ContinuousClock.now
-            let (top, clock) = board.top(of: list)
-            let prepared = ContinuousClock.now
-            notBefore[list] = prepared + preparing.duration(to: prepared) * Self.preparationShare
+            let (top, clock, took) = board.top(of: list)
+            notBefore[list] = .now + took * Self.preparationShare
             let previous = published[list]?.snapshot ?? TopSnapshot(version: 0, entries: [])
             guard top != previous.entries else { continue }
             let snapshot = TopSnapshot(version: previous.version + 1, entries: top)
