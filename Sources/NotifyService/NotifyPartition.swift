@@ -93,13 +93,17 @@ final class NotifyPartition: PartitionProcessor {
         try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
             for (suspect, entry) in changed {
                 if entry.score.offences.isEmpty {
-                    try db.cachedStatement(sql: "DELETE FROM suspects WHERE suspect = ?").execute(arguments: [suspect])
+                    try db.executeCached("DELETE FROM suspects WHERE suspect = ?") { values in values.bind(suspect) }
                 } else {
                     let listed = (entry.score.standing(in: .dauntless)?.score ?? 0) > 0
-                    try db.cachedStatement(
-                        sql: "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
+                    try db.executeCached(
+                        "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
                             + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score"
-                    ).execute(arguments: [suspect, entry.memory.json, listed ? String(decoding: entry.json, as: UTF8.self) : nil])
+                    ) { values in
+                        values.bind(suspect)
+                        values.bind(entry.memory.json)
+                        if listed { values.bind(utf8: entry.json) } else { values.bindNull() }
+                    }
                 }
             }
             try batch.saveAppliedSequence(in: db)

@@ -93,10 +93,12 @@ final class RankPartition: PartitionProcessor {
         try database.commit(upTo: messages.last!.offset + 1, counting: batch.counted) { db in
             for (entity, (score, crimes)) in latest {
                 guard !score.offences.isEmpty else {
-                    try db.cachedStatement(sql: "DELETE FROM entityScores WHERE kind = ? AND entity = ?")
-                        .execute(arguments: [entity.kind.rawValue, entity.id])
-                    try db.cachedStatement(sql: "DELETE FROM entityOffences WHERE kind = ? AND entity = ?")
-                        .execute(arguments: [entity.kind.rawValue, entity.id])
+                    for table in ["entityScores", "entityOffences"] {
+                        try db.executeCached("DELETE FROM \(table) WHERE kind = ? AND entity = ?") { values in
+                            values.bind(entity.kind.rawValue)
+                            values.bind(entity.id)
+                        }
+                    }
                     continue
                 }
                 try Self.saveStandings(of: score, in: db)
@@ -105,8 +107,11 @@ final class RankPartition: PartitionProcessor {
                     if let offence = counting[crimeRef] {
                         try Self.save(offence, of: entity, in: db)
                     } else {
-                        try db.cachedStatement(sql: "DELETE FROM entityOffences WHERE kind = ? AND entity = ? AND crimeRef = ?")
-                            .execute(arguments: [entity.kind.rawValue, entity.id, crimeRef])
+                        try db.executeCached("DELETE FROM entityOffences WHERE kind = ? AND entity = ? AND crimeRef = ?") { values in
+                            values.bind(entity.kind.rawValue)
+                            values.bind(entity.id)
+                            values.bind(crimeRef)
+                        }
                     }
                 }
             }
@@ -139,16 +144,25 @@ final class RankPartition: PartitionProcessor {
     private static func saveStandings(of score: EntityScore, in db: Database) throws {
         var standings = score
         standings.offences = []
-        try db.cachedStatement(
-            sql: "INSERT INTO entityScores (kind, entity, score) VALUES (?, ?, ?) "
+        try db.executeCached(
+            "INSERT INTO entityScores (kind, entity, score) VALUES (?, ?, ?) "
                 + "ON CONFLICT(kind, entity) DO UPDATE SET score = excluded.score"
-        ).execute(arguments: [score.kind.rawValue, score.id, String(decoding: standings.json, as: UTF8.self)])
+        ) { values in
+            values.bind(score.kind.rawValue)
+            values.bind(score.id)
+            values.bind(utf8: standings.json)
+        }
     }
 
     private static func save(_ offence: EntityScore.Offence, of entity: EntityRef, in db: Database) throws {
-        try db.cachedStatement(
-            sql: "INSERT INTO entityOffences (kind, entity, crimeRef, offence) VALUES (?, ?, ?, ?) "
+        try db.executeCached(
+            "INSERT INTO entityOffences (kind, entity, crimeRef, offence) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT(kind, entity, crimeRef) DO UPDATE SET offence = excluded.offence"
-        ).execute(arguments: [entity.kind.rawValue, entity.id, offence.crimeRef, String(decoding: offence.json, as: UTF8.self)])
+        ) { values in
+            values.bind(entity.kind.rawValue)
+            values.bind(entity.id)
+            values.bind(offence.crimeRef)
+            values.bind(utf8: offence.json)
+        }
     }
 }

@@ -88,4 +88,44 @@ import Testing
         #expect(try database.read { try CrimeStore.count(in: $0) } == 1)
         #expect(try database.read { try CrimeStore.latest([later.crimeRef], in: $0) }[later.crimeRef] == later)
     }
+
+    @Test func boundValuesReadBackAsBoundAndAFailingStatementNamesItself() throws {
+        let database = try DatabaseQueue()
+        try database.write { db in
+            try db.execute(sql: "CREATE TABLE kept (id INTEGER PRIMARY KEY, text TEXT, number INTEGER, real REAL, json TEXT)")
+            let insert = "INSERT INTO kept (id, text, number, real, json) VALUES (?, ?, ?, ?, ?)"
+            try db.executeCached(insert) { values in
+                values.bind(Int64(1))
+                values.bind("Ünïcödé \u{1F6A8} 'quoted'")
+                values.bind(Int64.min)
+                values.bind(-0.1021)
+                values.bind(utf8: Array(#"["S2","S1"]"#.utf8))
+            }
+            // The same cached statement again, with empty text, absent values and no bytes: nothing of the first run
+            // stays bound.
+            try db.executeCached(insert) { values in
+                values.bind(Int64(2))
+                values.bind("")
+                values.bind(nil as Int64?)
+                values.bind(nil as Double?)
+                values.bind(utf8: [])
+            }
+            let rows = try Row.fetchAll(db, sql: "SELECT text, number, real, json FROM kept ORDER BY id")
+            #expect(rows[0] == ["text": "Ünïcödé \u{1F6A8} 'quoted'", "number": Int64.min, "real": -0.1021, "json": #"["S2","S1"]"#])
+            #expect(rows[1]["text"] == "", "empty text is stored as empty text, not NULL")
+            #expect(rows[1]["number"] as DatabaseValue == .null)
+            #expect(rows[1]["real"] as DatabaseValue == .null)
+            #expect(rows[1]["json"] == "")
+
+            let error = #expect(throws: DatabaseError.self) {
+                try db.executeCached(insert) { values in
+                    values.bind(Int64(1))
+                    for _ in 0..<4 { values.bindNull() }
+                }
+            }
+            #expect(error?.resultCode == .SQLITE_CONSTRAINT)
+            #expect(error?.sql == insert)
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM kept") == 2, "the failed run kept nothing")
+        }
+    }
 }

@@ -37,7 +37,20 @@ public enum CrimeStore {
 
     /// Keeps `record` as the crime's latest version, replacing any earlier one.
     public static func save(_ record: OffenceRecord, in db: Database) throws {
-        try db.cachedStatement(sql: StoredCrime.insertOrReplace).execute(arguments: StoredCrime(record).arguments)
+        try db.executeCached(StoredCrime.insertOrReplace) { values in
+            values.bind(record.crimeRef)
+            values.bind(record.version)
+            values.bind(record.status.rawValue)
+            values.bind(record.offenceCode)
+            values.bind(record.occurredAt.milliseconds)
+            values.bind(record.reportedAt?.milliseconds)
+            values.bind(record.wardCode)
+            values.bind(record.location?.latitude)
+            values.bind(record.location?.longitude)
+            values.bind(Int64(record.flags.rawValue))
+            values.bind(JSONWriter.stringArray(record.suspects))
+            values.bind(JSONWriter.stringArray(record.victims))
+        }
     }
 
     /// Forgets crimes that occurred at or before `instant` (data minimisation: they count nowhere any more).
@@ -57,6 +70,7 @@ struct StoredCrime: FetchableRecord, TableRecord {
         "crimeRef", "version", "status", "offenceCode", "occurredAt", "reportedAt", "wardCode", "latitude", "longitude",
         "flags", "suspects", "victims",
     ]
+    /// Bound in `columns` order by `CrimeStore.save`.
     static let insertOrReplace =
         "INSERT OR REPLACE INTO crimes (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
 
@@ -87,29 +101,6 @@ struct StoredCrime: FetchableRecord, TableRecord {
         flags = row["flags"]
         suspects = try JSONValue.strings(in: row["suspects"])
         victims = try JSONValue.strings(in: row["victims"])
-    }
-
-    /// The column values in `columns` order.
-    var arguments: StatementArguments {
-        [
-            crimeRef, version, status.rawValue, offenceCode, occurredAt, reportedAt, wardCode, latitude, longitude, flags,
-            JSONWriter.stringArray(suspects), JSONWriter.stringArray(victims),
-        ]
-    }
-
-    init(_ record: OffenceRecord) {
-        crimeRef = record.crimeRef
-        version = record.version
-        status = record.status
-        offenceCode = record.offenceCode
-        occurredAt = record.occurredAt.milliseconds
-        reportedAt = record.reportedAt?.milliseconds
-        wardCode = record.wardCode
-        latitude = record.location?.latitude
-        longitude = record.location?.longitude
-        flags = Int(record.flags.rawValue)
-        suspects = record.suspects
-        victims = record.victims
     }
 
     var record: OffenceRecord {

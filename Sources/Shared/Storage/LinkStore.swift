@@ -33,22 +33,33 @@ public enum LinkStore {
         // Every link goes through here: the statements are prepared once per connection.
         switch change {
         case .add(let entity, let link):
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO links (kind, entity, crimeRef, version, offenceCode, harm, lists, occurredAt, victims)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(kind, entity, crimeRef) DO UPDATE SET version = excluded.version,
-                      offenceCode = excluded.offenceCode, harm = excluded.harm, lists = excluded.lists,
-                      occurredAt = excluded.occurredAt, victims = excluded.victims
-                    WHERE excluded.version >= links.version
-                    """
-            ).execute(arguments: [
-                entity.kind.rawValue, entity.id, link.crimeRef, link.version, link.offenceCode, link.harm.hundredths,
-                link.lists.rawValue, link.occurredAt.milliseconds, JSONWriter.stringArray(link.victims),
-            ])
+            try db.executeCached(
+                """
+                INSERT INTO links (kind, entity, crimeRef, version, offenceCode, harm, lists, occurredAt, victims)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(kind, entity, crimeRef) DO UPDATE SET version = excluded.version,
+                  offenceCode = excluded.offenceCode, harm = excluded.harm, lists = excluded.lists,
+                  occurredAt = excluded.occurredAt, victims = excluded.victims
+                WHERE excluded.version >= links.version
+                """
+            ) { values in
+                values.bind(entity.kind.rawValue)
+                values.bind(entity.id)
+                values.bind(link.crimeRef)
+                values.bind(link.version)
+                values.bind(link.offenceCode)
+                values.bind(link.harm.hundredths)
+                values.bind(Int64(link.lists.rawValue))
+                values.bind(link.occurredAt.milliseconds)
+                values.bind(JSONWriter.stringArray(link.victims))
+            }
         case .retract(let entity, let crimeRef, let version):
-            try db.cachedStatement(sql: "DELETE FROM links WHERE kind = ? AND entity = ? AND crimeRef = ? AND version <= ?")
-                .execute(arguments: [entity.kind.rawValue, entity.id, crimeRef, version])
+            try db.executeCached("DELETE FROM links WHERE kind = ? AND entity = ? AND crimeRef = ? AND version <= ?") { values in
+                values.bind(entity.kind.rawValue)
+                values.bind(entity.id)
+                values.bind(crimeRef)
+                values.bind(version)
+            }
         }
     }
 

@@ -92,16 +92,23 @@ public final class PartitionDatabase: Sendable {
         let topic = topic
         return try queue.write { db in
             let result = try body(db)
-            try db.execute(
-                sql: "INSERT INTO partitionOffset (topic, nextOffset, clock) VALUES (?, ?, ?) "
+            try db.executeCached(
+                "INSERT INTO partitionOffset (topic, nextOffset, clock) VALUES (?, ?, ?) "
                     + "ON CONFLICT(topic) DO UPDATE SET nextOffset = excluded.nextOffset, "
-                    + "clock = coalesce(excluded.clock, clock)",
-                arguments: [topic, nextOffset, clock?.milliseconds])
+                    + "clock = coalesce(excluded.clock, clock)"
+            ) { values in
+                values.bind(topic)
+                values.bind(nextOffset)
+                values.bind(clock?.milliseconds)
+            }
             for (outcome, count) in outcomes where count != 0 {
-                try db.execute(
-                    sql: "INSERT INTO outcomeCount (outcome, count) VALUES (?, ?) "
-                        + "ON CONFLICT(outcome) DO UPDATE SET count = count + excluded.count",
-                    arguments: [outcome, count])
+                try db.executeCached(
+                    "INSERT INTO outcomeCount (outcome, count) VALUES (?, ?) "
+                        + "ON CONFLICT(outcome) DO UPDATE SET count = count + excluded.count"
+                ) { values in
+                    values.bind(outcome)
+                    values.bind(Int64(count))
+                }
             }
             return result
         }
