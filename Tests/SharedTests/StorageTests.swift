@@ -101,8 +101,7 @@ import Testing
                 values.bind(-0.1021)
                 values.bind(utf8: Array(#"["S2","S1"]"#.utf8))
             }
-            // The same cached statement again, with empty text, absent values and no bytes: nothing of the first run
-            // stays bound.
+            // The same cached statement again, with empty text, absent values and no bytes.
             try db.executeCached(insert) { values in
                 values.bind(Int64(2))
                 values.bind("")

@@ -15,31 +15,24 @@ public struct StatementValues {
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
     public mutating func bind(_ value: String) {
-        bound += 1
         var value = value
-        value.withUTF8 { text in
-            // An empty buffer may have no address, which SQLite would take for NULL.
-            if text.isEmpty {
-                _ = sqlite3_bind_text(statement, bound, "", 0, Self.transient)
-            } else {
-                _ = text.withMemoryRebound(to: CChar.self) { characters in
-                    sqlite3_bind_text(statement, bound, characters.baseAddress, CInt(characters.count), Self.transient)
-                }
-            }
-        }
+        value.withUTF8 { bindText($0) }
     }
 
     /// JSON (or other UTF-8 text) already written as bytes.
     public mutating func bind(utf8 bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { bindText($0) }
+    }
+
+    private mutating func bindText(_ text: UnsafeBufferPointer<UInt8>) {
         bound += 1
-        if bytes.isEmpty {
+        // An empty buffer may have no address, which SQLite would take for NULL.
+        guard !text.isEmpty else {
             _ = sqlite3_bind_text(statement, bound, "", 0, Self.transient)
-        } else {
-            _ = bytes.withUnsafeBufferPointer { text in
-                text.withMemoryRebound(to: CChar.self) { characters in
-                    sqlite3_bind_text(statement, bound, characters.baseAddress, CInt(characters.count), Self.transient)
-                }
-            }
+            return
+        }
+        _ = text.withMemoryRebound(to: CChar.self) { characters in
+            sqlite3_bind_text(statement, bound, characters.baseAddress, CInt(characters.count), Self.transient)
         }
     }
 
@@ -75,8 +68,8 @@ extension Database {
     /// Runs `sql`, a statement that returns no rows, prepared once per connection, with the values `bind` gives
     /// it in parameter order.
     public func executeCached(_ sql: String, binding bind: (inout StatementValues) -> Void) throws {
+        // Every run leaves the statement reset, on success and on failure, so it is ready to bind here.
         let statement = try cachedStatement(sql: sql).sqliteStatement
-        sqlite3_reset(statement)
         var values = StatementValues(statement: statement)
         bind(&values)
         // Fewer values than parameters would run with NULL (or the previous run's values) in the rest.
