@@ -167,7 +167,7 @@ struct ListRoutes: Sendable {
                         crimeRef: offence.crimeRef, offenceCode: offence.offenceCode,
                         title: board.harmTable[offence.offenceCode]?.title, cchiDays: Harm(hundredths: offence.harm).days,
                         occurredAt: offence.occurredAt.rfc3339, expiresAt: offence.expiresAt.rfc3339,
-                        lists: offence.lists.map(\.rawValue))
+                        lists: offence.lists.inListOrder.map(\.rawValue))
                 })
         }
     }

@@ -29,7 +29,7 @@ import Testing
                 .init(
                     crimeRef: text(), version: number(), offenceCode: text(), harm: number(),
                     occurredAt: Instant(milliseconds: number()), expiresAt: Instant(milliseconds: number()),
-                    lists: HarmList.allCases.filter { _ in random.below(2) == 0 })
+                    lists: ListSet(HarmList.allCases.filter { _ in random.below(2) == 0 }))
             },
             withdrawn: random.below(2) == 0 ? nil : (0..<random.below(4)).map { _ in text() })
     }
@@ -235,7 +235,7 @@ extension MessageCodingTests {
         func offence(_ crimeRef: String, version: Int64 = 1, day: Int64) -> EntityScore.Offence {
             .init(
                 crimeRef: crimeRef, version: version, offenceCode: "28E", harm: 100, occurredAt: Instant(milliseconds: day),
-                expiresAt: Instant(milliseconds: day + 1), lists: [.violenceHarm])
+                expiresAt: Instant(milliseconds: day + 1), lists: ListSet([.violenceHarm]))
         }
         func score(_ offences: [EntityScore.Offence], withdrawn: [String]? = nil) -> EntityScore {
             EntityScore(

@@ -42,7 +42,9 @@ public struct EntityScore: Sendable, Equatable {
         public var harm: Int64
         public var occurredAt: Instant
         public var expiresAt: Instant
-        public var lists: [HarmList]
+        /// A bit set, not an array: a ward's score holds thousands of these and RankService copies them with
+        /// every change, so an offence is plain data with nothing to retain.
+        public var lists: ListSet
 
         /// The order of `offences`: latest first, then by crime reference.
         public static func latestFirst(_ a: Offence, _ b: Offence) -> Bool {
@@ -103,7 +105,7 @@ public struct EntityScore: Sendable, Equatable {
             Offence(
                 crimeRef: offence.crimeRef, version: offence.version, offenceCode: offence.offenceCode,
                 harm: offence.harm.hundredths, occurredAt: offence.occurredAt, expiresAt: offence.expiresAt,
-                lists: HarmList.allCases.filter { offence.lists.contains($0) })
+                lists: offence.lists)
         }
         withdrawn = changedCrimes.map { changed in
             let counting = Set(offences.map(\.crimeRef))
@@ -211,7 +213,7 @@ extension EntityScore.Offence {
         entry.field("harm", harm)
         entry.field("occurredAt", occurredAt)
         entry.field("expiresAt", expiresAt)
-        entry.array("lists") { lists in for list in self.lists { lists.element(list.rawValue) } }
+        entry.array("lists") { lists in for list in self.lists.inListOrder { lists.element(list.rawValue) } }
     }
 
     /// The offence's JSON.
@@ -227,6 +229,6 @@ extension EntityScore.Offence {
             offenceCode: try entry.string("offenceCode"), harm: try entry.integer("harm"),
             occurredAt: Instant(milliseconds: try entry.integer("occurredAt")),
             expiresAt: Instant(milliseconds: try entry.integer("expiresAt")),
-            lists: try entry.strings("lists").map(EntityScore.list(named:)))
+            lists: ListSet(try entry.strings("lists").map(EntityScore.list(named:))))
     }
 }

@@ -73,6 +73,9 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
 
     public func contains(_ list: HarmList) -> Bool { rawValue & 1 << list.bit != 0 }
 
+    /// The lists in the set, in list order.
+    public var inListOrder: [HarmList] { HarmList.allCases.filter { contains($0) } }
+
     /// Every list that ranks `kind`.
     public static func all(of kind: EntityKind) -> ListSet {
         switch kind {
