@@ -39,7 +39,7 @@ final class RankPartition: PartitionProcessor {
         var offencesOf: [EntityRef: [EntityScore.Offence]] = [:]
         for row in offences {
             guard let kind = EntityKind(rawValue: row["kind"]) else { continue }
-            let offence = try EntityScore.Offence(reading: try JSONValue.parse(Array((row["offence"] as String).utf8)))
+            let offence = try EntityScore.Offence.decode(Array((row["offence"] as String).utf8))
             offencesOf[EntityRef(kind, row["entity"]), default: []].append(offence)
         }
         let scores = try standings.map { json in

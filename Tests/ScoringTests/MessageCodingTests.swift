@@ -54,6 +54,49 @@ import Testing
         }
     }
 
+    /// Scores are read in order, field by field, not through `JSONValue`: another writer's layout (members in
+    /// another order, whitespace, `\/` and `\u` escapes, fields HarmRank does not know) reads the same.
+    @Test func scoresReadTheSameWhateverTheLayout() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            let score = Self.randomScore(&random)
+            var object = (try? JSONSerialization.jsonObject(with: Data(score.json))) as? [String: Any] ?? [:]
+            object["addedLater"] = ["nested": [1.5, true, NSNull(), "x"]]
+            let rewritten = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            #expect(rewritten.map { (try? EntityScore.decode(Array($0))) == score } ?? false)
+        }
+    }
+
+    @Test func scoresOfTheWrongShapeAreRefused() throws {
+        let json = #"{"kind":"ward","id":"E05000001","sequence":7,"clock":1000,"standings":[{"list":"stop-search-wards","score":0,"offences":0}],"offences":[]}"#
+        #expect(try EntityScore.decode(Array(json.utf8)).sequence == 7)
+        for (from, to) in [
+            (#""sequence":7"#, #""sequence":7.0"#), (#""sequence":7"#, #""sequence":"7""#),
+            (#""sequence":7"#, #""sequence":9223372036854775808"#), (#""clock":1000,"#, ""),
+            (#""score":0"#, #""score":1e3"#), (#""kind":"ward""#, #""kind":"borough""#), ("}],", "}]"),
+        ] {
+            #expect(throws: JSONValue.SyntaxError.self, "\(to)") {
+                try EntityScore.decode(Array(json.replacingOccurrences(of: from, with: to).utf8))
+            }
+        }
+        #expect(throws: JSONValue.SyntaxError.self) { try EntityScore.decode(Array((json + " x").utf8)) }
+        #expect(throws: JSONValue.SyntaxError.self) { try EntityScore.decode(Array(json.utf8).dropLast()) }
+    }
+
+    @Test func wholeNumbersReadToTheEdgesOf64Bits() throws {
+        for (text, expected) in [("0", Int64(0)), ("-0", 0), ("9223372036854775807", .max), ("-9223372036854775808", .min), (" 42", 42)] {
+            var reader = try JSONReader(Array(text.utf8))
+            #expect(try reader.readInteger() == expected)
+        }
+        for text in ["9223372036854775808", "-9223372036854775809", "1.0", "1e2", "-", "01", "x"] {
+            #expect(throws: JSONValue.SyntaxError.self, "\(text)") {
+                var reader = try JSONReader(Array(text.utf8))
+                _ = try reader.readInteger()
+                try reader.readEnd()
+            }
+        }
+    }
+
     @Test func stringsWithAndWithoutEscapesParse() throws {
         let cases: [(String, String)] = [
             (#""plain""#, "plain"), (#""""#, ""), (#""tab\there""#, "tab\there"), (#""\u00e9t\u00e9""#, "été"),

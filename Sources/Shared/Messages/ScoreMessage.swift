@@ -174,33 +174,83 @@ public struct EntityScore: Sendable, Equatable {
         return writer.bytes
     }
 
-    static func list(named name: String) throws -> HarmList {
-        guard let list = HarmList(rawValue: name) else { throw JSONValue.FieldError(description: "unknown list '\(name)'") }
-        return list
-    }
-
     public static func decode(_ bytes: [UInt8]) throws -> EntityScore {
-        let value = try JSONValue.parse(bytes)
-        guard let kind = EntityKind(rawValue: try value.string("kind")) else {
-            throw JSONValue.FieldError(description: "'kind' must be suspect, ward or cell")
+        var reader = try JSONReader(bytes)
+        var kind: EntityKind?, id: String?, sequence: Int64?, clock: Int64?
+        var standings: [Standing]?, offences: [Offence]?, withdrawn: [String]?
+        try reader.members { reader, key throws(JSONValue.SyntaxError) in
+            switch key {
+            case "kind":
+                kind = EntityKind(rawValue: try reader.readString())
+                if kind == nil { throw reader.error("'kind' must be suspect, ward or cell") }
+            case "id": id = try reader.readString()
+            case "sequence": sequence = try reader.readInteger()
+            case "clock": clock = try reader.readInteger()
+            case "standings": standings = try reader.array(Standing.init(reading:))
+            case "offences": offences = try reader.array(Offence.init(reading:))
+            case "withdrawn": withdrawn = try reader.readNull() ? nil : try reader.array { reader throws(JSONValue.SyntaxError) in try reader.readString() }
+            default: try reader.skipValue()
+            }
+        }
+        try reader.readEnd()
+        guard let kind, let id, let sequence, let clock, let standings, let offences else {
+            throw reader.error("a score needs kind, id, sequence, clock, standings and offences")
         }
         return EntityScore(
-            kind: kind, id: try value.string("id"), sequence: try value.integer("sequence"),
-            clock: Instant(milliseconds: try value.integer("clock")),
-            standings: try value.elements("standings").map { entry in
-                Standing(
-                    list: try Self.list(named: try entry.string("list")), score: try entry.integer("score"),
-                    offences: Int(try entry.integer("offences")),
-                    lastOffenceAt: try entry.optionalInteger("lastOffenceAt").map(Instant.init(milliseconds:)),
-                    components: try entry["components"].map { parts in
-                        Components(
-                            harm: try parts.integer("harm"), frequency: Int(try parts.integer("frequency")),
-                            gravity: try parts.integer("gravity"), recencyDays: try parts.integer("recencyDays"),
-                            victims: Int(try parts.integer("victims")), rfg: Int(try parts.integer("rfg")))
-                    })
-            },
-            offences: try value.elements("offences").map(Offence.init(reading:)),
-            withdrawn: try value["withdrawn"].map { _ in try value.strings("withdrawn") })
+            kind: kind, id: id, sequence: sequence, clock: Instant(milliseconds: clock), standings: standings,
+            offences: offences, withdrawn: withdrawn)
+    }
+}
+
+extension EntityScore.Standing {
+    init(reading reader: inout JSONReader) throws(JSONValue.SyntaxError) {
+        var list: HarmList?, score: Int64?, offences: Int64?, lastOffenceAt: Int64?
+        var components: EntityScore.Components?
+        try reader.members { reader, key throws(JSONValue.SyntaxError) in
+            switch key {
+            case "list": list = try HarmList.read(from: &reader)
+            case "score": score = try reader.readInteger()
+            case "offences": offences = try reader.readInteger()
+            case "lastOffenceAt": lastOffenceAt = try reader.readNull() ? nil : try reader.readInteger()
+            case "components": components = try reader.readNull() ? nil : try EntityScore.Components(reading: &reader)
+            default: try reader.skipValue()
+            }
+        }
+        guard let list, let score, let offences else { throw reader.error("a standing needs list, score and offences") }
+        self.init(
+            list: list, score: score, offences: Int(offences), lastOffenceAt: lastOffenceAt.map(Instant.init(milliseconds:)),
+            components: components)
+    }
+}
+
+extension EntityScore.Components {
+    init(reading reader: inout JSONReader) throws(JSONValue.SyntaxError) {
+        var harm: Int64?, frequency: Int64?, gravity: Int64?, recencyDays: Int64?, victims: Int64?, rfg: Int64?
+        try reader.members { reader, key throws(JSONValue.SyntaxError) in
+            switch key {
+            case "harm": harm = try reader.readInteger()
+            case "frequency": frequency = try reader.readInteger()
+            case "gravity": gravity = try reader.readInteger()
+            case "recencyDays": recencyDays = try reader.readInteger()
+            case "victims": victims = try reader.readInteger()
+            case "rfg": rfg = try reader.readInteger()
+            default: try reader.skipValue()
+            }
+        }
+        guard let harm, let frequency, let gravity, let recencyDays, let victims, let rfg else {
+            throw reader.error("components need harm, frequency, gravity, recencyDays, victims and rfg")
+        }
+        self.init(
+            harm: harm, frequency: Int(frequency), gravity: gravity, recencyDays: recencyDays, victims: Int(victims),
+            rfg: Int(rfg))
+    }
+}
+
+extension HarmList {
+    static func read(from reader: inout JSONReader) throws(JSONValue.SyntaxError) -> HarmList {
+        let name = try reader.readString()
+        guard let list = HarmList(rawValue: name) else { throw reader.error("unknown list '\(name)'") }
+        return list
     }
 }
 
@@ -223,12 +273,37 @@ extension EntityScore.Offence {
         return writer.bytes
     }
 
-    public init(reading entry: JSONValue) throws {
+    /// Reads the offence's JSON, as `json` writes it.
+    public static func decode(_ bytes: [UInt8]) throws -> EntityScore.Offence {
+        var reader = try JSONReader(bytes)
+        let offence = try EntityScore.Offence(reading: &reader)
+        try reader.readEnd()
+        return offence
+    }
+
+    init(reading reader: inout JSONReader) throws(JSONValue.SyntaxError) {
+        var crimeRef: String?, version: Int64?, offenceCode: String?, harm: Int64?, occurredAt: Int64?, expiresAt: Int64?
+        var lists: ListSet?
+        try reader.members { reader, key throws(JSONValue.SyntaxError) in
+            switch key {
+            case "crimeRef": crimeRef = try reader.readString()
+            case "version": version = try reader.readInteger()
+            case "offenceCode": offenceCode = try reader.readString()
+            case "harm": harm = try reader.readInteger()
+            case "occurredAt": occurredAt = try reader.readInteger()
+            case "expiresAt": expiresAt = try reader.readInteger()
+            case "lists":
+                var set = ListSet()
+                try reader.elements { reader throws(JSONValue.SyntaxError) in set.insert(ListSet([try HarmList.read(from: &reader)])) }
+                lists = set
+            default: try reader.skipValue()
+            }
+        }
+        guard let crimeRef, let version, let offenceCode, let harm, let occurredAt, let expiresAt, let lists else {
+            throw reader.error("an offence needs crimeRef, version, offenceCode, harm, occurredAt, expiresAt and lists")
+        }
         self.init(
-            crimeRef: try entry.string("crimeRef"), version: try entry.integer("version"),
-            offenceCode: try entry.string("offenceCode"), harm: try entry.integer("harm"),
-            occurredAt: Instant(milliseconds: try entry.integer("occurredAt")),
-            expiresAt: Instant(milliseconds: try entry.integer("expiresAt")),
-            lists: ListSet(try entry.strings("lists").map(EntityScore.list(named:))))
+            crimeRef: crimeRef, version: version, offenceCode: offenceCode, harm: harm,
+            occurredAt: Instant(milliseconds: occurredAt), expiresAt: Instant(milliseconds: expiresAt), lists: lists)
     }
 }
