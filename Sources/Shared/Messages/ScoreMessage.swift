@@ -188,7 +188,9 @@ public struct EntityScore: Sendable, Equatable {
             case "clock": clock = try reader.readInteger()
             case "standings": standings = try reader.array(Standing.init(reading:))
             case "offences": offences = try reader.array(Offence.init(reading:))
-            case "withdrawn": withdrawn = try reader.readNull() ? nil : try reader.array { reader throws(JSONValue.SyntaxError) in try reader.readString() }
+            case "withdrawn":
+                withdrawn = try reader.readNull()
+                    ? nil : try reader.array { reader throws(JSONValue.SyntaxError) in try reader.readString() }
             default: try reader.skipValue()
             }
         }
