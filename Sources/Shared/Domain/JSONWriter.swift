@@ -122,14 +122,6 @@ extension JSONValue {
         return value
     }
 
-    /// A whole number that may be absent or null.
-    public func optionalInteger(_ key: String) throws(FieldError) -> Int64? {
-        switch self[key] {
-        case nil, .null?: return nil
-        default: return try integer(key)
-        }
-    }
-
     /// The strings of a JSON array of strings (`JSONWriter.stringArray`).
     public static func strings(in text: String) throws -> [String] {
         guard let strings = try JSONValue.parse(Array(text.utf8)).strings else {
@@ -152,10 +144,5 @@ extension JSONValue {
     public func strings(_ key: String) throws(FieldError) -> [String] {
         guard let strings = self[key]?.strings else { throw FieldError(description: "'\(key)' must be an array of strings") }
         return strings
-    }
-
-    public func elements(_ key: String) throws(FieldError) -> [JSONValue] {
-        guard case .array(let elements)? = self[key] else { throw FieldError(description: "'\(key)' must be an array") }
-        return elements
     }
 }

@@ -296,7 +296,7 @@ extension EntityScore.Offence {
             case "expiresAt": expiresAt = try reader.readInteger()
             case "lists":
                 var set = ListSet()
-                try reader.elements { reader throws(JSONValue.SyntaxError) in set.insert(ListSet([try HarmList.read(from: &reader)])) }
+                try reader.elements { reader throws(JSONValue.SyntaxError) in set.insert(ListSet(try HarmList.read(from: &reader))) }
                 lists = set
             default: try reader.skipValue()
             }

@@ -71,6 +71,8 @@ public struct ListSet: OptionSet, Sendable, Hashable, Codable {
         self.rawValue = lists.reduce(0) { $0 | 1 << $1.bit }
     }
 
+    public init(_ list: HarmList) { self.rawValue = 1 << list.bit }
+
     public func contains(_ list: HarmList) -> Bool { rawValue & 1 << list.bit != 0 }
 
     /// The lists in the set, in list order.
