@@ -141,11 +141,6 @@ import Testing
 
     @Test func theReaderGetsEverythingThatArrivedWhileItWorkedInOneBatch() async {
         let channel = ConsumerChannel(capacity: 100)
-        func messages(_ offsets: Range<Int64>) -> [KafkaMessage] {
-            offsets.map {
-                KafkaMessage(topic: "t", partition: 0, offset: $0, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
-            }
-        }
         channel.push(messages(0..<3))
         channel.push(messages(3..<5))
         channel.push(messages(5..<6))
@@ -166,11 +161,6 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(1))) func aBusyReaderWaitsForMoreToJoinItsBatchAndALiveOneNeverWaits() async {
-        func messages(_ offsets: Range<Int64>) -> [KafkaMessage] {
-            offsets.map {
-                KafkaMessage(topic: "t", partition: 0, offset: $0, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
-            }
-        }
         // Live: a batch below the busy size is handed over at once, though the wait is an hour.
         let live = ConsumerChannel(capacity: 100)
         var liveBatches = ConsumerBatches(
@@ -207,6 +197,28 @@ import Testing
         else { Issue.record("expected messages, the change, messages: \(events)"); return }
         #expect(gathered.map(\.offset) == Array(0..<5))
         #expect(after.map(\.offset) == [5])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aBusyReaderStopsWaitingOnceItsBufferIsFull() async {
+        // A full buffer stops the poll thread, so waiting on (here for an hour) would only leave the reader idle.
+        let channel = ConsumerChannel(capacity: 10)
+        channel.push(messages(0..<3))
+        let reading = Task {
+            var batches = ConsumerBatches(
+                reader: .init(channel), idleAfter: .seconds(3_600), gathering: BatchGathering(busyBatch: 3, wait: .seconds(3_600)))
+            return await batches.next()
+        }
+        while channel.bufferedItemCount > 0 { await Task.yield() }
+        channel.push(messages(3..<13))
+        guard case .messages(let batch)? = await reading.value else { Issue.record("expected messages"); return }
+        #expect(batch.map(\.offset) == Array(0..<13))
+    }
+
+    /// Messages of one partition at these offsets, with nothing in them.
+    private func messages(_ offsets: Range<Int64>) -> [KafkaMessage] {
+        offsets.map {
+            KafkaMessage(topic: "t", partition: 0, offset: $0, key: nil, value: nil, headers: [], timestampMilliseconds: nil)
+        }
     }
 
     @Test(.timeLimit(.minutes(1))) func aDoorbellWakesItsWaiterAndRemembersAnEarlyRing() async {

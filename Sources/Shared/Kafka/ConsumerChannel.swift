@@ -25,6 +25,8 @@ final class ConsumerChannel: @unchecked Sendable {
     private var finished = false
     /// The reader went away: nothing it did not confirm counts, and the poll thread must not wait for it.
     private var abandoned = false
+    /// A reader gathering a busy batch (`waitUntilFull`), with the ticket its timer was set for.
+    private var gatherer: (continuation: CheckedContinuation<Void, Never>, ticket: UInt64)?
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -35,7 +37,9 @@ final class ConsumerChannel: @unchecked Sendable {
         while bufferedMessages >= capacity && !abandoned { condition.wait() }
         guard !abandoned else { return condition.unlock() }
         bufferedMessages += messages.count
+        let full = bufferedMessages >= capacity ? takeGatherer() : nil
         deliver(.messages(messages))
+        full?.resume()
     }
 
     /// Hands over a partition change and blocks until the reader has handled it (or gone).
@@ -52,8 +56,10 @@ final class ConsumerChannel: @unchecked Sendable {
         finished = true
         let waiting = reader
         reader = nil
+        let gathering = takeGatherer()
         condition.unlock()
         waiting?.resume(returning: nil)
+        gathering?.resume()
     }
 
     /// Called with the lock held; releases it.
@@ -122,6 +128,39 @@ final class ConsumerChannel: @unchecked Sendable {
         }
     }
 
+    /// Returns when the buffer is full or after `limit`, whichever comes first. A full buffer stops the poll
+    /// thread, so a reader gathering a busy batch gains nothing by waiting longer: it would only sit idle.
+    func waitUntilFull(atMost limit: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            guard bufferedMessages < capacity, !finished, !abandoned else {
+                condition.unlock()
+                return continuation.resume()
+            }
+            readerTicket &+= 1
+            let ticket = readerTicket
+            gatherer = (continuation, ticket)
+            condition.unlock()
+            Task { [self] in
+                try? await Task.sleep(for: limit)
+                wakeGatherer(ticket)
+            }
+        }
+    }
+
+    private func wakeGatherer(_ ticket: UInt64) {
+        condition.lock()
+        let expired = gatherer?.ticket == ticket ? takeGatherer() : nil
+        condition.unlock()
+        expired?.resume()
+    }
+
+    /// Called with the lock held.
+    private func takeGatherer() -> CheckedContinuation<Void, Never>? {
+        defer { gatherer = nil }
+        return gatherer?.continuation
+    }
+
     /// The messages waiting at the front, joined, without waiting for any.
     func takeWaitingMessages() -> [KafkaMessage] {
         condition.lock()
@@ -161,9 +200,11 @@ final class ConsumerChannel: @unchecked Sendable {
         bufferedMessages = 0
         let waiting = reader
         reader = nil
+        let gathering = takeGatherer()
         condition.broadcast()
         condition.unlock()
         waiting?.resume(returning: nil)
+        gathering?.resume()
     }
 }
 
@@ -235,7 +276,7 @@ public struct ConsumerBatches: AsyncSequence, AsyncIteratorProtocol, Sendable {
         case nil: return nil
         case .messages(var messages)?:
             if let gathering, messages.count >= gathering.busyBatch {
-                try? await Task.sleep(for: gathering.wait)
+                await reader.channel.waitUntilFull(atMost: gathering.wait)
                 messages += reader.channel.takeWaitingMessages()
             }
             return .messages(messages)
@@ -254,7 +295,8 @@ public struct ConsumerBatches: AsyncSequence, AsyncIteratorProtocol, Sendable {
 public struct BatchGathering: Sendable {
     /// A batch this large says the reader is busy.
     public var busyBatch: Int
-    /// How long a busy reader waits for more before taking the batch.
+    /// How long a busy reader waits at most for more before taking the batch; it stops waiting once its buffer is
+    /// full, since nothing more is fetched until it takes some.
     public var wait: Duration
 
     public init(busyBatch: Int = Self.busyBatch, wait: Duration) {
