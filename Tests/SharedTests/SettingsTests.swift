@@ -20,7 +20,7 @@ import Testing
         #expect(fromEnvironment.groupID == "harmrank-rank")
         #expect(fromEnvironment.httpHost == "127.0.0.1")
         #expect(fromEnvironment.fetchWaitMilliseconds == 10)
-        #expect(fromEnvironment.busyWaitMilliseconds == 150)
+        #expect(fromEnvironment.busyWaitMilliseconds == 300)
         #expect(fromEnvironment.supervisorProcessID == nil)
         #expect(fromEnvironment.downstreamMaxLag == nil)
 

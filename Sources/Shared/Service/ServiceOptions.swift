@@ -79,7 +79,7 @@ public struct ServiceOptions: ParsableArguments {
                 Int64(try source.wholeNumber("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
             },
             fetchWaitMilliseconds: try source.wholeNumber("HARMRANK_FETCH_WAIT_MS", default: 10),
-            busyWaitMilliseconds: try source.wholeNumber("HARMRANK_BUSY_WAIT_MS", default: 150, atLeast: 0),
+            busyWaitMilliseconds: try source.wholeNumber("HARMRANK_BUSY_WAIT_MS", default: 300, atLeast: 0),
             supervisorProcessID: try source.value(nil, "HARMRANK_SUPERVISOR_PID").map { _ in
                 try source.wholeNumber("HARMRANK_SUPERVISOR_PID", default: 1)
             },
