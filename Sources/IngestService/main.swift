@@ -20,7 +20,10 @@ enum IngestService: ServiceDefinition {
             step: step, producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status,
             logger: logger)
         let stateDirectory = settings.stateDirectory.path
-        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
+        // Each partition keeps its own crimes and clock, so a batch's partitions are applied side by side.
+        let consumer = try settings.partitionedConsumer(
+            status: status, logger: logger, independentPartitions: true
+        ) { partition in
             try IngestPartition(partition, directory: stateDirectory, context: context)
         }
         let intake = OffenceIntake(

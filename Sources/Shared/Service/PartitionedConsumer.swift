@@ -5,7 +5,7 @@ import Synchronization
 /// What a service keeps for one partition of its input, and how it applies that partition's messages. State and
 /// the next offset live together in the partition's `PartitionDatabase`, so whatever happens the partition resumes
 /// at `nextOffset` with the state that belongs to it.
-public protocol PartitionProcessor: AnyObject {
+public protocol PartitionProcessor: AnyObject, SendableMetatype {
     /// The offset of the first message not yet applied, as stored with the state.
     var nextOffset: Int64 { get }
     /// How the partition's records have ended so far (for `/v1/status`), over the state's whole life.
@@ -33,6 +33,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     public typealias Open = (TopicPartition) throws -> Processor
 
     private let configuration: ConsumerConfiguration
+    private let independentPartitions: Bool
     private let gathering: BatchGathering?
     private let status: ServiceStatus
     private let backPressure: DownstreamBackPressure?
@@ -43,11 +44,15 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     private var lastGroupCommit = ContinuousClock.now
     private var uncommitted: [TopicPartition: Int64] = [:]
 
+    /// With `independentPartitions`, the partitions of a fetched batch are applied at once rather than in turn:
+    /// for processors that share no state with each other, which can then use more than one core and wait for
+    /// their deliveries together.
     public init(
-        configuration: ConsumerConfiguration, gathering: BatchGathering? = nil, status: ServiceStatus,
-        backPressure: DownstreamBackPressure? = nil, logger: Logger, open: @escaping Open
+        configuration: ConsumerConfiguration, independentPartitions: Bool = false, gathering: BatchGathering? = nil,
+        status: ServiceStatus, backPressure: DownstreamBackPressure? = nil, logger: Logger, open: @escaping Open
     ) {
         self.configuration = configuration
+        self.independentPartitions = independentPartitions
         self.gathering = gathering
         self.status = status
         self.backPressure = backPressure
@@ -67,12 +72,13 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                 case .assigned(let assignment):
                     for partition in assignment.partitions {
                         let processor = try await opened(partition)
+                        processors[partition] = processor
                         assignment.resume(partition, at: processor.nextOffset)
                     }
                     status.markAssigned()
                 case .messages(let messages):
                     try await backPressure?.waitWhileHeld()
-                    for (partition, batch) in Self.byPartition(messages) { try await apply(batch, to: partition) }
+                    try await apply(Self.byPartition(messages))
                     if lastTick.duration(to: .now) >= .seconds(1) { try await tickAll() }
                     await commitToGroup(consumer, force: false)
                 case .idle:
@@ -109,7 +115,6 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         while true {
             do {
                 let processor = try open(partition)
-                processors[partition] = processor
                 status.report(processor.outcomes, for: partition)
                 logger.info("\(partition): resuming at offset \(processor.nextOffset)")
                 return processor
@@ -121,17 +126,50 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         }
     }
 
-    /// Applies a batch, retrying from the stored state until it succeeds: nothing is skipped and, because the
-    /// state is reloaded, nothing is applied twice.
-    private func apply(_ batch: ArraySlice<KafkaMessage>, to partition: TopicPartition) async throws {
-        var delay = Duration.milliseconds(200)
-        while true {
+    /// Applies each partition's messages with its processor: in turn, or all at once when the partitions are
+    /// independent. Each processor goes to exactly one task and comes back before the next batch.
+    private func apply(_ batches: [(TopicPartition, ArraySlice<KafkaMessage>)]) async throws {
+        var owned: [(TopicPartition, ArraySlice<KafkaMessage>, Processor)] = []
+        for (partition, batch) in batches {
             guard let processor = processors[partition] else {
                 logger.warning("\(partition): messages for a partition not owned; ignored until it is assigned")
-                return
+                continue
             }
+            owned.append((partition, batch, processor))
+        }
+        guard independentPartitions, owned.count > 1 else {
+            for (partition, batch, processor) in owned {
+                finished(partition, try await applied(batch, with: processor, of: partition))
+            }
+            return
+        }
+        try await withThrowingTaskGroup(of: (TopicPartition, HandedProcessor<Processor>).self) { group in
+            for (partition, batch, processor) in owned {
+                let handed = HandedProcessor(processor)
+                group.addTask {
+                    (partition, HandedProcessor(try await self.applied(batch, with: handed.processor, of: partition)))
+                }
+            }
+            for try await (partition, handed) in group { finished(partition, handed.processor) }
+        }
+    }
+
+    private func finished(_ partition: TopicPartition, _ processor: Processor) {
+        processors[partition] = processor
+        uncommitted[partition] = processor.nextOffset
+    }
+
+    /// Applies a batch, retrying from the stored state until it succeeds: nothing is skipped and, because the
+    /// state is reloaded, nothing is applied twice. Returns the processor holding the result, a reloaded one if
+    /// the first attempt failed.
+    private func applied(
+        _ batch: ArraySlice<KafkaMessage>, with processor: Processor, of partition: TopicPartition
+    ) async throws -> Processor {
+        var processor = processor
+        var delay = Duration.milliseconds(200)
+        while true {
             let fresh = batch.drop { $0.offset < processor.nextOffset }
-            guard !fresh.isEmpty else { return }
+            guard !fresh.isEmpty else { return processor }
             if processor.nextOffset >= 0, fresh.first!.offset > processor.nextOffset {
                 // Compaction removes offsets on purpose; anywhere else it means the log dropped messages before
                 // they were read (retention, or the embedded broker's 5 MB a partition).
@@ -142,13 +180,12 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                 try await processor.apply(fresh)
                 status.recordApplied(batchOf: fresh.count)
                 status.report(processor.outcomes, for: partition)
-                uncommitted[partition] = processor.nextOffset
-                return
+                return processor
             } catch {
                 logger.error("\(partition): applying offsets \(fresh.first!.offset)-\(fresh.last!.offset) failed: \(error); reloading the partition's state and retrying in \(delay)")
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(30))
-                _ = try await opened(partition)
+                processor = try await opened(partition)
             }
         }
     }
@@ -160,7 +197,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                 try await processors[partition]?.tick()
             } catch {
                 logger.error("\(partition): time-driven work failed: \(error); reloading the partition's state")
-                _ = try await opened(partition)
+                processors[partition] = try await opened(partition)
             }
         }
     }
@@ -179,6 +216,14 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
             for (partition, offset) in offsets where uncommitted[partition] == nil { uncommitted[partition] = offset }
         }
     }
+}
+
+/// A processor on its way to the task that applies its partition's batch. Processors are not `Sendable`; this is
+/// sound because `PartitionedConsumer` hands each one to a single task at a time and takes it back before
+/// handing it on, and only processors that share no state are applied side by side.
+private struct HandedProcessor<Processor: PartitionProcessor>: @unchecked Sendable {
+    let processor: Processor
+    init(_ processor: Processor) { self.processor = processor }
 }
 
 /// What `PartitionedConsumer` logs that other tools look for.
@@ -257,8 +302,10 @@ public final class DownstreamBackPressure: Sendable {
 
 extension ServiceSettings {
     /// The service's group consumer of its input topics, held back by its readers' lag when that is asked for.
+    /// `independentPartitions`: see `PartitionedConsumer.init`.
     public func partitionedConsumer<Processor: PartitionProcessor>(
-        status: ServiceStatus, logger: Logger, open: @escaping PartitionedConsumer<Processor>.Open
+        status: ServiceStatus, logger: Logger, independentPartitions: Bool = false,
+        open: @escaping PartitionedConsumer<Processor>.Open
     ) throws -> PartitionedConsumer<Processor> {
         let backPressure = try downstreamMaxLag.map { maxLag in
             DownstreamBackPressure(
@@ -268,7 +315,7 @@ extension ServiceSettings {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics)
         configuration.fetchWaitMilliseconds = fetchWaitMilliseconds
         return PartitionedConsumer(
-            configuration: configuration,
+            configuration: configuration, independentPartitions: independentPartitions,
             gathering: busyWaitMilliseconds > 0
                 ? BatchGathering(wait: .milliseconds(busyWaitMilliseconds)) : nil,
             status: status, backPressure: backPressure, logger: logger, open: open)
