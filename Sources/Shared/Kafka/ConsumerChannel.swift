@@ -18,7 +18,8 @@ final class ConsumerChannel: @unchecked Sendable {
     private var items = Deque<Item>()
     private var bufferedMessages = 0
     private var reader: CheckedContinuation<Item?, Never>?
-    /// Tells a waiting reader from the next one, so an idle timer only wakes the reader it was set for.
+    /// Tells one wait of the reader from the next, so a timer (idle, or the end of gathering) only wakes the wait
+    /// it was set for.
     private var readerTicket: UInt64 = 0
     /// The partition change the reader is handling now; released when it asks for more.
     private var unconfirmed: DispatchSemaphore?
@@ -131,26 +132,31 @@ final class ConsumerChannel: @unchecked Sendable {
     /// Returns when the buffer is full or after `limit`, whichever comes first. A full buffer stops the poll
     /// thread, so a reader gathering a busy batch gains nothing by waiting longer: it would only sit idle.
     func waitUntilFull(atMost limit: Duration) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            guard bufferedMessages < capacity, !finished, !abandoned else {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                condition.lock()
+                guard bufferedMessages < capacity, !finished, !abandoned, !Task.isCancelled else {
+                    condition.unlock()
+                    return continuation.resume()
+                }
+                readerTicket &+= 1
+                let ticket = readerTicket
+                gatherer = (continuation, ticket)
                 condition.unlock()
-                return continuation.resume()
+                Task { [self] in
+                    try? await Task.sleep(for: limit)
+                    wakeGatherer(ticket)
+                }
             }
-            readerTicket &+= 1
-            let ticket = readerTicket
-            gatherer = (continuation, ticket)
-            condition.unlock()
-            Task { [self] in
-                try? await Task.sleep(for: limit)
-                wakeGatherer(ticket)
-            }
+        } onCancel: {
+            wakeGatherer(nil)
         }
     }
 
-    private func wakeGatherer(_ ticket: UInt64) {
+    /// Ends the gathering wait the timer `ticket` was set for, or with nil whichever is waiting.
+    private func wakeGatherer(_ ticket: UInt64?) {
         condition.lock()
-        let expired = gatherer?.ticket == ticket ? takeGatherer() : nil
+        let expired = ticket == nil || gatherer?.ticket == ticket ? takeGatherer() : nil
         condition.unlock()
         expired?.resume()
     }
