@@ -4,24 +4,19 @@ import Logging
 import ServiceLifecycle
 import Shared
 
-/// Publishes each list's top entries to `rankings` when they change, with the diff from the previous snapshot: at
-/// once when the list has not been published for `interval`, otherwise when that interval is up, so a quiet list
-/// moves within moments and a busy one at most once per interval. Nor does ranking any one list for its snapshots
-/// take more than a tenth of the time (`preparationShare`). The last snapshot of each list is kept on disk, so
-/// versions go on rising and diffs stay right across restarts.
+/// Publishes each list's top entries to `rankings` when they change, with the diff from the previous snapshot, when
+/// its `PublishSchedule` says. The last snapshot of each list is kept on disk, so versions go on rising and diffs
+/// stay right across restarts.
 ///
 /// Its own state is touched only by its `run` loop; the partitions tell it of changes through `listsChanged()`.
 final class RankingPublisher: Service, @unchecked Sendable {
     private let board: Board
     private let producer: KafkaProducer
     private let topic: String
-    private let interval: Duration
     private let database: DatabaseQueue
     private let logger: Logger
     private var published: [HarmList: RankingMessage] = [:]
-    /// When each list may next be ranked for a snapshot.
-    private var notBefore: [HarmList: ContinuousClock.Instant] = [:]
-    private var pending: Set<HarmList> = []
+    private var schedule: PublishSchedule
     private let changes = Doorbell()
     private let live: LiveRankings
 
@@ -33,7 +28,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
         self.live = live
         self.producer = producer
         self.topic = topic
-        self.interval = interval
+        schedule = PublishSchedule(interval: interval)
         self.logger = logger
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Synced at every commit, so a version is never reused after a power cut; in WAL mode that is one sync a
@@ -54,17 +49,11 @@ final class RankingPublisher: Service, @unchecked Sendable {
         }
     }
 
-    /// A list waits this many times as long as its last ranking took before it is ranked again. Ranking the hotspot
-    /// list brings every cell whose risk moved into order, milliseconds of work under a backfill; done for a
-    /// snapshot every 20 ms (the bench's interval) it was an eighth of RankService's samples. Live, a ranking
-    /// takes well under a millisecond and only `interval` counts.
-    static let preparationShare = 9
-
     /// The board has changed: publish what is due.
     func listsChanged() { changes.ring() }
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 var wait = Duration.seconds(1)
                 do {
@@ -79,21 +68,17 @@ final class RankingPublisher: Service, @unchecked Sendable {
         }
     }
 
-    /// Publishes the changed lists whose interval is up; returns how long until the next changed one's is.
+    /// Publishes the changed lists that are due; returns how long until the next pending one is.
     private func publishDue() async throws -> Duration? {
         // Hotspot risk decays as the clock crosses each record's week boundaries, scored or not; this loop wakes
         // at least once a second, which is when wall-clock time is worth reading.
         if board.clockMode == .wall { board.advanceHotspots(to: .now) }
-        pending.formUnion(board.takeChangedLists())
-        let now = ContinuousClock.now
-        let due = HarmList.allCases.filter { list in pending.contains(list) && notBefore[list].map { $0 <= now } ?? true }
-        let nextDue = pending.subtracting(due).compactMap { notBefore[$0] }.min().map { now.duration(to: $0) }
-        guard !due.isEmpty else { return nextDue }
+        schedule.changed(board.takeChangedLists(), at: .now)
+        let due = schedule.takeDue(at: .now)
         var messages: [RankingMessage] = []
         for list in due {
-            pending.remove(list)
             let (top, clock, took) = board.top(of: list)
-            notBefore[list] = .now + took * Self.preparationShare
+            schedule.ranked(list, took: took, at: .now)
             let previous = published[list]?.snapshot ?? TopSnapshot(version: 0, entries: [])
             guard top != previous.entries else { continue }
             let snapshot = TopSnapshot(version: previous.version + 1, entries: top)
@@ -101,24 +86,30 @@ final class RankingPublisher: Service, @unchecked Sendable {
                 RankingMessage(
                     list: list.rawValue, entity: list.entity.rawValue, asOf: clock, snapshot: snapshot, previous: previous))
         }
-        guard !messages.isEmpty else { return nextDue }
+        guard !messages.isEmpty else { return schedule.untilNextDue(after: .now) }
         let outgoing = messages.map { $0.outgoing(topic: topic) }
-        try await producer.send(outgoing)
-        try await database.write { [messages] db in
-            for (message, sent) in zip(messages, outgoing) {
-                try db.execute(
-                    sql: "INSERT INTO published (list, message) VALUES (?, ?) ON CONFLICT(list) DO UPDATE SET message = excluded.message",
-                    arguments: [message.list, String(decoding: sent.value ?? [], as: UTF8.self)])
+        do {
+            try await producer.send(outgoing)
+            try await database.write { [messages] db in
+                for (message, sent) in zip(messages, outgoing) {
+                    try db.execute(
+                        sql: "INSERT INTO published (list, message) VALUES (?, ?) ON CONFLICT(list) DO UPDATE SET message = excluded.message",
+                        arguments: [message.list, String(decoding: sent.value ?? [], as: UTF8.self)])
+                }
             }
+        } catch {
+            // Taken as due but not out: ranked again on the retry, or they would wait for the next change.
+            schedule.notPublished(due)
+            throw error
         }
         live.published(zip(messages, outgoing).map { ($0.list, $1.value ?? []) })
         for message in messages {
             let list = HarmList(rawValue: message.list)!
             published[list] = message
-            notBefore[list] = max(notBefore[list] ?? now, now + interval)
+            schedule.published(list, at: .now)
             board.setPublishedVersion(message.version, of: list)
         }
         logger.debug("published \(messages.map { "\($0.list) v\($0.version)" }.joined(separator: ", "))")
-        return nextDue
+        return schedule.untilNextDue(after: .now)
     }
 }
