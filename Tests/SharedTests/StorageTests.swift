@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-import Shared
+import GRDBSQLite
+@testable import Shared
 import Testing
 
 @Suite struct StorageTests {
@@ -14,6 +15,24 @@ import Testing
         reportedAt: try! Instant.parseRFC3339("2025-03-02T09:00:00.250Z").get(), wardCode: "E05009317",
         location: .init(latitude: 51.5432, longitude: -0.1021), flags: [.domestic, .weapon], suspects: ["S2", "S1"],
         victims: ["V9"])
+
+    /// A batch reads its stored crimes, then commits: the statements it cached must not be prepared again each time.
+    @Test func readingLeavesCachedStatementsPrepared() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try PartitionDatabase(
+            directory: directory, topic: "harmrank.offences.raw", partition: 0, migrations: CrimeStore.migrations)
+        var preparedAgain: [Int32] = []
+        for offset in 1...3 {
+            _ = try database.read { db in try CrimeStore.latest(["5000123/25"], in: db) }
+            try database.commit(upTo: Int64(offset)) { db in
+                try CrimeStore.save(record, in: db)
+                let statement = try db.cachedStatement(sql: StoredCrime.insertOrReplace)
+                preparedAgain.append(sqlite3_stmt_status(statement.sqliteStatement, SQLITE_STMTSTATUS_REPREPARE, 0))
+            }
+        }
+        #expect(preparedAgain == [0, 0, 0])
+    }
 
     @Test func stateAndOffsetSurviveReopening() throws {
         let directory = temporaryDirectory()

@@ -62,21 +62,21 @@ public final class PartitionDatabase: Sendable {
 
     /// The offset to resume from, or nil when the partition has no state yet (so it starts at the beginning).
     public func nextOffset() throws -> Int64? {
-        try queue.read { db in
+        try read { db in
             try Int64.fetchOne(db, sql: "SELECT nextOffset FROM partitionOffset WHERE topic = ?", arguments: [topic])
         }
     }
 
     /// The clock stored with the state, if any.
     public func clock() throws -> Instant? {
-        try queue.read { db in
+        try read { db in
             try Int64.fetchOne(db, sql: "SELECT clock FROM partitionOffset WHERE topic = ?", arguments: [topic])
         }.map(Instant.init(milliseconds:))
     }
 
     /// How many records of the partition ended in each outcome, over the state's whole life.
     public func outcomeCounts() throws -> [String: Int] {
-        try queue.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT outcome, count FROM outcomeCount").reduce(into: [:]) { counts, row in
                 counts[row["outcome"]] = row["count"]
             }
@@ -114,5 +114,17 @@ public final class PartitionDatabase: Sendable {
         }
     }
 
-    public func read<T>(_ body: (Database) throws -> T) throws -> T { try queue.read(body) }
+    /// Runs `body` in a read transaction of its own. Not through GRDB's `read`: that guards the connection with
+    /// `PRAGMA query_only`, and setting that pragma expires every statement the connection has prepared, so each
+    /// batch's lookup had its commit prepare all its cached statements again.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.unsafeRead { db in
+            var result: T?
+            try db.inTransaction(.deferred) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
 }
