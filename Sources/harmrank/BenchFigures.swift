@@ -53,7 +53,10 @@ extension BenchCommand {
 
         struct Reference: Encodable {
             var messages: Int
+            /// The fastest of `readsPerSecond`.
             var rawConsumePerSecond: Double
+            /// Each read of the same messages by a new consumer, in order.
+            var readsPerSecond: [Double]
         }
 
         /// The backfill's Kafka traffic carried again with nothing done to it (`BenchTraffic`).
@@ -146,7 +149,10 @@ extension BenchCommand {
                 row("  records per batch applied", backfill.recordsPerBatch.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
                 row("  CPU taken by other machines (steal)", stolen(backfill.stolenCPUPercent)),
                 row("  the broker's thread busy", busy(backfill.brokerBusyPercent)),
-                row("reference: raw consume of offences.raw", "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read)"),
+                row(
+                    "reference: raw consume of offences.raw",
+                    "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read; fastest of "
+                        + "\(reference.readsPerSecond.map { String(Int($0)) }.joined(separator: ", ")))"),
                 row("pipeline / raw consume", String(format: "%.3f", ratio)),
                 row("the backfill's Kafka traffic alone", "\(kafkaAlone.seconds) s: \(kafkaAlone.messagesWritten.values.reduce(0, +)) messages written on \(kafkaAlone.messagesWritten.count) topics, \(kafkaAlone.cpuSeconds) CPU s\(kafkaAlone.unread > 0 ? ", \(kafkaAlone.unread) never read" : "")"),
                 row("  its rate / raw consume (ratio's ceiling)", String(format: "%.3f", kafkaAlone.ratio)),
