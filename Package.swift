@@ -79,7 +79,7 @@ let package = Package(
             name: "KafkaTests",
             dependencies: [
                 "Shared", "CKafka", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "HeapUsage", path: "Benchmarks/HeapUsage"),
         .executableTarget(

@@ -16,15 +16,21 @@ final class RankingPublisher: Service, @unchecked Sendable {
     private let database: DatabaseQueue
     private let logger: Logger
     private var published: [HarmList: RankingMessage] = [:]
+    /// Sent snapshots whose write to disk failed, by list, kept until a write succeeds: a restart before then takes
+    /// up an older version and publishes the numbers after it again.
+    private var unsaved: [HarmList: [UInt8]] = [:]
+    private var savingFailed = false
     private var schedule: PublishSchedule
     private let changes = Doorbell()
     private let live: LiveRankings
+    private let status: ServiceStatus
 
     init(
         board: Board, producer: KafkaProducer, topic: String, interval: Duration, directory: String, live: LiveRankings,
-        logger: Logger
+        status: ServiceStatus, logger: Logger
     ) throws {
         self.board = board
+        self.status = status
         self.live = live
         self.producer = producer
         self.topic = topic
@@ -70,6 +76,9 @@ final class RankingPublisher: Service, @unchecked Sendable {
 
     /// Publishes the changed lists that are due; returns how long until the next pending one is.
     private func publishDue() async throws -> Duration? {
+        // The board fills a partition at a time as the assigned partitions' state is loaded, and empties the same
+        // way when they are revoked: a snapshot of it then would show readers a list emptied and refilled.
+        guard status.isAssigned else { return .milliseconds(100) }
         // Hotspot risk decays as the clock crosses each record's week boundaries, scored or not; this loop wakes
         // at least once a second, which is when wall-clock time is worth reading.
         if board.clockMode == .wall { board.advanceHotspots(to: .now) }
@@ -86,30 +95,60 @@ final class RankingPublisher: Service, @unchecked Sendable {
                 RankingMessage(
                     list: list.rawValue, entity: list.entity.rawValue, asOf: clock, snapshot: snapshot, previous: previous))
         }
-        guard !messages.isEmpty else { return schedule.untilNextDue(after: .now) }
+        guard !messages.isEmpty else {
+            await saveSent()
+            return schedule.untilNextDue(after: .now)
+        }
+        // Marked unassigned before any partition leaves the board: still assigned now, the snapshots were whole.
+        guard status.isAssigned else {
+            schedule.notPublished(due)
+            return .milliseconds(100)
+        }
         let outgoing = messages.map { $0.outgoing(topic: topic) }
         do {
             try await producer.send(outgoing)
-            try await database.write { [messages] db in
-                for (message, sent) in zip(messages, outgoing) {
-                    try db.execute(
-                        sql: "INSERT INTO published (list, message) VALUES (?, ?) ON CONFLICT(list) DO UPDATE SET message = excluded.message",
-                        arguments: [message.list, String(decoding: sent.value ?? [], as: UTF8.self)])
-                }
-            }
         } catch {
             // Taken as due but not out: ranked again on the retry, or they would wait for the next change.
             schedule.notPublished(due)
             throw error
         }
+        // Out: readers hold these versions now, so the next snapshots follow them whether or not they are saved yet.
         live.published(zip(messages, outgoing).map { ($0.list, $1.value ?? []) })
-        for message in messages {
+        for (message, sent) in zip(messages, outgoing) {
             let list = HarmList(rawValue: message.list)!
             published[list] = message
+            unsaved[list] = sent.value ?? []
             schedule.published(list, at: .now)
             board.setPublishedVersion(message.version, of: list)
         }
         logger.debug("published \(messages.map { "\($0.list) v\($0.version)" }.joined(separator: ", "))")
+        await saveSent()
         return schedule.untilNextDue(after: .now)
+    }
+
+    /// Writes the snapshots sent and not yet on disk. Those that fail stay for the next wake, at most a second away;
+    /// publishing goes on meanwhile, since readers depend on the topic and not on this file.
+    private func saveSent() async {
+        guard !unsaved.isEmpty else { return }
+        let snapshots = unsaved
+        do {
+            try await database.write { db in
+                for (list, json) in snapshots {
+                    try db.execute(
+                        sql: "INSERT INTO published (list, message) VALUES (?, ?) ON CONFLICT(list) DO UPDATE SET message = excluded.message",
+                        arguments: [list.rawValue, String(decoding: json, as: UTF8.self)])
+                }
+            }
+            unsaved = [:]
+            if savingFailed {
+                logger.notice("saving published snapshots works again; every version sent is on disk")
+                savingFailed = false
+            }
+        } catch {
+            if !savingFailed {
+                logger.error("saving published snapshots: \(error); versions go on from those sent, the write is retried, and a restart before it succeeds would publish the unsaved versions' numbers again")
+                savingFailed = true
+            }
+        }
     }
 }

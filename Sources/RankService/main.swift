@@ -21,7 +21,7 @@ enum RankService: ServiceDefinition {
         let live = LiveRankings()
         let publisher = try RankingPublisher(
             board: board, producer: producer, topic: settings.topics.rankings, interval: .milliseconds(interval),
-            directory: stateDirectory, live: live, logger: logger)
+            directory: stateDirectory, live: live, status: status, logger: logger)
         let context = RankPartition.Context(board: board, publisher: publisher, status: status, logger: logger)
         let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try RankPartition(partition, directory: stateDirectory, context: context)

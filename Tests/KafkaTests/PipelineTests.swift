@@ -238,12 +238,7 @@ import FoundationNetworking
             (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["id"] as? String
         })
         #expect(Set(plantedIDs).isSubset(of: deliveredIDs))
-        let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(
-                kafka: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "pipeline-alerts-\(UUID())",
-                topics: [TopicCatalogue().alertsDauntless]),
-            logger: testLogger)
-        let onTopic = await readMessages(from: consumer, count: all.count, idle: .seconds(5))
+        let onTopic = try await readTopic(TopicCatalogue().alertsDauntless, bootstrap: bootstrap, count: all.count)
         #expect(onTopic.count == all.count)
 
         // An analyst may not acknowledge; a supervisor may, and the API records who.
@@ -264,13 +259,8 @@ import FoundationNetworking
 
     /// The last `rankings` message of each list.
     func latestSnapshots(bootstrap: String) async throws -> [String: RankingMessage] {
-        let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(
-                kafka: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "pipeline-rankings-\(UUID())",
-                topics: [TopicCatalogue().rankings]),
-            logger: testLogger)
         var latest: [String: RankingMessage] = [:]
-        for message in await readMessages(from: consumer, count: Int.max, idle: .seconds(5)) {
+        for message in try await readTopic(TopicCatalogue().rankings, bootstrap: bootstrap) {
             guard let snapshot = try? RankingMessage.decode(message.value ?? []) else { continue }
             latest[snapshot.list] = snapshot
         }
@@ -281,14 +271,9 @@ import FoundationNetworking
     /// sending a batch and committing it judges the batch again and sends its dead letters again, and `source`
     /// (topic, partition, offset) says which record a dead letter is about.
     func deadLetterReasons(bootstrap: String) async throws -> [String] {
-        let consumer = try KafkaConsumer(
-            configuration: ConsumerConfiguration(
-                kafka: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "pipeline-test-\(UUID())",
-                topics: [TopicCatalogue().offencesRejected]),
-            logger: testLogger)
         var reasonBySource: [String: String] = [:]
         var reasons: [String] = []
-        for message in await readMessages(from: consumer, count: .max, idle: .seconds(5)) {
+        for message in try await readTopic(TopicCatalogue().offencesRejected, bootstrap: bootstrap) {
             let json = try? JSONSerialization.jsonObject(with: Data(message.value ?? [])) as? [String: Any]
             guard let reason = json?["reason"] as? String, let source = json?["source"] as? String else {
                 Issue.record("a dead letter without reason or source: \(message)")

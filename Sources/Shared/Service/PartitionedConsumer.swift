@@ -85,6 +85,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                     try await tickAll()
                     await commitToGroup(consumer, force: false)
                 case .revoked(let partitions):
+                    status.markUnassigned()
                     await commitToGroup(consumer, force: true)
                     for partition in partitions {
                         processors.removeValue(forKey: partition)?.revoked()

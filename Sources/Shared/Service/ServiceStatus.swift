@@ -53,6 +53,9 @@ public final class ServiceStatus: Sendable {
     /// The consumer group has assigned this instance its partitions and their state is loaded: until then its
     /// answers (lists, alerts) would be incomplete.
     public func markAssigned() { assigned.store(true, ordering: .relaxed) }
+    /// Partitions are being taken away (a rebalance, or shutdown), before their state is let go: incomplete again
+    /// until the next assignment is loaded.
+    public func markUnassigned() { assigned.store(false, ordering: .relaxed) }
     public var isAssigned: Bool { assigned.load(ordering: .relaxed) }
 
     public var recordsProcessed: Int { processed.load(ordering: .relaxed) }

@@ -73,6 +73,18 @@ func readMessages(from consumer: KafkaConsumer, count: Int, idle: Duration = .se
     return messages
 }
 
+/// What `topic` on the broker at `bootstrap` holds, read by a new group until `count` have arrived or nothing has
+/// for `idle`; each partition's messages in offset order.
+func readTopic(
+    _ topic: String, bootstrap: String, count: Int = .max, idle: Duration = .seconds(5)
+) async throws -> [KafkaMessage] {
+    let consumer = try KafkaConsumer(
+        configuration: ConsumerConfiguration(
+            kafka: KafkaConfiguration(bootstrapServers: bootstrap), groupID: "test-reader-\(UUID())", topics: [topic]),
+        logger: testLogger)
+    return await readMessages(from: consumer, count: count, idle: idle)
+}
+
 /// Checks that each partition's messages arrived in the order they were sent, with offsets rising.
 func inPartitionOrder(_ messages: [KafkaMessage]) -> Bool {
     var last: [TopicPartition: (offset: Int64, index: Int)] = [:]
