@@ -16,8 +16,8 @@ final class RankingPublisher: Service, @unchecked Sendable {
     private let database: DatabaseQueue
     private let logger: Logger
     private var published: [HarmList: RankingMessage] = [:]
-    /// Sent snapshots whose write to disk failed, by list, kept until a write succeeds: a restart before then takes
-    /// up an older version and publishes the numbers after it again.
+    /// Sent snapshots not yet on disk, by list: written right after each send, and kept for the next wake while the
+    /// write fails. A restart before it succeeds takes up an older version and publishes the numbers after it again.
     private var unsaved: [HarmList: [UInt8]] = [:]
     private var savingFailed = false
     private var schedule: PublishSchedule
