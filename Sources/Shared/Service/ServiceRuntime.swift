@@ -24,6 +24,7 @@ public enum ServiceRuntime {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: identity.name)
+        SQLiteProcessSettings.apply(logger: logger)
         if settings.tokens.isEmpty { logger.warning("the tokens file lists no token: every request but /health/* is refused") }
 
         let administration = try KafkaAdministration(
