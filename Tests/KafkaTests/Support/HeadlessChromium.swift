@@ -79,6 +79,7 @@ final class HeadlessChromium: @unchecked Sendable {
     }
 
     /// The value of a JavaScript expression in the page (awaited if it is a promise).
+    @discardableResult
     func evaluate(_ expression: String, in session: String) throws -> Any? {
         let result = try call(
             "Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true], session: session)
