@@ -242,6 +242,10 @@ struct BenchCommand: AsyncParsableCommand {
         for _ in 0..<Self.referenceReads {
             let (received, seconds, _) = try await Self.readHeld(topic: topic, kafka: kafka, keeping: 0, logger: logger)
             guard received > 1 else { throw StackError("the reference consumer read nothing from \(topic)") }
+            // A read is timed from its first batch to its last: a topic that came in one batch has no rate.
+            guard seconds > 0 else {
+                throw StackError("the reference consumer read all \(received) records of \(topic) in one batch, too few to time; run with more --records")
+            }
             reads.append((received, (Double(received) / seconds).rounded()))
             progress("reference: \(received) records of \(topic) consumed at \(Int(reads.last!.perSecond))/s")
         }
