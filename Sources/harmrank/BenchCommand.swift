@@ -144,7 +144,7 @@ struct BenchCommand: AsyncParsableCommand {
         _ = await watcher.result
         return Figures(
             machine: .current, backfill: backfill, reference: reference, kafkaAlone: kafkaAlone,
-            ratio: (backfill.recordsPerSecond / reference.rawConsumePerSecond * 1000).rounded() / 1000,
+            ratio: Figures.ratio(backfill.recordsPerSecond, over: reference.rawConsumePerSecond),
             latency: live, memory: .init(peakRssMB: memory), idle: idle)
     }
 
@@ -228,7 +228,7 @@ struct BenchCommand: AsyncParsableCommand {
             messagesWritten: Dictionary(uniqueKeysWithValues: flows.map { ($0.topic, $0.messages) }),
             readers: Dictionary(uniqueKeysWithValues: flows.map { ($0.topic, $0.readers) }),
             seconds: (seconds * 100).rounded() / 100,
-            ratio: (Double(records) / seconds / reference.rawConsumePerSecond * 1000).rounded() / 1000, unread: unread,
+            ratio: Figures.ratio(Double(records) / seconds, over: reference.rawConsumePerSecond), unread: unread,
             cpuSeconds: (((Self.cpuSeconds(getpid()) ?? 0) - cpuBefore) * 10).rounded() / 10,
             stolenCPUPercent: Self.stolenPercent(since: machineBefore), brokerBusyPercent: brokerBusy)
     }

@@ -129,6 +129,15 @@ extension BenchCommand {
         var kafkaAlone: KafkaAlone
         /// The pipeline's backfill rate over the raw consume rate.
         var ratio: Double
+
+        /// `rate` over `reference`, to three significant digits. A small run against a fast reference read can
+        /// come out far below 0.001, which a fixed number of decimals would report as 0.
+        static func ratio(_ rate: Double, over reference: Double) -> Double {
+            let quotient = rate / reference
+            guard quotient > 0, quotient.isFinite else { return quotient }
+            let scale = pow(10, 2 - floor(log10(quotient)))
+            return (quotient * scale).rounded() / scale
+        }
         var latency: Latency
         var memory: Memory
         var idle: Idle
@@ -153,9 +162,9 @@ extension BenchCommand {
                     "reference: raw consume of offences.raw",
                     "\(Int(reference.rawConsumePerSecond)) records/s (\(reference.messages) read; fastest of "
                         + "\(reference.readsPerSecond.map { String(Int($0)) }.joined(separator: ", ")))"),
-                row("pipeline / raw consume", String(format: "%.3f", ratio)),
+                row("pipeline / raw consume", String(format: "%.3g", ratio)),
                 row("the backfill's Kafka traffic alone", "\(kafkaAlone.seconds) s: \(kafkaAlone.messagesWritten.values.reduce(0, +)) messages written on \(kafkaAlone.messagesWritten.count) topics, \(kafkaAlone.cpuSeconds) CPU s\(kafkaAlone.unread > 0 ? ", \(kafkaAlone.unread) never read" : "")"),
-                row("  its rate / raw consume (ratio's ceiling)", String(format: "%.3f", kafkaAlone.ratio)),
+                row("  its rate / raw consume (ratio's ceiling)", String(format: "%.3g", kafkaAlone.ratio)),
                 row("  CPU taken by other machines (steal)", stolen(kafkaAlone.stolenCPUPercent)),
                 row("  the broker's thread busy", busy(kafkaAlone.brokerBusyPercent)),
                 row("live at \(latency.recordsPerSecond) records/s, to ranking", percentiles(latency.rankingMs)),
