@@ -129,6 +129,9 @@ extension BenchCommand {
         var kafkaAlone: KafkaAlone
         /// The pipeline's backfill rate over the raw consume rate.
         var ratio: Double
+        var latency: Latency
+        var memory: Memory
+        var idle: Idle
 
         /// `rate` over `reference`, to three significant digits. A small run against a fast reference read can
         /// come out far below 0.001, which a fixed number of decimals would report as 0.
@@ -138,9 +141,6 @@ extension BenchCommand {
             let scale = pow(10, 2 - floor(log10(quotient)))
             return (quotient * scale).rounded() / scale
         }
-        var latency: Latency
-        var memory: Memory
-        var idle: Idle
 
         var table: String {
             func row(_ name: String, _ value: String) -> String { name.padding(toLength: 44, withPad: " ", startingAt: 0) + value }
