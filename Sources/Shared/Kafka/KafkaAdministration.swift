@@ -88,19 +88,15 @@ public final class KafkaAdministration: @unchecked Sendable {
                     rd_kafka_NewTopic_set_config(topic, name, value), "setting \(name) on topic \(specification.name)")
             }
         }
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        try KafkaError.check(
-            rd_kafka_AdminOptions_set_operation_timeout(options, 30_000, &errorText, errorText.count),
-            "setting the topic creation timeout")
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-        rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, 60_000) else {
-            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "creating topics")
-        }
+        let event = try request(
+            RD_KAFKA_ADMIN_OP_CREATETOPICS, on: handle, "creating topics",
+            configure: { options throws(KafkaError) in
+                try KafkaError.check(
+                    rd_kafka_AdminOptions_set_operation_timeout(options, 30_000, &errorText, errorText.count),
+                    "setting the topic creation timeout")
+            },
+            send: { options, queue in rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue) })
         defer { rd_kafka_event_destroy(event) }
-        try KafkaError.check(rd_kafka_event_error(event), "creating topics")
         var count = 0
         guard let results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
         else { return }
@@ -142,6 +138,84 @@ public final class KafkaAdministration: @unchecked Sendable {
         return try await offloaded { [client] () throws(KafkaError) in
             try client.watermarks(of: partitions).mapValues(\.high)
         }
+    }
+
+    /// The id of the cluster (`KafkaClient.clusterID`).
+    public func clusterID() async throws(KafkaError) -> String {
+        try await offloaded { [client] () throws(KafkaError) in try client.clusterID() }
+    }
+
+    /// The offsets each partition holds now: from the oldest kept to the one the next message will get.
+    public func heldOffsets(of partitions: [TopicPartition]) async throws(KafkaError) -> [TopicPartition: Range<Int64>] {
+        try await offloaded { [client] () throws(KafkaError) in
+            try client.watermarks(of: partitions).mapValues { $0.low..<max($0.low, $0.high) }
+        }
+    }
+
+    /// Which of `topics` the cluster compacts (`cleanup.policy` including `compact`). A compacted topic skips
+    /// offsets on purpose, so a gap there is not a loss.
+    public func compactedTopics(_ topics: [String]) async throws(KafkaError) -> Set<String> {
+        guard !topics.isEmpty else { return [] }
+        return try await offloaded { [client] () throws(KafkaError) in
+            try Self.cleanupPolicies(of: topics, on: client.handle).filter { $0.value.contains("compact") }.keys
+                .reduce(into: Set<String>()) { $0.insert($1) }
+        }
+    }
+
+    /// Sends one administration request with `send` and waits for its answer, which the caller must destroy.
+    private static func request(
+        _ operation: rd_kafka_admin_op_t, on handle: OpaquePointer, _ context: String,
+        configure: (OpaquePointer?) throws(KafkaError) -> Void = { _ in },
+        send: (_ options: OpaquePointer?, _ queue: OpaquePointer?) -> Void
+    ) throws(KafkaError) -> OpaquePointer {
+        let options = rd_kafka_AdminOptions_new(handle, operation)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        try configure(options)
+        let queue = rd_kafka_queue_new(handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        send(options, queue)
+        guard let event = rd_kafka_queue_poll(queue, 60_000) else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: context)
+        }
+        let error = rd_kafka_event_error(event)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_event_destroy(event)
+            throw KafkaError(error, context: context)
+        }
+        return event
+    }
+
+    private static func cleanupPolicies(of topics: [String], on handle: OpaquePointer) throws(KafkaError)
+        -> [String: String]
+    {
+        var resources: [OpaquePointer?] = topics.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
+        defer { for resource in resources { rd_kafka_ConfigResource_destroy(resource) } }
+        var errorText = [CChar](repeating: 0, count: 512)
+        let event = try request(
+            RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, on: handle, "reading topic configurations",
+            configure: { options throws(KafkaError) in
+                // The embedded broker never answers (it has no controller to ask); do not wait a minute for that.
+                try KafkaError.check(
+                    rd_kafka_AdminOptions_set_request_timeout(options, 5_000, &errorText, errorText.count),
+                    "setting the topic configuration timeout")
+            },
+            send: { options, queue in rd_kafka_DescribeConfigs(handle, &resources, resources.count, options, queue) })
+        defer { rd_kafka_event_destroy(event) }
+        var count = 0
+        guard let results = rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(event), &count)
+        else { return [:] }
+        var policies: [String: String] = [:]
+        for index in 0..<count {
+            let resource = results[index]
+            let name = String(cString: rd_kafka_ConfigResource_name(resource))
+            try KafkaError.check(rd_kafka_ConfigResource_error(resource), "reading the configuration of topic \(name)")
+            var entryCount = 0
+            guard let entries = rd_kafka_ConfigResource_configs(resource, &entryCount) else { continue }
+            for entryIndex in 0..<entryCount where String(cString: rd_kafka_ConfigEntry_name(entries[entryIndex])) == "cleanup.policy" {
+                policies[name] = rd_kafka_ConfigEntry_value(entries[entryIndex]).map { String(cString: $0) } ?? ""
+            }
+        }
+        return policies
     }
 
     private func partitions(of topics: [String]) async throws(KafkaError) -> [TopicPartition] {

@@ -72,6 +72,16 @@ final class KafkaClient: @unchecked Sendable {
         return counts
     }
 
+    /// The id the cluster gives itself (Kafka's `cluster.id`; the embedded broker makes a new one at every start),
+    /// from the client's metadata.
+    func clusterID(timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) -> String {
+        guard let id = rd_kafka_clusterid(handle, timeoutMilliseconds) else {
+            throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "reading the cluster id")
+        }
+        defer { rd_kafka_mem_free(handle, id) }
+        return String(cString: id)
+    }
+
     /// The oldest and next offsets each partition holds, asked of their leaders. Two lookups for all of them (the
     /// logical beginning and end as "offsets for times"), each one request per leader sent together, where asking
     /// partition by partition cost a round trip each: lag is read every 100 ms, and more often while holding back.
