@@ -20,6 +20,12 @@ public struct OperationsRoutes: Sendable {
                     .serviceUnavailable, code: "not-ready",
                     detail: "waiting for the consumer group to assign partitions (up to the session timeout after a restart)")
             }
+            if let loss = status.lossesSinceStart.first {
+                throw APIError(
+                    .serviceUnavailable, code: "messages-missing",
+                    detail: "input was lost before this service read it (\(loss)); see `missing` in /v1/status. "
+                        + "The loss stays counted there and in /metrics; readiness returns when the service is restarted")
+            }
             return try jsonResponse(["status": "ready", "detail": detail])
         }
         router.get("/metrics") { _, _ in
@@ -31,12 +37,14 @@ public struct OperationsRoutes: Sendable {
             let (ready, detail) = readiness.current
             // Lag is best effort: a status page must answer while Kafka is down.
             let lag = (try? await administration.lag(group: settings.groupID, topics: settings.inputTopics)) ?? []
+            let missing = status.missing
             return try jsonResponse(
                 StatusReport(
                     service: settings.identity.name, group: settings.groupID, ready: ready, readiness: detail,
                     recordsProcessed: status.recordsProcessed, batchesApplied: status.batchesApplied,
                     recordsRejected: status.recordsRejected,
-                    clock: status.clock?.date, outcomes: status.outcomes, lag: lag))
+                    clock: status.clock?.date, outcomes: status.outcomes, lag: lag,
+                    messagesMissing: missing.reduce(0) { $0 + Int($1.toOffset - $1.fromOffset) }, missing: missing))
         }
     }
 }

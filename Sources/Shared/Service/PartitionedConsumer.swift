@@ -26,9 +26,10 @@ extension PartitionProcessor {
 }
 
 /// A group consumer running one `PartitionProcessor` per partition it owns: the loop every HarmRank service
-/// shares. Partitions are opened when assigned (resuming at their stored offset, or at the beginning when they
-/// have no state), applied a fetched batch at a time, and given up cleanly when revoked or at shutdown. Offsets are
-/// also committed to the group, only so that lag can be read from outside; the state's own offsets are what count.
+/// shares. Partitions are opened when assigned, after `PartitionLogs` has checked that their state belongs to the
+/// log the broker holds now (resuming at their stored offset, or at the beginning when they have no state),
+/// applied a fetched batch at a time, and given up cleanly when revoked or at shutdown. Offsets are also committed
+/// to the group, only so that lag can be read from outside; the state's own offsets are what count.
 public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, @unchecked Sendable {
     public typealias Open = (TopicPartition) throws -> Processor
 
@@ -38,6 +39,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     private let status: ServiceStatus
     private let backPressure: DownstreamBackPressure?
     private let logger: Logger
+    private let logs: PartitionLogs
     private let open: Open
     private var processors: [TopicPartition: Processor] = [:]
     private var lastTick = ContinuousClock.now
@@ -47,9 +49,10 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     /// With `independentPartitions`, the partitions of a fetched batch are applied at once rather than in turn:
     /// for processors that share no state with each other, which can then use more than one core and wait for
     /// their deliveries together.
-    public init(
+    init(
         configuration: ConsumerConfiguration, independentPartitions: Bool = false, gathering: BatchGathering? = nil,
-        status: ServiceStatus, backPressure: DownstreamBackPressure? = nil, logger: Logger, open: @escaping Open
+        status: ServiceStatus, backPressure: DownstreamBackPressure? = nil, logs: PartitionLogs, logger: Logger,
+        open: @escaping Open
     ) {
         self.configuration = configuration
         self.independentPartitions = independentPartitions
@@ -57,6 +60,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         self.status = status
         self.backPressure = backPressure
         self.logger = logger
+        self.logs = logs
         self.open = open
     }
 
@@ -70,6 +74,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
             for await event in consumer.events.batches(idleAfter: .seconds(1), gathering: gathering) {
                 switch event {
                 case .assigned(let assignment):
+                    try await checkedLogs(assignment.partitions)
                     for partition in assignment.partitions {
                         let processor = try await opened(partition)
                         processors[partition] = processor
@@ -110,17 +115,41 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         return order.map { ($0, groups[$0]![...]) }
     }
 
+    /// Checks the partitions' stored positions against their logs (`PartitionLogs.prepare`), retried while Kafka
+    /// or the disk refuses; a new incarnation of a topic that the policy says to stop for ends the service.
+    @discardableResult
+    private func checkedLogs(_ partitions: [TopicPartition]) async throws -> Set<TopicPartition> {
+        try await retrying("checking the logs of \(partitions.count) partitions") {
+            do {
+                return try await logs.prepare(partitions)
+            } catch let error as NewTopicError {
+                logger.critical("\(error)")
+                throw error
+            }
+        }
+    }
+
     /// Opens a partition's processor; retried while the disk refuses, since the partition cannot be skipped.
     private func opened(_ partition: TopicPartition) async throws -> Processor {
+        try await retrying("\(partition): cannot open its state") {
+            let processor = try open(partition)
+            status.report(processor.outcomes, for: partition)
+            logger.info("\(partition): resuming at offset \(processor.nextOffset)")
+            return processor
+        }
+    }
+
+    /// Runs `body` until it succeeds, waiting longer after each failure: for work a partition cannot go without.
+    /// A `NewTopicError` is not retried: only a person can resolve it.
+    private func retrying<T>(_ what: @autoclosure () -> String, _ body: () async throws -> T) async throws -> T {
         var delay = Duration.milliseconds(200)
         while true {
             do {
-                let processor = try open(partition)
-                status.report(processor.outcomes, for: partition)
-                logger.info("\(partition): resuming at offset \(processor.nextOffset)")
-                return processor
+                return try await body()
+            } catch let error as NewTopicError {
+                throw error
             } catch {
-                logger.error("\(partition): cannot open its state: \(error); retrying in \(delay)")
+                logger.error("\(what()): \(error); retrying in \(delay)")
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(30))
             }
@@ -167,15 +196,23 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         _ batch: ArraySlice<KafkaMessage>, with processor: Processor, of partition: TopicPartition
     ) async throws -> Processor {
         var processor = processor
+        if let first = batch.first?.offset, first < processor.nextOffset {
+            // The consumer starts each partition at its stored offset, so reading an earlier one means the log
+            // was replaced under it (a restarted broker, a recreated topic) and the consumer went back to its
+            // beginning. Messages below the stored offset are taken as applied only if the log is still the same.
+            if try await checkedLogs([partition]).contains(partition) {
+                processor = try await opened(partition)
+            } else {
+                logger.error(
+                    "\(partition): offsets went back from \(processor.nextOffset) to \(first) in the same log; those below \(processor.nextOffset) are taken as already applied")
+            }
+        }
         var delay = Duration.milliseconds(200)
         while true {
             let fresh = batch.drop { $0.offset < processor.nextOffset }
             guard !fresh.isEmpty else { return processor }
-            if processor.nextOffset >= 0, fresh.first!.offset > processor.nextOffset {
-                // Compaction removes offsets on purpose; anywhere else it means the log dropped messages before
-                // they were read (retention, or the embedded broker's 5 MB a partition).
-                logger.warning(
-                    "\(partition): offsets \(processor.nextOffset)..<\(fresh.first!.offset) \(PartitionedConsumerLog.offsetJump)")
+            if fresh.first!.offset > processor.nextOffset {
+                try await logs.recordGap(processor.nextOffset..<fresh.first!.offset, of: partition)
             }
             do {
                 try await processor.apply(fresh)
@@ -313,12 +350,16 @@ extension ServiceSettings {
                 administration: try KafkaAdministration(configuration: kafka, logger: logger),
                 readers: identity.readers(topics), maxLagPerPartition: maxLag)
         }
+        let logs = PartitionLogs(
+            directory: stateDirectory.path, inputTopics: inputTopics,
+            administration: try KafkaAdministration(configuration: kafka, logger: logger), policy: newTopicPolicy,
+            status: status, logger: logger)
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics)
         configuration.fetchWaitMilliseconds = fetchWaitMilliseconds
         return PartitionedConsumer(
             configuration: configuration, independentPartitions: independentPartitions,
             gathering: busyWaitMilliseconds > 0
                 ? BatchGathering(wait: .milliseconds(busyWaitMilliseconds)) : nil,
-            status: status, backPressure: backPressure, logger: logger, open: open)
+            status: status, backPressure: backPressure, logs: logs, logger: logger, open: open)
     }
 }

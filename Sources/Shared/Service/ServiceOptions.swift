@@ -46,6 +46,9 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "wall (T = now) or event (T = the largest occurredAt accepted; for backfills and tests) (HARMRANK_CLOCK; default wall).")
     public var clock: String?
 
+    @Option(help: "When a partition's state was built on another incarnation of its topic (another cluster, or a log ending before the stored offset): fail (stop, naming the partition and the ways out) or keep-state (keep the state and read the new log from its beginning) (HARMRANK_ON_NEW_TOPIC; default fail; 'harmrank up' on the embedded broker passes keep-state).")
+    public var onNewTopic: String?
+
     @OptionGroup public var referenceData: ReferenceDataOptions
 
     @OptionGroup public var hotspots: HotspotOptions
@@ -75,6 +78,7 @@ public struct ServiceOptions: ParsableArguments {
             dataDirectory: source.dataDirectory(kafka.dataDir),
             tokens: try tokens(source),
             clockMode: try clockMode(source),
+            newTopicPolicy: try newTopicPolicy(source),
             downstreamMaxLag: try source.value(nil, "HARMRANK_DOWNSTREAM_MAX_LAG").map { _ in
                 Int64(try source.wholeNumber("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
             },
@@ -98,6 +102,14 @@ public struct ServiceOptions: ParsableArguments {
             throw ConfigurationError("--clock / HARMRANK_CLOCK '\(text)': use 'wall' or 'event'")
         }
         return mode
+    }
+
+    private func newTopicPolicy(_ source: SettingSource) throws -> NewTopicPolicy {
+        guard let text = source.value(onNewTopic, "HARMRANK_ON_NEW_TOPIC") else { return .fail }
+        guard let policy = NewTopicPolicy(rawValue: text) else {
+            throw ConfigurationError("--on-new-topic / HARMRANK_ON_NEW_TOPIC '\(text)': use 'fail' or 'keep-state'")
+        }
+        return policy
     }
 
     private func tokens(_ source: SettingSource) throws -> TokenRegistry {
@@ -126,6 +138,8 @@ public struct ServiceSettings: Sendable {
     public var dataDirectory: URL
     public var tokens: TokenRegistry
     public var clockMode: ClockMode
+    /// What to do with state built on another incarnation of an input topic.
+    public var newTopicPolicy: NewTopicPolicy
     /// Wait while a reader of the service's outputs is more than this many messages behind on a partition.
     public var downstreamMaxLag: Int64?
     /// The consumer's `fetchWaitMilliseconds`.

@@ -10,6 +10,9 @@ public final class ServiceStatus: Sendable {
     private let assigned = Atomic<Bool>(false)
     private let clockTime = Mutex<Instant?>(nil)
     private let partitionOutcomes = Mutex<[TopicPartition: [String: Int]]>([:])
+    private let partitionMissing = Mutex<[TopicPartition: [MissingOffsets]]>([:])
+    private let losses = Mutex<[String]>([])
+    private let missingGauge = Gauge(label: "harmrank_messages_missing")
     private let processedCounter = Counter(label: "harmrank_records_processed_total")
     private let batchesCounter = Counter(label: "harmrank_batches_applied_total")
     private let rejectedCounter = Counter(label: "harmrank_records_rejected_total")
@@ -40,9 +43,40 @@ public final class ServiceStatus: Sendable {
         partitionOutcomes.withLock { $0[partition] = outcomes }
     }
 
+    /// The offsets of a partition this instance owns that its log lost before they were read, over its life.
+    public func reportMissing(_ missing: [MissingOffsets], for partition: TopicPartition) {
+        let total = partitionMissing.withLock { all in
+            all[partition] = missing.isEmpty ? nil : missing
+            return all.values.joined().reduce(0) { $0 + $1.offsets.count }
+        }
+        missingGauge.record(total)
+    }
+
+    /// Messages found lost while this process ran: readiness fails from then on, so the loss cannot go unseen.
+    public func recordLoss(_ description: String) {
+        losses.withLock { $0.append(description) }
+    }
+
+    /// What `recordLoss` recorded, oldest first.
+    public var lossesSinceStart: [String] { losses.withLock { $0 } }
+
     /// The partition moved to another instance, which reports it from now on.
     public func forget(_ partition: TopicPartition) {
         _ = partitionOutcomes.withLock { $0.removeValue(forKey: partition) }
+        reportMissing([], for: partition)
+    }
+
+    /// The missing offsets of every partition owned, by partition.
+    public var missing: [MissingMessages] {
+        partitionMissing.withLock { all in
+            all.keys.sorted().flatMap { partition in
+                all[partition]!.map {
+                    MissingMessages(
+                        topic: partition.topic, partition: partition.partition, cluster: $0.cluster,
+                        fromOffset: $0.offsets.lowerBound, toOffset: $0.offsets.upperBound)
+                }
+            }
+        }
     }
 
     /// The outcomes of every partition owned, summed.
@@ -80,4 +114,19 @@ public struct StatusReport: Codable, Sendable {
     public var outcomes: [String: Int]
     /// Consumer lag of the service's group on each partition of its input topics.
     public var lag: [PartitionLag]
+    /// Messages the input logs lost before this service read them, in all.
+    public var messagesMissing: Int
+    /// Where they were, partition by partition.
+    public var missing: [MissingMessages]
+}
+
+/// Offsets of an input partition that its log no longer held when the service came to read them.
+public struct MissingMessages: Codable, Sendable, Equatable {
+    public var topic: String
+    public var partition: Int32
+    /// The cluster whose log lost them.
+    public var cluster: String
+    public var fromOffset: Int64
+    /// The first offset after them.
+    public var toOffset: Int64
 }

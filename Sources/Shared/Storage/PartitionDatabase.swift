@@ -41,6 +41,18 @@ public final class PartitionDatabase: Sendable {
                 table.column("count", .integer).notNull()
             }
         }
+        migrator.registerMigration("log position") { db in
+            // The cluster whose log the stored offset counts in. Another cluster's log, or one that ends before the
+            // stored offset, is another incarnation of the topic: its offsets say nothing about this state.
+            try db.alter(table: "partitionOffset") { table in table.add(column: "cluster", .text) }
+            // Offsets the log no longer held when they were to be read: messages lost before this state saw them.
+            try db.create(table: "missingOffsets") { table in
+                table.column("cluster", .text).notNull()
+                table.column("fromOffset", .integer).notNull()
+                table.column("toOffset", .integer).notNull()
+                table.primaryKey(["cluster", "fromOffset"])
+            }
+        }
         migrations(&migrator)
         try migrator.migrate(queue)
     }
@@ -72,6 +84,50 @@ public final class PartitionDatabase: Sendable {
         try read { db in
             try Int64.fetchOne(db, sql: "SELECT clock FROM partitionOffset WHERE topic = ?", arguments: [topic])
         }.map(Instant.init(milliseconds:))
+    }
+
+    /// Where the state stands in its topic's log, or nil when the partition has no state yet.
+    public func logPosition() throws -> LogPosition? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT nextOffset, cluster FROM partitionOffset WHERE topic = ?", arguments: [topic])
+                .map { LogPosition(nextOffset: $0["nextOffset"], cluster: $0["cluster"]) }
+        }
+    }
+
+    /// Moves the state, unchanged, to `offset` of `cluster`'s log, and records `missing` (offsets of that log that
+    /// were gone before they could be read), in one transaction.
+    public func continueLog(at offset: Int64, cluster: String, missing: Range<Int64>? = nil) throws {
+        let topic = topic
+        try queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO partitionOffset (topic, nextOffset, cluster) VALUES (?, ?, ?) "
+                    + "ON CONFLICT(topic) DO UPDATE SET nextOffset = excluded.nextOffset, cluster = excluded.cluster",
+                arguments: [topic, offset, cluster])
+            if let missing, !missing.isEmpty { try Self.insertMissing(missing, cluster: cluster, in: db) }
+        }
+    }
+
+    /// Records offsets found missing while reading the log the state continues. Recording the same gap again (a
+    /// replay after a crash) changes nothing.
+    public func recordMissing(_ offsets: Range<Int64>, cluster: String) throws {
+        guard !offsets.isEmpty else { return }
+        try queue.write { db in try Self.insertMissing(offsets, cluster: cluster, in: db) }
+    }
+
+    private static func insertMissing(_ offsets: Range<Int64>, cluster: String, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO missingOffsets (cluster, fromOffset, toOffset) VALUES (?, ?, ?) "
+                + "ON CONFLICT(cluster, fromOffset) DO UPDATE SET toOffset = max(toOffset, excluded.toOffset)",
+            arguments: [cluster, offsets.lowerBound, offsets.upperBound])
+    }
+
+    /// Every run of offsets recorded missing, over the state's whole life, in order.
+    public func missingOffsets() throws -> [MissingOffsets] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT cluster, fromOffset, toOffset FROM missingOffsets ORDER BY rowid").map {
+                MissingOffsets(cluster: $0["cluster"], offsets: $0["fromOffset"]..<$0["toOffset"])
+            }
+        }
     }
 
     /// How many records of the partition ended in each outcome, over the state's whole life.
@@ -127,4 +183,23 @@ public final class PartitionDatabase: Sendable {
             return result!
         }
     }
+}
+
+/// Where a partition's state stands in its topic's log.
+public struct LogPosition: Sendable, Equatable {
+    /// The offset of the first message not yet applied.
+    public var nextOffset: Int64
+    /// The cluster whose log `nextOffset` counts in; nil for state written before clusters were recorded.
+    public var cluster: String?
+
+    public init(nextOffset: Int64, cluster: String?) {
+        self.nextOffset = nextOffset
+        self.cluster = cluster
+    }
+}
+
+/// Offsets of a partition's log that were gone before the service could read them.
+public struct MissingOffsets: Sendable, Equatable {
+    public var cluster: String
+    public var offsets: Range<Int64>
 }
