@@ -10,8 +10,9 @@ struct UpCommand: AsyncParsableCommand {
         abstract: "Runs the whole stack on this machine: the embedded broker and the four services as separate processes.",
         discussion: """
             Without --bootstrap the development broker runs inside this process (in memory: Ctrl-C loses what it \
-            held; the services keep their own state under the data dir). A service that exits unexpectedly is \
-            restarted. Ctrl-C stops every service cleanly, then the broker.
+            held; the services keep their own state under the data dir, and on the next start read the new, empty \
+            logs from their beginning). A service that exits unexpectedly is restarted. Ctrl-C stops every service \
+            cleanly, then the broker.
             """)
 
     @Option(help: "Use this Kafka cluster instead of the embedded development broker (topics are created if missing).")
@@ -37,11 +38,21 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
     var httpPort = 8080
 
+    @Option(help: "When the services' state was built on another incarnation of a topic: fail or keep-state (passed on as HARMRANK_ON_NEW_TOPIC; default keep-state on the embedded broker, whose logs are new at every start, and the services' default, fail, with --bootstrap).")
+    var onNewTopic: String?
+
+    func validate() throws {
+        if let onNewTopic, NewTopicPolicy(rawValue: onNewTopic) == nil {
+            throw ValidationError("--on-new-topic '\(onNewTopic)': use 'fail' or 'keep-state'")
+        }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "up")
         let directory = stack.directory
         let catalogue = stack.catalogue
+        let existing = try ExistingState.read(in: directory, catalogue: catalogue)
         let cluster = try CommandCluster(bootstrap: bootstrap, logger: logger)
         try await cluster.createTopics(catalogue.specifications(partitions: stack.partitions))
         let servers = cluster.bootstrapServers
@@ -54,6 +65,8 @@ struct UpCommand: AsyncParsableCommand {
             "HARMRANK_TOPIC_PREFIX": catalogue.prefix,
         ]
         if cluster.isEmbedded { environment.merge(Self.embeddedBrokerEnvironment) { $1 } }
+        environment["HARMRANK_ON_NEW_TOPIC"] =
+            onNewTopic ?? (cluster.isEmbedded ? NewTopicPolicy.keepState.rawValue : nil)
         environment["HARMRANK_CLOCK"] = clock
         // The dashboard (RankService) reads alerts from NotifyService, from the browser.
         environment["HARMRANK_ALERTS_URL"] = "http://127.0.0.1:\(httpPort + 2)"
@@ -65,6 +78,7 @@ struct UpCommand: AsyncParsableCommand {
 
         FileHandle.standardOutput.write(Data("""
             HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)
+              \(existing?.summary ?? "no existing state: starting empty")
               dashboard      http://127.0.0.1:\(httpPort)/    (sign in with the token below)
               RankService    http://127.0.0.1:\(httpPort)    (lists API)
               IngestService  http://127.0.0.1:\(httpPort + 1)
