@@ -34,15 +34,31 @@ let package = Package(
         ),
         // SQLite settings that only its variadic C configuration call can make.
         .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // The scoring core: records and their validation, the harm table, windows, Dauntless+, ranked lists,
+        // hotspots and alert rules. It depends on nothing that reaches Kafka, SQLite or the network, so the compiler
+        // keeps it pure and it can be tested, benchmarked and fuzzed alone.
+        .target(name: "HarmRankCore", resources: [.copy("Resources")]),
+        // The Kafka layer over the system librdkafka.
+        .target(
+            name: "HarmRankKafka",
+            dependencies: [
+                "CKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The service runtime: settings, HTTP, storage, messages and the partition loop. It re-exports the core and
+        // the Kafka layer, so a service imports one module.
         .target(
             name: "Shared",
             dependencies: [
-                "CKafka",
+                "HarmRankCore",
+                "HarmRankKafka",
                 "CSQLiteSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -70,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             dependencies: [
-                "Shared",
+                "Shared", "HarmRankCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -81,19 +97,21 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: [
-                "Shared", "CKafka", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                "Shared", "HarmRankKafka", "CKafka", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "HeapUsage", path: "Benchmarks/HeapUsage"),
         .executableTarget(
             name: "ScoringBenchmarks",
-            dependencies: ["Shared", "HeapUsage", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["HarmRankCore", "HeapUsage", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/ScoringBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "ScoringTests",
-            dependencies: ["Shared", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "Shared", "HarmRankCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
     ]
 )

@@ -1,6 +1,6 @@
 import Foundation
 import HeapUsage
-import Shared
+import HarmRankCore
 
 /// The windows of ScoreService and the lists of RankService together, as one value so that the work is done in
 /// place (a struct read through a class property would be copied on every call).

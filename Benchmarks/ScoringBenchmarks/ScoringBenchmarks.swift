@@ -1,5 +1,5 @@
 import Benchmark
-import Shared
+import HarmRankCore
 
 /// The scoring core alone at London scale (README, "Scoring core performance"). Run with
 /// `swift package --disable-sandbox benchmark --target ScoringBenchmarks`.

@@ -1,4 +1,5 @@
 import Foundation
+@testable import HarmRankCore
 @testable import Shared
 import Testing
 

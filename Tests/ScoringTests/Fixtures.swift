@@ -1,3 +1,4 @@
+@testable import HarmRankCore
 @testable import Shared
 
 enum Fixtures {

@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import Testing
 
+@testable import HarmRankCore
 @testable import Shared
 
 @Suite struct HotspotTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import HarmRankCore
 @testable import Shared
 
 @Suite struct IngestStepTests {

@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 
+@testable import HarmRankCore
 @testable import Shared
 
 @Suite struct RankedListTests {

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import HarmRankCore
 @testable import Shared
 
 @Suite struct WindowTests {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+@testable import HarmRankCore
 @testable import Shared
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+@testable import HarmRankCore
 @testable import Shared
 import Testing
 

@@ -39,9 +39,7 @@ final class PartitionLogs: Sendable {
         let held = try await administration.heldOffsets(of: partitions)
         var moved: [TopicPartition: String] = [:]
         for partition in partitions {
-            guard let offsets = held[partition] else {
-                throw KafkaError(message: "the broker gave no offsets", context: "reading the offsets of \(partition)")
-            }
+            let offsets = held[partition]!  // `heldOffsets` answers for every partition or throws
             let database = try self.database(partition)
             switch LogVerdict.judge(stored: try database.logPosition(), cluster: cluster, held: offsets) {
             case .noState:

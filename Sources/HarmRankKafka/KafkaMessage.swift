@@ -38,6 +38,19 @@ public struct KafkaMessage: Sendable {
     public var timestampMilliseconds: Int64?
 
     public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
+
+    package init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader],
+        timestampMilliseconds: Int64?
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
+    }
 }
 
 /// A message to send. The partition is explicit when the caller co-partitions by entity; otherwise it comes from

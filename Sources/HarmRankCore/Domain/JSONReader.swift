@@ -4,29 +4,29 @@
 ///
 /// Reading in order does not look for duplicate keys (the last one read wins): what is read this way is what
 /// HarmRank itself wrote. Records from outside go through `JSONValue.parse`, which reports them.
-struct JSONReader {
-    typealias SyntaxError = JSONValue.SyntaxError
+package struct JSONReader {
+    package typealias SyntaxError = JSONValue.SyntaxError
 
-    let bytes: [UInt8]
-    var index = 0
+    package let bytes: [UInt8]
+    package var index = 0
     /// Where the key of the member being read starts, for errors about the key.
     private(set) var keyOffset = 0
 
     /// Checks once that `bytes` are UTF-8, so that strings can be decoded from them without replacing anything;
     /// in place, without the copy a validated String would make of every message.
-    init(_ bytes: some Collection<UInt8>) throws(SyntaxError) {
+    package init(_ bytes: some Collection<UInt8>) throws(SyntaxError) {
         self.bytes = Array(bytes)
         guard (try? UTF8Span(validating: self.bytes.span)) != nil else {
             throw SyntaxError(offset: 0, problem: "the text is not valid UTF-8")
         }
     }
 
-    func error(_ problem: String) -> SyntaxError { SyntaxError(offset: index, problem: problem) }
+    package func error(_ problem: String) -> SyntaxError { SyntaxError(offset: index, problem: problem) }
 
     // MARK: Reading in order
 
     /// Calls `body` with each member's key, the reader at the member's value, which `body` must read or skip.
-    mutating func members(_ body: (inout JSONReader, String) throws(SyntaxError) -> Void) throws(SyntaxError) {
+    package mutating func members(_ body: (inout JSONReader, String) throws(SyntaxError) -> Void) throws(SyntaxError) {
         try items(between: "{", and: "}", of: "an object") { reader throws(SyntaxError) in
             guard reader.index < reader.bytes.count, reader.bytes[reader.index] == UInt8(ascii: "\"") else {
                 throw reader.error("expected a quoted key")
@@ -44,7 +44,7 @@ struct JSONReader {
     }
 
     /// Calls `body` with the reader at each element of an array, which `body` must read or skip.
-    mutating func elements(_ body: (inout JSONReader) throws(SyntaxError) -> Void) throws(SyntaxError) {
+    package mutating func elements(_ body: (inout JSONReader) throws(SyntaxError) -> Void) throws(SyntaxError) {
         try items(between: "[", and: "]", of: "an array", body)
     }
 
@@ -78,20 +78,20 @@ struct JSONReader {
     }
 
     /// The elements of an array, each read by `read`.
-    mutating func array<T>(_ read: (inout JSONReader) throws(SyntaxError) -> T) throws(SyntaxError) -> [T] {
+    package mutating func array<T>(_ read: (inout JSONReader) throws(SyntaxError) -> T) throws(SyntaxError) -> [T] {
         var elements: [T] = []
         try self.elements { reader throws(SyntaxError) in elements.append(try read(&reader)) }
         return elements
     }
 
-    mutating func readString() throws(SyntaxError) -> String {
+    package mutating func readString() throws(SyntaxError) -> String {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string") }
         return try string()
     }
 
     /// A whole number that fits 64 bits, as `Int64(literal)` reads one: a fraction or an exponent is refused.
-    mutating func readInteger() throws(SyntaxError) -> Int64 {
+    package mutating func readInteger() throws(SyntaxError) -> Int64 {
         skipWhitespace()
         let start = index
         guard index < bytes.count, bytes[index] == UInt8(ascii: "-") || isDigit(bytes[index]) else {
@@ -114,7 +114,7 @@ struct JSONReader {
     }
 
     /// Reads a `null` and says so; leaves anything else to be read.
-    mutating func readNull() throws(SyntaxError) -> Bool {
+    package mutating func readNull() throws(SyntaxError) -> Bool {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "n") else { return false }
         try expect("null")
@@ -122,12 +122,12 @@ struct JSONReader {
     }
 
     /// Passes over a value of any kind, checking it.
-    mutating func skipValue() throws(SyntaxError) {
+    package mutating func skipValue() throws(SyntaxError) {
         _ = try value(depth: 0)
     }
 
     /// Checks that nothing but whitespace follows the value read.
-    mutating func readEnd() throws(SyntaxError) {
+    package mutating func readEnd() throws(SyntaxError) {
         skipWhitespace()
         guard index == bytes.count else { throw error("unexpected text after the JSON value") }
     }
@@ -136,13 +136,13 @@ struct JSONReader {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
             index += 1
         }
     }
 
-    mutating func expect(_ word: StaticString) throws(SyntaxError) {
+    package mutating func expect(_ word: StaticString) throws(SyntaxError) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw error("unexpected end of input") }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
@@ -152,7 +152,7 @@ struct JSONReader {
     }
 
     /// Where a number's literal lies, checked against the grammar.
-    mutating func number() throws(SyntaxError) -> Range<Int> {
+    package mutating func number() throws(SyntaxError) -> Range<Int> {
         let start = index
         func digits() -> Int {
             let first = index
@@ -178,7 +178,7 @@ struct JSONReader {
         return start..<index
     }
 
-    mutating func string() throws(SyntaxError) -> String {
+    package mutating func string() throws(SyntaxError) -> String {
         index += 1
         let start = index
         // Most strings hold no escape: decoded at once from the bytes between the quotes.
@@ -195,7 +195,7 @@ struct JSONReader {
     }
 
     /// The rest of a string that holds an escape (or is broken), from its first byte at `start`.
-    mutating func escapedString(from start: Int) throws(SyntaxError) -> String {
+    package mutating func escapedString(from start: Int) throws(SyntaxError) -> String {
         var scalars = String.UnicodeScalarView()
         var runStart = start
         func flushRun() {
@@ -247,7 +247,7 @@ struct JSONReader {
         return String(scalars)
     }
 
-    mutating func hex4() throws(SyntaxError) -> UInt32 {
+    package mutating func hex4() throws(SyntaxError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw error("a \\u escape needs four hex digits") }
         var value: UInt32 = 0
         for _ in 0..<4 {

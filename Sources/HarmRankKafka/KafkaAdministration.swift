@@ -145,10 +145,17 @@ public final class KafkaAdministration: @unchecked Sendable {
         try await offloaded { [client] () throws(KafkaError) in try client.clusterID() }
     }
 
-    /// The offsets each partition holds now: from the oldest kept to the one the next message will get.
+    /// The offsets each partition holds now: from the oldest kept to the one the next message will get. Answers
+    /// for every partition asked, or throws.
     public func heldOffsets(of partitions: [TopicPartition]) async throws(KafkaError) -> [TopicPartition: Range<Int64>] {
         try await offloaded { [client] () throws(KafkaError) in
-            try client.watermarks(of: partitions).mapValues { $0.low..<max($0.low, $0.high) }
+            let held = try client.watermarks(of: partitions).mapValues { $0.low..<max($0.low, $0.high) }
+            if let unanswered = partitions.first(where: { held[$0] == nil }) {
+                throw KafkaError(
+                    code: RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, message: "no offsets returned",
+                    context: "reading the offsets of \(unanswered)")
+            }
+            return held
         }
     }
 

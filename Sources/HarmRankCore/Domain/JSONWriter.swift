@@ -103,6 +103,7 @@ extension JSONWriter {
 extension JSONValue {
     public struct FieldError: Error, CustomStringConvertible {
         public let description: String
+        package init(description: String) { self.description = description }
     }
 
     public subscript(key: String) -> JSONValue? {

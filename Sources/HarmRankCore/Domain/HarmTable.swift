@@ -103,10 +103,12 @@ func readDataFile(_ path: String) throws(DataFileError) -> String {
     }
 }
 
-func readResource(_ name: String) throws(DataFileError) -> String {
-    guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Resources") else {
+/// A file shipped in `bundle`'s `Resources` folder (a `.resources` folder installed beside the executable).
+package func readResource(_ name: String, in bundle: Bundle = .module) throws(DataFileError) -> String {
+    guard let url = bundle.url(forResource: name, withExtension: nil, subdirectory: "Resources") else {
         throw DataFileError(
-            file: name, line: nil, problem: "is missing from the installation (HarmRank_Shared.resources beside the executable)")
+            file: name, line: nil,
+            problem: "is missing from the installation (\(bundle.bundleURL.lastPathComponent) beside the executable)")
     }
     return try readDataFile(url.path)
 }

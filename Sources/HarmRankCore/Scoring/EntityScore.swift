@@ -1,0 +1,156 @@
+/// An entity's standing after a change, as ScoreService publishes it on `scores.suspect` and `scores.place`
+/// (internal topics; key the entity id, partition the entity's link partition, so compaction keeps the latest).
+///
+/// It carries everything RankService and NotifyService need and no more: the score in each list with its
+/// components, and the crimes behind it, which explain the score offence by offence. Victim ids stay in
+/// ScoreService; only their number (V) travels. `sequence` rises with each message of the partition, so a repeat
+/// or an older message is recognised and ignored.
+///
+/// A score is either complete, listing every crime counting now, or a change, listing only the crimes whose
+/// counting changed since the entity's previous score: those counting now in `offences`, those that stopped in
+/// `withdrawn`. Suspects hold a handful of crimes and are always sent complete (NotifyService reads them one by
+/// one); a ward holds thousands, and resending them all with every change was a fifth of ScoreService's work, so
+/// places are sent as changes and their readers keep the crimes (`applied(to:)`).
+public struct EntityScore: Sendable, Equatable {
+    public struct Standing: Sendable, Equatable {
+        public var list: HarmList
+        /// Hundredths of a day.
+        public var score: Int64
+        public var offences: Int
+        public var lastOffenceAt: Instant?
+        public var components: Components?
+
+        package init(list: HarmList, score: Int64, offences: Int, lastOffenceAt: Instant?, components: Components?) {
+            self.list = list
+            self.score = score
+            self.offences = offences
+            self.lastOffenceAt = lastOffenceAt
+            self.components = components
+        }
+    }
+
+    /// Dauntless+ components (CONTRACT.md section 4).
+    public struct Components: Sendable, Equatable {
+        /// H and G in hundredths of a day.
+        public var harm: Int64
+        public var frequency: Int
+        public var gravity: Int64
+        public var recencyDays: Int64
+        public var victims: Int
+        public var rfg: Int
+
+        package init(harm: Int64, frequency: Int, gravity: Int64, recencyDays: Int64, victims: Int, rfg: Int) {
+            self.harm = harm
+            self.frequency = frequency
+            self.gravity = gravity
+            self.recencyDays = recencyDays
+            self.victims = victims
+            self.rfg = rfg
+        }
+    }
+
+    public struct Offence: Sendable, Equatable {
+        public var crimeRef: String
+        public var version: Int64
+        public var offenceCode: String
+        /// Hundredths of a day.
+        public var harm: Int64
+        public var occurredAt: Instant
+        public var expiresAt: Instant
+        /// A bit set, not an array: a ward's score holds thousands of these and RankService copies them with
+        /// every change, so an offence is plain data with nothing to retain.
+        public var lists: ListSet
+
+        package init(
+            crimeRef: String, version: Int64, offenceCode: String, harm: Int64, occurredAt: Instant, expiresAt: Instant,
+            lists: ListSet
+        ) {
+            self.crimeRef = crimeRef
+            self.version = version
+            self.offenceCode = offenceCode
+            self.harm = harm
+            self.occurredAt = occurredAt
+            self.expiresAt = expiresAt
+            self.lists = lists
+        }
+
+        /// The order of `offences`: latest first, then by crime reference.
+        public static func latestFirst(_ a: Offence, _ b: Offence) -> Bool {
+            a.occurredAt != b.occurredAt ? a.occurredAt > b.occurredAt : a.crimeRef.precedesBytewise(b.crimeRef)
+        }
+    }
+
+    public var kind: EntityKind
+    public var id: String
+    public var sequence: Int64
+    /// The clock T of the standing.
+    public var clock: Instant
+    /// One per list that ranks the entity's kind, in list order.
+    public var standings: [Standing]
+    /// Latest first: in a complete score the crimes counting now; in a change, those of them whose counting
+    /// changed.
+    public var offences: [Offence]
+    /// In a change, the crimes that stopped counting (bytewise order); nil in a complete score.
+    public var withdrawn: [String]?
+
+    public var isChange: Bool { withdrawn != nil }
+
+    public var entity: EntityRef { EntityRef(kind, id) }
+
+    public func standing(in list: HarmList) -> Standing? { standings.first { $0.list == list } }
+
+    public init(
+        kind: EntityKind, id: String, sequence: Int64, clock: Instant, standings: [Standing], offences: [Offence],
+        withdrawn: [String]? = nil
+    ) {
+        self.kind = kind
+        self.id = id
+        self.sequence = sequence
+        self.clock = clock
+        self.standings = standings
+        self.offences = offences
+        self.withdrawn = withdrawn
+    }
+
+    /// Reads the standing of `entity` from the windows: complete, or with `changedCrimes` a change covering them.
+    public init(_ entity: EntityRef, in windows: HarmWindows, sequence: Int64, changedCrimes: [String]? = nil) {
+        kind = entity.kind
+        id = entity.id
+        self.sequence = sequence
+        clock = windows.clock
+        standings = HarmList.lists(of: entity.kind).map { list in
+            let standing = windows.standing(of: entity, in: list)
+            return Standing(
+                list: list, score: standing.score.hundredths, offences: standing.offences,
+                lastOffenceAt: standing.lastOffenceAt,
+                components: standing.dauntless.map {
+                    Components(
+                        harm: $0.harm.hundredths, frequency: $0.frequency, gravity: $0.gravity.hundredths,
+                        recencyDays: $0.recencyDays, victims: $0.victims, rfg: $0.rfg)
+                })
+        }
+        offences = windows.countingOffences(of: entity, among: changedCrimes).map { offence in
+            Offence(
+                crimeRef: offence.crimeRef, version: offence.version, offenceCode: offence.offenceCode,
+                harm: offence.harm.hundredths, occurredAt: offence.occurredAt, expiresAt: offence.expiresAt,
+                lists: offence.lists)
+        }
+        withdrawn = changedCrimes.map { changed in
+            let counting = Set(offences.map(\.crimeRef))
+            return changed.filter { !counting.contains($0) }
+        }
+    }
+
+    /// The complete score this one makes of the complete score `held` (nil when none is held): a complete score
+    /// stands as it is; a change replaces or removes the crimes it names.
+    public func applied(to held: EntityScore?) -> EntityScore {
+        guard let withdrawn else { return self }
+        let named = Set(withdrawn).union(offences.map(\.crimeRef))
+        var complete = self
+        complete.withdrawn = nil
+        // Both lists are latest first, so the sort only merges two runs.
+        complete.offences = ((held?.offences ?? []).filter { !named.contains($0.crimeRef) } + offences)
+            .sorted(by: Offence.latestFirst)
+        return complete
+    }
+}

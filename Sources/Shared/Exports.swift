@@ -1,0 +1,3 @@
+// What every service builds on, through one import.
+@_exported import HarmRankCore
+@_exported import HarmRankKafka
