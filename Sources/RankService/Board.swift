@@ -149,6 +149,10 @@ final class Board: Sendable {
     /// The latest clock of the scores applied (without ranking the hotspot cells, as `read` would).
     var clock: Instant? { state.withLock { $0.clock } }
 
+    /// The clock T now, which a list read or published now is as of (CONTRACT.md section 4): the wall clock's time,
+    /// or on the event clock the latest clock of the scores applied, which is as far as RankService knows T.
+    func asOf(_ state: State) -> Instant? { clockMode == .wall ? .now : state.clock }
+
     func setPublishedVersion(_ version: Int64, of list: HarmList) {
         state.withLock { $0.versions[list] = version }
     }
@@ -161,14 +165,14 @@ final class Board: Sendable {
         }
     }
 
-    /// The entries `list` shows, the clock they stand at, and how long bringing them into order took (without the
-    /// wait for the lock, which is the partitions' work, not the ranking's).
-    func top(of list: HarmList) -> (entries: [RankedList.Entry], clock: Instant?, took: Duration) {
+    /// The entries `list` shows, the clock T they are as of, and how long bringing them into order took (without
+    /// the wait for the lock, which is the partitions' work, not the ranking's).
+    func top(of list: HarmList) -> (entries: [RankedList.Entry], asOf: Instant?, took: Duration) {
         state.withLock { state in
             let started = ContinuousClock.now
             if list == .hotspots { rankChangedCells(in: &state) }
             let entries = state.lists[list]!.entries(limit: shownSize(of: list))
-            return (entries, state.clock, started.duration(to: .now))
+            return (entries, asOf(state), started.duration(to: .now))
         }
     }
 }

@@ -79,7 +79,7 @@ struct ListRoutes: Sendable {
                 HarmList.allCases.map { list in
                     ListSummary(
                         name: list.rawValue, entity: list.entity.rawValue, size: board.shownSize(of: list),
-                        windowDays: windowDays(of: list), asOf: state.clock?.rfc3339, version: state.versions[list] ?? 0,
+                        windowDays: windowDays(of: list), asOf: board.asOf(state)?.rfc3339, version: state.versions[list] ?? 0,
                         total: state.lists[list]!.count)
                 }
             }
@@ -117,11 +117,12 @@ struct ListRoutes: Sendable {
                 detail: "no list '\(name)'; the lists are \(HarmList.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return board.read { state in
+            let asOf = board.asOf(state)
             let shown = board.shownSize(of: list)
             let total = min(state.lists[list]!.count, shown)
             let entries = state.lists[list]!.entries(offset: offset, limit: min(limit, max(0, shown - offset)))
             return ListPage(
-                name: name, entity: list.entity.rawValue, asOf: state.clock?.rfc3339, windowDays: windowDays(of: list), total: total,
+                name: name, entity: list.entity.rawValue, asOf: asOf?.rfc3339, windowDays: windowDays(of: list), total: total,
                 entries: entries.map { entry in
                     let entity = EntityRef(list.entity, entry.id)
                     let standing = state.scores[entity]?.standing(in: list)
@@ -129,7 +130,7 @@ struct ListRoutes: Sendable {
                     return ListPage.Entry(
                         rank: entry.rank, id: entry.id, score: entry.score.days, offences: standing?.offences ?? 0,
                         lastOffenceAt: standing?.lastOffenceAt?.rfc3339, name: ward?.name, borough: ward?.borough,
-                        components: standing?.components.map(Self.components))
+                        components: standing?.components(asOf: asOf).map(Self.components))
                 })
         }
     }
@@ -139,6 +140,7 @@ struct ListRoutes: Sendable {
 
     func explanation(of entity: EntityRef) throws -> Explanation {
         try board.read { state in
+            let asOf = board.asOf(state)
             let ward = entity.kind == .ward ? board.wards[entity.id] : nil
             guard let score = state.scores[entity] else {
                 guard ward != nil else {
@@ -148,19 +150,19 @@ struct ListRoutes: Sendable {
                 }
                 return Explanation(
                     id: entity.id, entity: entity.kind.rawValue, name: ward?.name, borough: ward?.borough,
-                    asOf: state.clock?.rfc3339,
+                    asOf: asOf?.rfc3339,
                     lists: HarmList.lists(of: entity.kind).map { list in
                         .init(list: list.rawValue, score: 0, rank: state.lists[list]!.rank(of: entity.id), offences: 0)
                     }, offences: [])
             }
             return Explanation(
                 id: entity.id, entity: entity.kind.rawValue, name: ward?.name, borough: ward?.borough,
-                asOf: state.clock?.rfc3339,
+                asOf: asOf?.rfc3339,
                 lists: score.standings.map { standing in
                     .init(
                         list: standing.list.rawValue, score: Harm(hundredths: standing.score).days,
                         rank: state.lists[standing.list]!.rank(of: entity.id).flatMap { $0 <= board.shownSize(of: standing.list) ? $0 : nil },
-                        offences: standing.offences, components: standing.components.map(Self.components))
+                        offences: standing.offences, components: standing.components(asOf: asOf).map(Self.components))
                 },
                 offences: score.offences.map { offence in
                     .init(

@@ -86,14 +86,14 @@ final class RankingPublisher: Service, @unchecked Sendable {
         let due = schedule.takeDue(at: .now)
         var messages: [RankingMessage] = []
         for list in due {
-            let (top, clock, took) = board.top(of: list)
+            let (top, asOf, took) = board.top(of: list)
             schedule.ranked(list, took: took, at: .now)
             let previous = published[list]?.snapshot ?? TopSnapshot(version: 0, entries: [])
             guard top != previous.entries else { continue }
             let snapshot = TopSnapshot(version: previous.version + 1, entries: top)
             messages.append(
                 RankingMessage(
-                    list: list.rawValue, entity: list.entity.rawValue, asOf: clock, snapshot: snapshot, previous: previous))
+                    list: list.rawValue, entity: list.entity.rawValue, asOf: asOf, snapshot: snapshot, previous: previous))
         }
         guard !messages.isEmpty else {
             await saveSent()

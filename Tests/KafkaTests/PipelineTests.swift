@@ -151,6 +151,7 @@ import FoundationNetworking
                     let shown = got["components"] as? [String: Any]
                     #expect(shown?["victims"] as? Int == components.victims, "\(want)")
                     #expect(shown?["rfg"] as? Int == components.rfg, "\(want)")
+                    #expect(shown?["recencyDays"] as? Int == Int(components.recencyDays), "\(want)")
                 }
             }
         }

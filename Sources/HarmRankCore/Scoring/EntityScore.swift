@@ -154,3 +154,24 @@ public struct EntityScore: Sendable, Equatable {
         return complete
     }
 }
+
+extension EntityScore.Components {
+    /// These components at clock `asOf`, for a suspect whose most recent counting offence occurred at `mostRecent`.
+    /// R, and with it rfg, move with time alone; H, F, G and V change only with the offences, and each change of
+    /// those comes as a new score.
+    public func asOf(_ asOf: Instant, mostRecent: Instant) -> EntityScore.Components {
+        let now = DauntlessComponents(
+            harm: Harm(hundredths: harm), frequency: frequency, gravity: Harm(hundredths: gravity), mostRecent: mostRecent,
+            victims: victims, asOf: asOf)
+        return EntityScore.Components(
+            harm: harm, frequency: frequency, gravity: gravity, recencyDays: now.recencyDays, victims: victims, rfg: now.rfg)
+    }
+}
+
+extension EntityScore.Standing {
+    /// The Dauntless+ components at clock `asOf` (nil for lists without components).
+    public func components(asOf: Instant?) -> EntityScore.Components? {
+        guard let components, let asOf, let lastOffenceAt else { return components }
+        return components.asOf(asOf, mostRecent: lastOffenceAt)
+    }
+}
