@@ -10,7 +10,9 @@ enum IngestService: ServiceDefinition {
         [topics.offencesRaw]
     }
 
-    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
+    static func build(_ settings: ServiceSettings, _ options: NoServiceOptions, _ status: ServiceStatus, _ logger: Logger)
+        throws -> ServiceParts
+    {
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "IngestService.producer"))
         let step = IngestStep(

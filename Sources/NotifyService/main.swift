@@ -8,23 +8,14 @@ enum NotifyService: ServiceDefinition {
         [topics.scoresSuspect]
     }
 
-    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
-        let source = SettingSource()
-        let environment = source.environment
-        var rules = AlertRules()
-        rules.escalationHarm = Harm(days: Int64(try source.wholeNumber("HARMRANK_ESCALATION_DAYS", default: 365)))
-        rules.coolDown = Instant.days(Int64(try source.wholeNumber("HARMRANK_ALERT_COOLDOWN_DAYS", default: 28)))
-        rules.backfillHorizon =
-            settings.clockMode == .wall
-            ? Instant.days(Int64(try source.wholeNumber("HARMRANK_ALERT_BACKFILL_DAYS", default: 30))) : nil
-        rules.cohortSize = try source.wholeNumber("HARMRANK_COHORT_SIZE", default: 100)
-        let webhooks = (environment["HARMRANK_WEBHOOKS"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
-        for url in webhooks where URL(string: url)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
-            throw ConfigurationError("HARMRANK_WEBHOOKS: '\(url)' is not an http or https URL")
-        }
-        let secret = environment["HARMRANK_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+    static func build(_ settings: ServiceSettings, _ options: NotifyOptions, _ status: ServiceStatus, _ logger: Logger)
+        throws -> ServiceParts
+    {
+        let own = try options.resolve(clockMode: settings.clockMode)
+        let (rules, webhooks, secret) = (own.rules, own.webhooks, own.webhookSecret)
         if !webhooks.isEmpty, secret == nil {
-            logger.warning("webhooks are configured without HARMRANK_WEBHOOK_SECRET: their bodies will not be signed")
+            logger.warning(
+                "webhooks are configured without --webhook-secret-file or HARMRANK_WEBHOOK_SECRET: their bodies will not be signed")
         }
 
         let stateDirectory = settings.stateDirectory.path

@@ -8,19 +8,19 @@ enum RankService: ServiceDefinition {
         [topics.scoresSuspect, topics.scoresPlace]
     }
 
-    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
-        let source = SettingSource()
-        let size = try source.wholeNumber("HARMRANK_LIST_SIZE", default: 100)
-        let interval = try source.wholeNumber("HARMRANK_PUBLISH_INTERVAL_MS", default: 1000)
+    static func build(_ settings: ServiceSettings, _ options: RankOptions, _ status: ServiceStatus, _ logger: Logger)
+        throws -> ServiceParts
+    {
+        let own = try options.resolve()
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "RankService.producer"))
         let board = Board(
-            wards: settings.wards, harmTable: settings.harmTable, size: size, hotspots: settings.hotspots,
+            wards: settings.wards, harmTable: settings.harmTable, size: own.listSize, hotspots: settings.hotspots,
             clockMode: settings.clockMode)
         let stateDirectory = settings.stateDirectory.path
         let live = LiveRankings()
         let publisher = try RankingPublisher(
-            board: board, producer: producer, topic: settings.topics.rankings, interval: .milliseconds(interval),
+            board: board, producer: producer, topic: settings.topics.rankings, interval: own.publishInterval,
             directory: stateDirectory, live: live, status: status, logger: logger)
         let context = RankPartition.Context(board: board, publisher: publisher, status: status, logger: logger)
         let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
@@ -30,7 +30,7 @@ enum RankService: ServiceDefinition {
         let routes = ListRoutes(board: board, audit: audit)
         let dashboard = DashboardRoutes(
             page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards,
-            alertsURL: source.value(nil, "HARMRANK_ALERTS_URL"))
+            alertsURL: own.alertsURL)
         return ServiceParts(services: [producer, publisher, consumer]) { router in
             routes.register(on: router)
             dashboard.register(on: router)

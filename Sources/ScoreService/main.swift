@@ -12,7 +12,9 @@ enum ScoreService: ServiceDefinition {
         [topics.linksSuspect, topics.linksPlace]
     }
 
-    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts {
+    static func build(_ settings: ServiceSettings, _ options: NoServiceOptions, _ status: ServiceStatus, _ logger: Logger)
+        throws -> ServiceParts
+    {
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "ScoreService.producer"))
         let context = ScorePartition.Context(

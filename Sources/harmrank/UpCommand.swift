@@ -13,6 +13,13 @@ struct UpCommand: AsyncParsableCommand {
             held; the services keep their own state under the data dir, and on the next start read the new, empty \
             logs from their beginning). A service that exits unexpectedly is restarted. Ctrl-C stops every service \
             cleanly, then the broker.
+
+            Every service is given HARMRANK_BOOTSTRAP, HARMRANK_DATA_DIR, HARMRANK_TOKENS_FILE, \
+            HARMRANK_TOPIC_PREFIX, HARMRANK_SUPERVISOR_PID, HARMRANK_DASHBOARD_ORIGINS and HARMRANK_ALERTS_URL; \
+            HARMRANK_CLOCK, HARMRANK_HARM_TABLE, HARMRANK_WARDS and HARMRANK_ON_NEW_TOPIC when their flags are \
+            given; on the embedded broker HARMRANK_DOWNSTREAM_MAX_LAG=500, HARMRANK_FETCH_WAIT_MS=2 and \
+            HARMRANK_ON_NEW_TOPIC=keep-state unless --on-new-topic says otherwise. Every other HARMRANK_* variable of \
+            this command's environment is passed on as it is: see each service's --help.
             """)
 
     @Option(help: "Use this Kafka cluster instead of the embedded development broker (topics are created if missing).")
@@ -112,8 +119,8 @@ struct UpCommand: AsyncParsableCommand {
 
     /// What the services need on the embedded broker. It keeps only the newest ~5 MB of a partition, so a service
     /// runs at most 500 messages a partition ahead of the readers of its outputs; and it holds every fetch that
-    /// finds nothing for the whole fetch wait, so the wait is 2 ms instead of 10 (idle consumers then ask five times
-    /// as often; what that costs an idle stack has not been measured).
+    /// finds nothing for the whole fetch wait, so the wait is short there (idle consumers then ask more often, which
+    /// costs an idle stack some CPU).
     static let embeddedBrokerEnvironment = [
         "HARMRANK_DOWNSTREAM_MAX_LAG": "500", "HARMRANK_FETCH_WAIT_MS": String(embeddedFetchWaitMilliseconds),
     ]

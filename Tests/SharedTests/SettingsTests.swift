@@ -19,8 +19,8 @@ import Testing
         #expect(fromEnvironment.inputTopics == ["met.scores.suspect"])
         #expect(fromEnvironment.groupID == "harmrank-rank")
         #expect(fromEnvironment.httpHost == "127.0.0.1")
-        #expect(fromEnvironment.fetchWaitMilliseconds == 10)
-        #expect(fromEnvironment.busyWaitMilliseconds == 300)
+        #expect(fromEnvironment.fetchWait == .milliseconds(10))
+        #expect(fromEnvironment.busyWait == .milliseconds(300))
         #expect(fromEnvironment.supervisorProcessID == nil)
         #expect(fromEnvironment.downstreamMaxLag == nil)
 
@@ -37,16 +37,27 @@ import Testing
             "HARMRANK_SUPERVISOR_PID": "4321",
         ])
         let settings = try ServiceOptions.parse([]).resolve(for: Self.identity, source)
-        #expect(settings.fetchWaitMilliseconds == 2)
+        #expect(settings.fetchWait == .milliseconds(2))
         #expect(settings.downstreamMaxLag == 500)
-        #expect(settings.busyWaitMilliseconds == 0)
+        #expect(settings.busyWait == .zero)
         #expect(settings.supervisorProcessID == 4321)
+
+        // Each is a flag too, and the flag wins.
+        let flags = try ServiceOptions.parse([
+            "--fetch-wait-ms", "7", "--downstream-max-lag", "9", "--busy-wait-ms", "11", "--supervisor-pid", "13",
+            "--dashboard-origins", "http://a:1, http://b:2",
+        ]).resolve(for: Self.identity, source)
+        #expect(flags.fetchWait == .milliseconds(7))
+        #expect(flags.downstreamMaxLag == 9)
+        #expect(flags.busyWait == .milliseconds(11))
+        #expect(flags.supervisorProcessID == 13)
+        #expect(flags.dashboardOrigins == ["http://a:1", "http://b:2"])
     }
 
     @Test(arguments: [
-        ("HARMRANK_FETCH_WAIT_MS", "0", "HARMRANK_FETCH_WAIT_MS '0': use a whole number of at least 1"),
-        ("HARMRANK_BUSY_WAIT_MS", "-5", "HARMRANK_BUSY_WAIT_MS '-5': use a whole number (0 or more)"),
-        ("HARMRANK_SUPERVISOR_PID", "up", "HARMRANK_SUPERVISOR_PID 'up': use a whole number of at least 1"),
+        ("HARMRANK_FETCH_WAIT_MS", "0", "--fetch-wait-ms / HARMRANK_FETCH_WAIT_MS '0': use a whole number of at least 1"),
+        ("HARMRANK_BUSY_WAIT_MS", "-5", "--busy-wait-ms / HARMRANK_BUSY_WAIT_MS '-5': use a whole number (0 or more)"),
+        ("HARMRANK_SUPERVISOR_PID", "up", "--supervisor-pid / HARMRANK_SUPERVISOR_PID 'up': use a whole number of at least 1"),
     ])
     func aNumberOutOfRangeSaysWhatIsAllowed(variable: String, value: String, message: String) throws {
         let source = SettingSource(environment: ["HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens, variable: value])

@@ -355,11 +355,10 @@ extension ServiceSettings {
             administration: try KafkaAdministration(configuration: kafka, logger: logger), policy: newTopicPolicy,
             status: status, logger: logger)
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics)
-        configuration.fetchWaitMilliseconds = fetchWaitMilliseconds
+        configuration.fetchWaitMilliseconds = Int(fetchWait / .milliseconds(1))
         return PartitionedConsumer(
             configuration: configuration, independentPartitions: independentPartitions,
-            gathering: busyWaitMilliseconds > 0
-                ? BatchGathering(wait: .milliseconds(busyWaitMilliseconds)) : nil,
+            gathering: busyWait > .zero ? BatchGathering(wait: busyWait) : nil,
             status: status, backPressure: backPressure, logs: logs, logger: logger, open: open)
     }
 }

@@ -3,12 +3,21 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// What a service executable declares: who it is, and how to build its processing step and its routes.
+/// What a service executable declares: who it is, its own flags, and how to build its processing step and its
+/// routes.
 public protocol ServiceDefinition {
+    /// The flags only this service takes, beside `ServiceOptions`.
+    associatedtype Options: ParsableArguments = NoServiceOptions
     static var identity: ServiceIdentity { get }
     static var abstract: String { get }
     /// The service's processing (run beside the HTTP server until shutdown) and its own routes.
-    static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws -> ServiceParts
+    static func build(_ settings: ServiceSettings, _ options: Options, _ status: ServiceStatus, _ logger: Logger) throws
+        -> ServiceParts
+}
+
+/// The options of a service that takes none of its own.
+public struct NoServiceOptions: ParsableArguments {
+    public init() {}
 }
 
 /// What a service adds to the runtime every service shares.
@@ -24,8 +33,8 @@ public struct ServiceParts {
 }
 
 extension ServiceDefinition {
-    public static func build(_ settings: ServiceSettings, _ status: ServiceStatus, _ logger: Logger) throws
-        -> ServiceParts
+    public static func build(_ settings: ServiceSettings, _ options: Options, _ status: ServiceStatus, _ logger: Logger)
+        throws -> ServiceParts
     { ServiceParts() }
 }
 
@@ -37,10 +46,15 @@ public struct ServiceCommand<Definition: ServiceDefinition>: AsyncParsableComman
 
     @OptionGroup public var options: ServiceOptions
 
+    @OptionGroup(title: "Options of this service") public var own: Definition.Options
+
     public init() {}
 
     public func run() async throws {
-        try await ServiceRuntime.run(Definition.identity, options: options, build: Definition.build)
+        let own = own
+        try await ServiceRuntime.run(Definition.identity, options: options) { settings, status, logger in
+            try Definition.build(settings, own, status, logger)
+        }
     }
 
     /// Parses the command line and runs the service. (From top-level code `main()` would resolve to the

@@ -49,6 +49,21 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "When a partition's state was built on another incarnation of its topic (another cluster, or a log ending before the stored offset): fail (stop, naming the partition and the ways out) or keep-state (keep the state and read the new log from its beginning) (HARMRANK_ON_NEW_TOPIC; default fail; 'harmrank up' on the embedded broker passes keep-state).")
     public var onNewTopic: String?
 
+    @Option(help: "Wait while a reader of this service's outputs is more than this many messages behind on a partition (HARMRANK_DOWNSTREAM_MAX_LAG; default: never; 'harmrank up' sets 500 on the embedded broker, which keeps only the newest ~5 MB of a partition).")
+    public var downstreamMaxLag: String?
+
+    @Option(help: "Milliseconds the broker may hold a fetch that finds nothing new (HARMRANK_FETCH_WAIT_MS; default 10; 'harmrank up' sets 2 on the embedded broker).")
+    public var fetchWaitMs: String?
+
+    @Option(help: "Milliseconds a consumer that is behind lets a batch grow before applying it; 0 never waits (HARMRANK_BUSY_WAIT_MS; default 300).")
+    public var busyWaitMs: String?
+
+    @Option(help: "Origins (http://host:port, comma-separated) of dashboard pages that may call this service from the browser (HARMRANK_DASHBOARD_ORIGINS; default none; 'harmrank up' sets its own).")
+    public var dashboardOrigins: String?
+
+    @Option(help: "Process id of the supervisor that started this service; the service stops when it is gone (HARMRANK_SUPERVISOR_PID; set by 'harmrank up' and 'harmrank bench').")
+    public var supervisorPid: String?
+
     @OptionGroup public var referenceData: ReferenceDataOptions
 
     @OptionGroup public var hotspots: HotspotOptions
@@ -79,18 +94,17 @@ public struct ServiceOptions: ParsableArguments {
             tokens: try tokens(source),
             clockMode: try clockMode(source),
             newTopicPolicy: try newTopicPolicy(source),
-            downstreamMaxLag: try source.value(nil, "HARMRANK_DOWNSTREAM_MAX_LAG").map { _ in
-                Int64(try source.wholeNumber("HARMRANK_DOWNSTREAM_MAX_LAG", default: 1))
-            },
-            fetchWaitMilliseconds: try source.wholeNumber("HARMRANK_FETCH_WAIT_MS", default: 10),
-            busyWaitMilliseconds: try source.wholeNumber("HARMRANK_BUSY_WAIT_MS", default: 300, atLeast: 0),
-            supervisorProcessID: try source.value(nil, "HARMRANK_SUPERVISOR_PID").map { _ in
-                try source.wholeNumber("HARMRANK_SUPERVISOR_PID", default: 1)
-            },
+            downstreamMaxLag: try source.wholeNumber(
+                downstreamMaxLag, "--downstream-max-lag", "HARMRANK_DOWNSTREAM_MAX_LAG"
+            ).map(Int64.init),
+            fetchWait: .milliseconds(try source.wholeNumber(fetchWaitMs, "--fetch-wait-ms", "HARMRANK_FETCH_WAIT_MS") ?? 10),
+            busyWait: .milliseconds(
+                try source.wholeNumber(busyWaitMs, "--busy-wait-ms", "HARMRANK_BUSY_WAIT_MS", atLeast: 0) ?? 300),
+            supervisorProcessID: try source.wholeNumber(supervisorPid, "--supervisor-pid", "HARMRANK_SUPERVISOR_PID"),
             harmTable: harmTable,
             wards: wards,
             hotspots: try hotspots.parameters(source),
-            dashboardOrigins: (source.value(nil, "HARMRANK_DASHBOARD_ORIGINS") ?? "").split(separator: ",").map {
+            dashboardOrigins: (source.value(dashboardOrigins, "HARMRANK_DASHBOARD_ORIGINS") ?? "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty },
             logLevel: try Logger.Level(setting: source.value(logLevel, "HARMRANK_LOG_LEVEL")))
@@ -142,10 +156,10 @@ public struct ServiceSettings: Sendable {
     public var newTopicPolicy: NewTopicPolicy
     /// Wait while a reader of the service's outputs is more than this many messages behind on a partition.
     public var downstreamMaxLag: Int64?
-    /// The consumer's `fetchWaitMilliseconds`.
-    public var fetchWaitMilliseconds: Int
-    /// How long the consumer lets a busy batch grow (`BatchGathering`); 0 never waits.
-    public var busyWaitMilliseconds: Int
+    /// How long the broker may hold a fetch that finds nothing new (`ConsumerConfiguration.fetchWaitMilliseconds`).
+    public var fetchWait: Duration
+    /// How long the consumer lets a busy batch grow (`BatchGathering`); zero never waits.
+    public var busyWait: Duration
     /// The process id of the `harmrank up` or `bench` that started the service, which stops when it is gone
     /// (`SupervisorWatch`); nil when started any other way.
     public var supervisorProcessID: Int?

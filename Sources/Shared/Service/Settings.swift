@@ -22,11 +22,13 @@ public struct SettingSource: Sendable {
         return nil
     }
 
-    /// A whole number of at least `minimum` (0 or 1) from `variable`, or `defaultValue` when it is not set.
-    public func wholeNumber(_ variable: String, default defaultValue: Int, atLeast minimum: Int = 1) throws -> Int {
-        guard let text = value(nil, variable) else { return defaultValue }
+    /// A whole number of at least `minimum` (0 or 1) from the flag called `name` if given, else from `variable`;
+    /// nil when neither is set.
+    public func wholeNumber(_ flag: String?, _ name: String, _ variable: String, atLeast minimum: Int = 1) throws -> Int? {
+        guard let text = value(flag, variable) else { return nil }
         guard let number = Int(text), number >= minimum else {
-            throw ConfigurationError("\(variable) '\(text)': use a whole number \(minimum == 0 ? "(0 or more)" : "of at least \(minimum)")")
+            throw ConfigurationError(
+                "\(name) / \(variable) '\(text)': use a whole number \(minimum == 0 ? "(0 or more)" : "of at least \(minimum)")")
         }
         return number
     }

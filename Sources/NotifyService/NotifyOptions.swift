@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// NotifyService's own flags, each falling back to its `HARMRANK_*` variable.
+struct NotifyOptions: ParsableArguments {
+    @Option(help: "Harm in days from which a domestic offence by a suspect with another in the window is an escalation (HARMRANK_ESCALATION_DAYS; default 365).")
+    var escalationDays: String?
+
+    @Option(help: "Days of clock time before the same alert for the same suspect is raised again (HARMRANK_ALERT_COOLDOWN_DAYS; default 28).")
+    var alertCooldownDays: String?
+
+    @Option(help: "On the wall clock, no alert for an offence older than this many days; it still counts in scores (HARMRANK_ALERT_BACKFILL_DAYS; default 30).")
+    var alertBackfillDays: String?
+
+    @Option(help: "A suspect entering the top this many of dauntless raises entered-cohort (HARMRANK_COHORT_SIZE; default 100).")
+    var cohortSize: String?
+
+    @Option(help: "Webhook URLs every alert is posted to, comma-separated (HARMRANK_WEBHOOKS; default none).")
+    var webhooks: String?
+
+    @Option(help: "File holding the key that signs webhook bodies with HMAC-SHA256 (or the key itself in HARMRANK_WEBHOOK_SECRET; default: unsigned, with a warning).")
+    var webhookSecretFile: String?
+
+    /// The settings these give, checked.
+    func resolve(clockMode: ClockMode, _ source: SettingSource = SettingSource()) throws -> NotifySettings {
+        var rules = AlertRules()
+        rules.escalationHarm = Harm(
+            days: Int64(try source.wholeNumber(escalationDays, "--escalation-days", "HARMRANK_ESCALATION_DAYS") ?? 365))
+        rules.coolDown = Instant.days(
+            Int64(try source.wholeNumber(alertCooldownDays, "--alert-cooldown-days", "HARMRANK_ALERT_COOLDOWN_DAYS") ?? 28))
+        let backfillDays = try source.wholeNumber(
+            alertBackfillDays, "--alert-backfill-days", "HARMRANK_ALERT_BACKFILL_DAYS") ?? 30
+        rules.backfillHorizon = clockMode == .wall ? Instant.days(Int64(backfillDays)) : nil
+        rules.cohortSize = try source.wholeNumber(cohortSize, "--cohort-size", "HARMRANK_COHORT_SIZE") ?? 100
+        let urls = (source.value(webhooks, "HARMRANK_WEBHOOKS") ?? "").split(whereSeparator: { $0 == "," || $0 == " " })
+            .map(String.init)
+        for url in urls where URL(string: url)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
+            throw ConfigurationError("--webhooks / HARMRANK_WEBHOOKS: '\(url)' is not an http or https URL")
+        }
+        return NotifySettings(rules: rules, webhooks: urls, webhookSecret: try secret(source))
+    }
+
+    private func secret(_ source: SettingSource) throws -> String? {
+        guard let webhookSecretFile else { return source.value(nil, "HARMRANK_WEBHOOK_SECRET") }
+        guard let text = try? String(contentsOfFile: webhookSecretFile, encoding: .utf8) else {
+            throw ConfigurationError("--webhook-secret-file '\(webhookSecretFile)' cannot be read: give a readable file holding the key")
+        }
+        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else {
+            throw ConfigurationError("--webhook-secret-file '\(webhookSecretFile)' is empty: put the signing key in it")
+        }
+        return key
+    }
+}
+
+/// NotifyService's own settings.
+struct NotifySettings {
+    var rules: AlertRules
+    var webhooks: [String]
+    var webhookSecret: String?
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Shared
+
+/// RankService's own flags, each falling back to its `HARMRANK_*` variable.
+struct RankOptions: ParsableArguments {
+    @Option(help: "Entries each suspect and hotspot list shows and publishes (HARMRANK_LIST_SIZE; default 100).")
+    var listSize: String?
+
+    @Option(help: "At most one rankings snapshot per list per this many milliseconds (HARMRANK_PUBLISH_INTERVAL_MS; default 1000).")
+    var publishIntervalMs: String?
+
+    @Option(help: "NotifyService's address as the dashboard's browser reaches it, for the alerts view (HARMRANK_ALERTS_URL; default none; 'harmrank up' sets it).")
+    var alertsUrl: String?
+
+    /// The settings these give, checked.
+    func resolve(_ source: SettingSource = SettingSource()) throws -> RankSettings {
+        RankSettings(
+            listSize: try source.wholeNumber(listSize, "--list-size", "HARMRANK_LIST_SIZE") ?? 100,
+            publishInterval: .milliseconds(
+                try source.wholeNumber(publishIntervalMs, "--publish-interval-ms", "HARMRANK_PUBLISH_INTERVAL_MS") ?? 1000),
+            alertsURL: source.value(alertsUrl, "HARMRANK_ALERTS_URL"))
+    }
+}
+
+/// RankService's own settings.
+struct RankSettings {
+    var listSize: Int
+    var publishInterval: Duration
+    var alertsURL: String?
+}
