@@ -12,16 +12,15 @@ public final class DevelopmentBroker: @unchecked Sendable {
 
     /// One broker unless a fault test needs more. All the mock brokers run on one thread of this process, so more of
     /// them add no capacity, only connections: every client holds one to each broker, and each of its fetches and
-    /// sends is split across them. An idle stack of the four services took 41% of a core with three brokers and 26%
-    /// with one (mostly empty fetches, which the mock broker holds for the whole fetch wait).
+    /// sends is split across them, which costs an idle stack CPU in empty fetches (the mock broker holds each for the
+    /// whole fetch wait; measured in `Benchmarks/RESULTS.md`).
     public static let defaultBrokerCount: Int32 = 1
 
     public init(brokers: Int32 = defaultBrokerCount, logger: Logger) throws(KafkaError) {
         // A handle configured with test.mock.num.brokers creates and owns a mock cluster of that size. The mock
         // brokers' sockets take the handle's settings: with Nagle's algorithm on, a response written while the
-        // previous one on the connection was unacknowledged waited for the client's delayed ACK, about 40 ms, so a
-        // send spread over partitions of one broker took 44 ms where one partition took 1.5 ms. Kafka's own
-        // brokers disable Nagle on every connection.
+        // previous one on the connection was unacknowledged waited for the client's delayed ACK, so a send spread
+        // over several partitions of one broker stalled. Kafka's own brokers disable Nagle on every connection.
         client = try KafkaClient(
             RD_KAFKA_PRODUCER, configuration: KafkaConfiguration(bootstrapServers: ""),
             defaults: ["test.mock.num.brokers": String(brokers), "socket.nagle.disable": "true"], logger: logger)

@@ -39,8 +39,8 @@ public struct KafkaConfiguration: Sendable {
 public struct ProducerConfiguration: Sendable {
     public var kafka: KafkaConfiguration
     /// How long librdkafka may wait to fill a batch. Every service hands a whole batch over in one loop and then
-    /// waits for its delivery, so a millisecond gathers it; librdkafka's 5 ms default was a fifth of a crime's
-    /// way from report to alert, paid at every hop.
+    /// waits for its delivery, so a millisecond gathers it; librdkafka's longer default would be paid at every hop
+    /// of a crime's way from report to alert.
     public var lingerMilliseconds: Int = 1
     /// How long a message may take to be delivered, retries included, before its send fails.
     public var deliveryTimeoutMilliseconds: Int = 120_000

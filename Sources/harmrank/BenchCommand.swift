@@ -260,9 +260,9 @@ struct BenchCommand: AsyncParsableCommand {
     static func readHeld(topic: String, kafka: KafkaConfiguration, keeping: Int, logger: Logger) async throws
         -> (received: Int, seconds: Double, kept: [KafkaMessage])
     {
-        // librdkafka stops fetching while its queue holds `queued.min.messages` (100,000 by default, counted over
-        // all partitions) and resumed here only up to a second after the queue had drained: a 0.6-0.8 s stall in
-        // two reads of three. A queue as large as the topic keeps the read going.
+        // librdkafka stops fetching while its queue holds `queued.min.messages` (counted over all partitions) and
+        // resumed here only up to a second after the queue had drained, a stall in most reads. A queue as large as
+        // the topic keeps the read going.
         var kafka = kafka
         kafka.properties["queued.min.messages"] = "10000000"
         let consumer = try KafkaConsumer(

@@ -11,8 +11,8 @@ public struct PublishSchedule: Sendable {
 
     /// A list waits this many times as long as its last ranking took before it is ranked again while the board
     /// keeps changing. Ranking the hotspot list brings every cell whose risk moved into order, milliseconds of work
-    /// under a backfill; done for a snapshot every 20 ms (the bench's interval) it was an eighth of RankService's
-    /// samples. Live, a ranking takes well under a millisecond and only `interval` counts.
+    /// under a backfill, which at the bench's short interval would take much of RankService's time. Live, a
+    /// ranking takes well under a millisecond and only `interval` counts.
     public static let preparationShare = 9
 
     public let interval: Duration

@@ -5,8 +5,8 @@ import GRDBSQLite
 ///
 /// Every crime IngestService keeps, every link ScoreService keeps and every crime row RankService writes goes
 /// through an upsert. GRDB's `StatementArguments` boxes each value as an existential and binds it through a
-/// protocol; that was two thirds of the cost of saving a crime (`CrimeStore.save`, 14% of IngestService's perf
-/// samples). These statements bind their values directly instead (`Database.executeCached(_:binding:)`).
+/// protocol, which was most of the cost of saving a crime (`CrimeStore.save`; see `Benchmarks/RESULTS.md`). These
+/// statements bind their values directly instead (`Database.executeCached(_:binding:)`).
 public struct StatementValues {
     fileprivate let statement: SQLiteStatement
     fileprivate var bound: CInt = 0
