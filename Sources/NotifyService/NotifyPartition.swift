@@ -141,12 +141,7 @@ final class NotifyPartition: PartitionProcessor {
         return Alert(
             id: digest.prefix(12).map { String(format: "%02x", $0) }.joined(), suspect: score.id, kind: kind,
             raisedAt: score.clock.rfc3339, score: Harm(hundredths: standing?.score ?? 0).days,
-            components: standing?.components.map { components in
-                Alert.Components(
-                    harm: Harm(hundredths: components.harm).days, frequency: components.frequency,
-                    gravity: Harm(hundredths: components.gravity).days, recencyDays: components.recencyDays,
-                    victims: components.victims, rfg: components.rfg)
-            },
+            components: standing?.components,
             crimes: crimes.map {
                 Alert.Crime(
                     crimeRef: $0.crimeRef, offenceCode: $0.offenceCode, cchiDays: Harm(hundredths: $0.harm).days,

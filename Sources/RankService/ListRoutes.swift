@@ -27,15 +27,7 @@ struct ListRoutes: Sendable {
             var lastOffenceAt: String?
             var name: String?
             var borough: String?
-            var components: Components?
-        }
-        struct Components: Codable {
-            var harm: Double
-            var frequency: Int
-            var gravity: Double
-            var recencyDays: Int64
-            var victims: Int
-            var rfg: Int
+            var components: DauntlessComponents?
         }
         var name: String
         var entity: String
@@ -51,7 +43,7 @@ struct ListRoutes: Sendable {
             var score: Double
             var rank: Int?
             var offences: Int
-            var components: ListPage.Components?
+            var components: DauntlessComponents?
         }
         struct Offence: Codable {
             var crimeRef: String
@@ -130,7 +122,7 @@ struct ListRoutes: Sendable {
                     return ListPage.Entry(
                         rank: entry.rank, id: entry.id, score: entry.score.days, offences: standing?.offences ?? 0,
                         lastOffenceAt: standing?.lastOffenceAt?.rfc3339, name: ward?.name, borough: ward?.borough,
-                        components: standing?.components(asOf: asOf).map(Self.components))
+                        components: standing?.components(asOf: asOf))
                 })
         }
     }
@@ -162,7 +154,7 @@ struct ListRoutes: Sendable {
                     .init(
                         list: standing.list.rawValue, score: Harm(hundredths: standing.score).days,
                         rank: state.lists[standing.list]!.rank(of: entity.id).flatMap { $0 <= board.shownSize(of: standing.list) ? $0 : nil },
-                        offences: standing.offences, components: standing.components(asOf: asOf).map(Self.components))
+                        offences: standing.offences, components: standing.components(asOf: asOf))
                 },
                 offences: score.offences.map { offence in
                     .init(
@@ -172,13 +164,6 @@ struct ListRoutes: Sendable {
                         lists: offence.lists.inListOrder.map(\.rawValue))
                 })
         }
-    }
-
-    static func components(_ components: EntityScore.Components) -> ListPage.Components {
-        ListPage.Components(
-            harm: Harm(hundredths: components.harm).days, frequency: components.frequency,
-            gravity: Harm(hundredths: components.gravity).days, recencyDays: components.recencyDays,
-            victims: components.victims, rfg: components.rfg)
     }
 
     static func integer(_ text: Substring?, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
@@ -199,9 +184,9 @@ struct ListRoutes: Sendable {
             let fields: [String] = [
                 String(entry.rank), entry.id, Harm(hundredths: Int64((entry.score * 100).rounded())).description,
                 String(entry.offences), entry.lastOffenceAt ?? "", entry.name ?? "", entry.borough ?? "",
-                components.map { Harm(hundredths: Int64(($0.harm * 100).rounded())).description } ?? "",
+                components.map { $0.harm.description } ?? "",
                 components.map { String($0.frequency) } ?? "",
-                components.map { Harm(hundredths: Int64(($0.gravity * 100).rounded())).description } ?? "",
+                components.map { $0.gravity.description } ?? "",
                 components.map { String($0.recencyDays) } ?? "", components.map { String($0.victims) } ?? "",
                 components.map { String($0.rfg) } ?? "",
             ]

@@ -23,8 +23,9 @@ import Testing
                     components: random.below(2) == 0
                         ? nil
                         : .init(
-                            harm: number(), frequency: random.below(9), gravity: number(), recencyDays: number(),
-                            victims: random.below(5), rfg: random.below(130)))
+                            harm: Harm(hundredths: number()), frequency: random.below(9),
+                            gravity: Harm(hundredths: number()), recencyDays: number(), victims: random.below(5),
+                            rfg: random.below(130)))
             },
             offences: (0..<random.below(6)).map { _ in
                 .init(

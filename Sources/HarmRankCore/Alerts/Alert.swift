@@ -18,20 +18,6 @@ public struct Alert: Codable, Sendable, Equatable {
         }
     }
 
-    public struct Components: Codable, Sendable, Equatable {
-        public var harm: Double
-        public var frequency: Int
-        public var gravity: Double
-        public var recencyDays: Int64
-        public var victims: Int
-        public var rfg: Int
-
-        public init(harm: Double, frequency: Int, gravity: Double, recencyDays: Int64, victims: Int, rfg: Int) {
-            (self.harm, self.frequency, self.gravity, self.recencyDays, self.victims, self.rfg) =
-                (harm, frequency, gravity, recencyDays, victims, rfg)
-        }
-    }
-
     public var id: String
     public var suspect: String
     public var kind: Kind
@@ -39,7 +25,7 @@ public struct Alert: Codable, Sendable, Equatable {
     public var raisedAt: String
     /// The suspect's Dauntless+ score then, in CCHI days.
     public var score: Double
-    public var components: Components?
+    public var components: DauntlessComponents?
     /// The crimes that raised it (the new offence for escalation and new-victim, every counting domestic crime
     /// for entered-cohort).
     public var crimes: [Crime]
@@ -49,7 +35,7 @@ public struct Alert: Codable, Sendable, Equatable {
     public var acknowledgedAt: String?
 
     public init(
-        id: String, suspect: String, kind: Kind, raisedAt: String, score: Double, components: Components?, crimes: [Crime]
+        id: String, suspect: String, kind: Kind, raisedAt: String, score: Double, components: DauntlessComponents?, crimes: [Crime]
     ) {
         self.id = id
         self.suspect = suspect

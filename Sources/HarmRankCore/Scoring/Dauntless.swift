@@ -1,6 +1,7 @@
 /// The Dauntless+ components and score of one suspect (CONTRACT.md section 4), over the suspect's domestic
-/// offences in the window at clock time `asOf`.
-public struct DauntlessComponents: Sendable, Hashable {
+/// offences in the window at clock time `asOf`: what windows compute, scores carry, lists show and alerts keep.
+/// As JSON (lists, alerts) H and G are CCHI days.
+public struct DauntlessComponents: Sendable, Hashable, Codable {
     /// H: the harm of the counting offences.
     public let harm: Harm
     /// F: distinct crimes.
@@ -17,13 +18,54 @@ public struct DauntlessComponents: Sendable, Hashable {
     public let score: Harm
 
     public init(harm: Harm, frequency: Int, gravity: Harm, mostRecent: Instant, victims: Int, asOf: Instant) {
+        let recencyDays = asOf.wholeDays(since: mostRecent)
+        self.init(
+            harm: harm, frequency: frequency, gravity: gravity, recencyDays: recencyDays, victims: victims,
+            rfg: Self.recencyPoints(days: recencyDays) + Self.frequencyPoints(frequency) + Self.gravityPoints(gravity))
+    }
+
+    /// Components as they were written (a score message, a stored alert), rfg included.
+    public init(harm: Harm, frequency: Int, gravity: Harm, recencyDays: Int64, victims: Int, rfg: Int) {
         self.harm = harm
         self.frequency = frequency
         self.gravity = gravity
-        self.recencyDays = asOf.wholeDays(since: mostRecent)
+        self.recencyDays = recencyDays
         self.victims = victims
-        self.rfg = Self.recencyPoints(days: recencyDays) + Self.frequencyPoints(frequency) + Self.gravityPoints(gravity)
+        self.rfg = rfg
         self.score = Harm(hundredths: harm.hundredths * Int64(100 + rfg) / 100)
+    }
+
+    /// These components at clock `asOf`, for a suspect whose most recent counting offence occurred at `mostRecent`.
+    /// R, and with it rfg, move with time alone; H, F, G and V change only with the offences, and each change of
+    /// those comes as a new score.
+    public func asOf(_ asOf: Instant, mostRecent: Instant) -> DauntlessComponents {
+        DauntlessComponents(
+            harm: harm, frequency: frequency, gravity: gravity, mostRecent: mostRecent, victims: victims, asOf: asOf)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case harm, frequency, gravity, recencyDays, victims, rfg
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        func days(_ key: CodingKeys) throws -> Harm {
+            Harm(hundredths: Int64((try values.decode(Double.self, forKey: key) * 100).rounded()))
+        }
+        self.init(
+            harm: try days(.harm), frequency: try values.decode(Int.self, forKey: .frequency),
+            gravity: try days(.gravity), recencyDays: try values.decode(Int64.self, forKey: .recencyDays),
+            victims: try values.decode(Int.self, forKey: .victims), rfg: try values.decode(Int.self, forKey: .rfg))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(harm.days, forKey: .harm)
+        try values.encode(frequency, forKey: .frequency)
+        try values.encode(gravity.days, forKey: .gravity)
+        try values.encode(recencyDays, forKey: .recencyDays)
+        try values.encode(victims, forKey: .victims)
+        try values.encode(rfg, forKey: .rfg)
     }
 
     public static func recencyPoints(days: Int64) -> Int {

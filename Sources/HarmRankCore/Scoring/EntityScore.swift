@@ -18,34 +18,14 @@ public struct EntityScore: Sendable, Equatable {
         public var score: Int64
         public var offences: Int
         public var lastOffenceAt: Instant?
-        public var components: Components?
+        public var components: DauntlessComponents?
 
-        package init(list: HarmList, score: Int64, offences: Int, lastOffenceAt: Instant?, components: Components?) {
+        package init(list: HarmList, score: Int64, offences: Int, lastOffenceAt: Instant?, components: DauntlessComponents?) {
             self.list = list
             self.score = score
             self.offences = offences
             self.lastOffenceAt = lastOffenceAt
             self.components = components
-        }
-    }
-
-    /// Dauntless+ components (CONTRACT.md section 4).
-    public struct Components: Sendable, Equatable {
-        /// H and G in hundredths of a day.
-        public var harm: Int64
-        public var frequency: Int
-        public var gravity: Int64
-        public var recencyDays: Int64
-        public var victims: Int
-        public var rfg: Int
-
-        package init(harm: Int64, frequency: Int, gravity: Int64, recencyDays: Int64, victims: Int, rfg: Int) {
-            self.harm = harm
-            self.frequency = frequency
-            self.gravity = gravity
-            self.recencyDays = recencyDays
-            self.victims = victims
-            self.rfg = rfg
         }
     }
 
@@ -123,11 +103,7 @@ public struct EntityScore: Sendable, Equatable {
             return Standing(
                 list: list, score: standing.score.hundredths, offences: standing.offences,
                 lastOffenceAt: standing.lastOffenceAt,
-                components: standing.dauntless.map {
-                    Components(
-                        harm: $0.harm.hundredths, frequency: $0.frequency, gravity: $0.gravity.hundredths,
-                        recencyDays: $0.recencyDays, victims: $0.victims, rfg: $0.rfg)
-                })
+                components: standing.dauntless)
         }
         offences = windows.countingOffences(of: entity, among: changedCrimes).map { offence in
             Offence(
@@ -155,22 +131,9 @@ public struct EntityScore: Sendable, Equatable {
     }
 }
 
-extension EntityScore.Components {
-    /// These components at clock `asOf`, for a suspect whose most recent counting offence occurred at `mostRecent`.
-    /// R, and with it rfg, move with time alone; H, F, G and V change only with the offences, and each change of
-    /// those comes as a new score.
-    public func asOf(_ asOf: Instant, mostRecent: Instant) -> EntityScore.Components {
-        let now = DauntlessComponents(
-            harm: Harm(hundredths: harm), frequency: frequency, gravity: Harm(hundredths: gravity), mostRecent: mostRecent,
-            victims: victims, asOf: asOf)
-        return EntityScore.Components(
-            harm: harm, frequency: frequency, gravity: gravity, recencyDays: now.recencyDays, victims: victims, rfg: now.rfg)
-    }
-}
-
 extension EntityScore.Standing {
     /// The Dauntless+ components at clock `asOf` (nil for lists without components).
-    public func components(asOf: Instant?) -> EntityScore.Components? {
+    public func components(asOf: Instant?) -> DauntlessComponents? {
         guard let components, let asOf, let lastOffenceAt else { return components }
         return components.asOf(asOf, mostRecent: lastOffenceAt)
     }

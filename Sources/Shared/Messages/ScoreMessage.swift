@@ -29,9 +29,9 @@ extension EntityScore {
                         if let last = standing.lastOffenceAt { entry.field("lastOffenceAt", last) }
                         if let components = standing.components {
                             entry.object("components") { parts in
-                                parts.field("harm", components.harm)
+                                parts.field("harm", components.harm.hundredths)
                                 parts.field("frequency", components.frequency)
-                                parts.field("gravity", components.gravity)
+                                parts.field("gravity", components.gravity.hundredths)
                                 parts.field("recencyDays", components.recencyDays)
                                 parts.field("victims", components.victims)
                                 parts.field("rfg", components.rfg)
@@ -83,14 +83,14 @@ extension EntityScore {
 extension EntityScore.Standing {
     init(reading reader: inout JSONReader) throws(JSONValue.SyntaxError) {
         var list: HarmList?, score: Int64?, offences: Int64?, lastOffenceAt: Int64?
-        var components: EntityScore.Components?
+        var components: DauntlessComponents?
         try reader.members { reader, key throws(JSONValue.SyntaxError) in
             switch key {
             case "list": list = try HarmList.read(from: &reader)
             case "score": score = try reader.readInteger()
             case "offences": offences = try reader.readInteger()
             case "lastOffenceAt": lastOffenceAt = try reader.readNull() ? nil : try reader.readInteger()
-            case "components": components = try reader.readNull() ? nil : try EntityScore.Components(reading: &reader)
+            case "components": components = try reader.readNull() ? nil : try DauntlessComponents(reading: &reader)
             default: try reader.skipValue()
             }
         }
@@ -101,7 +101,8 @@ extension EntityScore.Standing {
     }
 }
 
-extension EntityScore.Components {
+extension DauntlessComponents {
+    /// Reads components as score messages carry them: H and G in hundredths of a day.
     init(reading reader: inout JSONReader) throws(JSONValue.SyntaxError) {
         var harm: Int64?, frequency: Int64?, gravity: Int64?, recencyDays: Int64?, victims: Int64?, rfg: Int64?
         try reader.members { reader, key throws(JSONValue.SyntaxError) in
@@ -119,8 +120,8 @@ extension EntityScore.Components {
             throw reader.error("components need harm, frequency, gravity, recencyDays, victims and rfg")
         }
         self.init(
-            harm: harm, frequency: Int(frequency), gravity: gravity, recencyDays: recencyDays, victims: Int(victims),
-            rfg: Int(rfg))
+            harm: Harm(hundredths: harm), frequency: Int(frequency), gravity: Harm(hundredths: gravity),
+            recencyDays: recencyDays, victims: Int(victims), rfg: Int(rfg))
     }
 }
 
