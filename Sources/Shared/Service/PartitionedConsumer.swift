@@ -211,10 +211,11 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
         while true {
             let fresh = batch.drop { $0.offset < processor.nextOffset }
             guard !fresh.isEmpty else { return processor }
-            if fresh.first!.offset > processor.nextOffset {
-                try await logs.recordGap(processor.nextOffset..<fresh.first!.offset, of: partition)
-            }
             do {
+                // Recorded before the batch is applied, and again (changing nothing) if it is retried.
+                if fresh.first!.offset > processor.nextOffset {
+                    try await logs.recordGap(processor.nextOffset..<fresh.first!.offset, of: partition)
+                }
                 try await processor.apply(fresh)
                 status.recordApplied(batchOf: fresh.count)
                 status.report(processor.outcomes, for: partition)

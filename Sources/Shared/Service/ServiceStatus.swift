@@ -53,8 +53,9 @@ public final class ServiceStatus: Sendable {
     }
 
     /// Messages found lost while this process ran: readiness fails from then on, so the loss cannot go unseen.
+    /// The same loss found again (a batch retried) is kept once.
     public func recordLoss(_ description: String) {
-        losses.withLock { $0.append(description) }
+        losses.withLock { if !$0.contains(description) { $0.append(description) } }
     }
 
     /// What `recordLoss` recorded, oldest first.
