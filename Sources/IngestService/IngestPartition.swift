@@ -23,20 +23,16 @@ final class IngestPartition: PartitionProcessor {
     }
 
     let partition: TopicPartition
-    private let database: PartitionDatabase
+    let ledger: PartitionLedger
     private let context: Context
-    private(set) var nextOffset: Int64
-    private(set) var outcomes: [String: Int]
     /// The largest occurredAt this partition accepted; nil until it accepts one.
     private var eventClock: Instant?
 
     init(_ partition: TopicPartition, directory: String, context: Context) throws {
         self.partition = partition
         self.context = context
-        database = try PartitionDatabase(directory: directory, partition: partition, migrations: CrimeStore.migrations)
-        nextOffset = try database.resumeOffset()
-        outcomes = try database.outcomeCounts()
-        eventClock = try database.clock()
+        ledger = try PartitionLedger(directory: directory, partition: partition, migrations: CrimeStore.migrations)
+        eventClock = try ledger.database.clock()
         if let eventClock, context.clockMode == .event { context.status.advanceClock(to: eventClock) }
     }
 
@@ -48,7 +44,7 @@ final class IngestPartition: PartitionProcessor {
             EntityKind.ward: placePartitions, EntityKind.cell: placePartitions,
         ]
         // One read transaction for the stored versions of the whole batch.
-        let judged = try database.read { db in
+        let judged = try ledger.database.read { db in
             try context.step.process(
                 messages.map { ($0.value ?? [], .topic($0.topic, partition: $0.partition, offset: $0.offset)) },
                 receivedAt: receivedAt
@@ -86,12 +82,10 @@ final class IngestPartition: PartitionProcessor {
         let next = messages.last!.offset + 1
         // Crimes that can count nowhere any more are forgotten (data minimisation).
         let horizon = (context.clockMode == .event ? clock : Instant.now).map { $0 - HarmWindows.windowLength }
-        try database.commit(upTo: next, clock: clock, counting: counted) { db in
+        try ledger.commit(upTo: next, clock: clock, counting: counted) { db in
             for record in newest.values { try CrimeStore.save(record, in: db) }
             if let horizon { try CrimeStore.purge(occurredAtOrBefore: horizon, in: db) }
         }
-        nextOffset = next
-        outcomes.merge(counted, uniquingKeysWith: +)
         eventClock = clock
         if let clock, context.clockMode == .event { context.status.advanceClock(to: clock) }
     }

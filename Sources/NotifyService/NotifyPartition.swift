@@ -24,20 +24,16 @@ final class NotifyPartition: PartitionProcessor {
     }
 
     let partition: TopicPartition
-    private let database: PartitionDatabase
+    let ledger: PartitionLedger
     private let context: Context
     private var memories: [String: AlertRules.SuspectMemory] = [:]
     private var appliedSequence: Int64
-    private(set) var nextOffset: Int64
-    private(set) var outcomes: [String: Int]
 
     init(_ partition: TopicPartition, directory: String, context: Context) throws {
         self.partition = partition
         self.context = context
-        database = try PartitionDatabase(directory: directory, partition: partition, migrations: Self.migrations)
-        nextOffset = try database.resumeOffset()
-        outcomes = try database.outcomeCounts()
-        let (rows, applied) = try database.read { db in
+        ledger = try PartitionLedger(directory: directory, partition: partition, migrations: Self.migrations)
+        let (rows, applied) = try ledger.database.read { db in
             (try Row.fetchAll(db, sql: "SELECT suspect, memory, score FROM suspects"),
              try ScoreBatch.appliedSequence(in: db))
         }
@@ -90,7 +86,7 @@ final class NotifyPartition: PartitionProcessor {
         }
         counted["alert", default: 0] += raised
 
-        try database.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
+        try ledger.commit(upTo: messages.last!.offset + 1, counting: counted) { db in
             for (suspect, entry) in changed {
                 if entry.score.offences.isEmpty {
                     try db.executeCached("DELETE FROM suspects WHERE suspect = ?") { values in values.bind(suspect) }
@@ -111,8 +107,6 @@ final class NotifyPartition: PartitionProcessor {
         if raised > 0 { context.alertsRaised.ring() }
         for (suspect, entry) in changed { memories[suspect] = entry.score.offences.isEmpty ? nil : entry.memory }
         appliedSequence = batch.appliedSequence
-        nextOffset = messages.last!.offset + 1
-        outcomes.merge(counted, uniquingKeysWith: +)
         if let clock = alerts.map(\.1).max() ?? changed.values.map(\.score.clock).max() { context.status.advanceClock(to: clock) }
     }
 

@@ -16,21 +16,17 @@ final class RankPartition: PartitionProcessor {
     }
 
     let partition: TopicPartition
-    private let database: PartitionDatabase
+    let ledger: PartitionLedger
     private let context: Context
     /// The entities scored in this partition, and the highest sequence applied.
     private var entities: Set<EntityRef> = []
     private var appliedSequence: Int64
-    private(set) var nextOffset: Int64
-    private(set) var outcomes: [String: Int]
 
     init(_ partition: TopicPartition, directory: String, context: Context) throws {
         self.partition = partition
         self.context = context
-        database = try PartitionDatabase(directory: directory, partition: partition, migrations: Self.migrations)
-        nextOffset = try database.resumeOffset()
-        outcomes = try database.outcomeCounts()
-        let (standings, offences, applied) = try database.read { db in
+        ledger = try PartitionLedger(directory: directory, partition: partition, migrations: Self.migrations)
+        let (standings, offences, applied) = try ledger.database.read { db in
             (try String.fetchAll(db, sql: "SELECT score FROM entityScores"),
              try Row.fetchAll(db, sql: "SELECT kind, entity, offence FROM entityOffences"),
              try ScoreBatch.appliedSequence(in: db))
@@ -90,7 +86,7 @@ final class RankPartition: PartitionProcessor {
                 ?? Self.crimesDiffering(held?.offences ?? [], complete.offences)
             latest[score.entity] = (complete, changed.union(latest[score.entity]?.crimes ?? []))
         }
-        try database.commit(upTo: messages.last!.offset + 1, counting: batch.counted) { db in
+        try ledger.commit(upTo: messages.last!.offset + 1, counting: batch.counted) { db in
             for (entity, (score, crimes)) in latest {
                 guard !score.offences.isEmpty else {
                     for table in ["entityScores", "entityOffences"] {
@@ -122,8 +118,6 @@ final class RankPartition: PartitionProcessor {
             if score.offences.isEmpty { entities.remove(entity) } else { entities.insert(entity) }
         }
         context.board.apply(latest.values.map(\.score))
-        nextOffset = messages.last!.offset + 1
-        outcomes.merge(batch.counted, uniquingKeysWith: +)
         if let clock = context.board.clock { context.status.advanceClock(to: clock) }
         context.publisher.listsChanged()
     }

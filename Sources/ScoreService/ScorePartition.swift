@@ -24,12 +24,10 @@ final class ScorePartition: PartitionProcessor {
 
     let partition: TopicPartition
     private let kind: EntityKind
-    private let database: PartitionDatabase
+    let ledger: PartitionLedger
     private let context: Context
     private var windows: HarmWindows
     private var sequence: Int64
-    private(set) var nextOffset: Int64
-    private(set) var outcomes: [String: Int]
 
     init(_ partition: TopicPartition, directory: String, context: Context) throws {
         guard let kind = LinkMessage.kind(of: partition.topic, in: context.topics) else {
@@ -38,17 +36,15 @@ final class ScorePartition: PartitionProcessor {
         self.partition = partition
         self.kind = kind
         self.context = context
-        database = try PartitionDatabase(directory: directory, partition: partition, migrations: LinkStore.migrations)
-        nextOffset = try database.resumeOffset()
-        outcomes = try database.outcomeCounts()
+        ledger = try PartitionLedger(directory: directory, partition: partition, migrations: LinkStore.migrations)
         let started = ContinuousClock.now
-        let links = try database.read { db in try LinkStore.all(in: db) }
-        sequence = try database.commit(upTo: nextOffset) { db in
+        let links = try ledger.database.read { db in try LinkStore.all(in: db) }
+        sequence = try ledger.commit(upTo: ledger.nextOffset) { db in
             let moved = try LinkStore.sequence(in: db) + Self.sequenceGapPerOpening
             try LinkStore.setSequence(moved, in: db)
             return moved
         }
-        windows = HarmWindows(clock: try database.clock() ?? OffenceValidator.earliest)
+        windows = HarmWindows(clock: try ledger.database.clock() ?? OffenceValidator.earliest)
         for link in links { windows.apply(link) }
         _ = windows.takeChanges()
         context.status.advanceClock(to: windows.clock)
@@ -101,14 +97,12 @@ final class ScorePartition: PartitionProcessor {
         try await context.producer.send(scores.map { $0.outgoing(topics: context.topics, partition: partition.partition) })
         let clock = windows.clock
         let lastSequence = firstSequence + Int64(scores.count)
-        try database.commit(upTo: next, clock: clock, counting: counted) { db in
+        try ledger.commit(upTo: next, clock: clock, counting: counted) { db in
             for change in changes { try LinkStore.apply(change, in: db) }
             try LinkStore.purge(occurredAtOrBefore: clock - HarmWindows.windowLength, in: db)
             try LinkStore.setSequence(lastSequence, in: db)
         }
         sequence = lastSequence
-        nextOffset = next
-        outcomes.merge(counted, uniquingKeysWith: +)
         context.status.advanceClock(to: clock)
     }
 }

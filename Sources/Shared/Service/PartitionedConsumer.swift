@@ -6,10 +6,8 @@ import Synchronization
 /// the next offset live together in the partition's `PartitionDatabase`, so whatever happens the partition resumes
 /// at `nextOffset` with the state that belongs to it.
 public protocol PartitionProcessor: AnyObject, SendableMetatype {
-    /// The offset of the first message not yet applied, as stored with the state.
-    var nextOffset: Int64 { get }
-    /// How the partition's records have ended so far (for `/v1/status`), over the state's whole life.
-    var outcomes: [String: Int] { get }
+    /// The partition's state file with the offset and outcome counts committed with the state.
+    var ledger: PartitionLedger { get }
     /// Applies messages of this partition in offset order, none before `nextOffset`: sends what they produce,
     /// waits until it is delivered, then commits the state with the next offset. Bad input never throws (it is
     /// dead-lettered); a throw means Kafka or the disk failed, and the partition is reopened from its database.
@@ -23,6 +21,10 @@ public protocol PartitionProcessor: AnyObject, SendableMetatype {
 extension PartitionProcessor {
     public func tick() async throws {}
     public func revoked() {}
+    /// The offset of the first message not yet applied, as stored with the state.
+    public var nextOffset: Int64 { ledger.nextOffset }
+    /// How the partition's records have ended so far (for `/v1/status`), over the state's whole life.
+    public var outcomes: [String: Int] { ledger.outcomes }
 }
 
 /// A group consumer running one `PartitionProcessor` per partition it owns: the loop every HarmRank service
