@@ -220,6 +220,7 @@ public struct ConsumerEvents: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(reader: Reader(channel)) }
 
+    /// Yields the events one message at a time.
     public struct Iterator: AsyncIteratorProtocol {
         let reader: Reader
         var batch: [KafkaMessage] = []
@@ -263,6 +264,7 @@ public struct ConsumerEvents: AsyncSequence, Sendable {
 
 /// A consumer's events in batches (`ConsumerEvents.batches(idleAfter:)`). Read them from one task only.
 public struct ConsumerBatches: AsyncSequence, AsyncIteratorProtocol, Sendable {
+    /// One step of a consumer read in batches.
     public enum Event: Sendable {
         /// Messages in the order fetched; several partitions may be mixed, each in offset order.
         case messages([KafkaMessage])
@@ -305,6 +307,7 @@ public struct BatchGathering: Sendable {
     /// full, since nothing more is fetched until it takes some.
     public var wait: Duration
 
+    /// Gathering that treats a batch of `busyBatch` or more as busy and waits up to `wait` for more.
     public init(busyBatch: Int = Self.busyBatch, wait: Duration) {
         self.busyBatch = busyBatch
         self.wait = wait

@@ -15,6 +15,7 @@ public enum ConsumerEvent: Sendable {
 
 /// The partitions of an `assigned` event, and where the application wants each one read from.
 public final class PartitionAssignment: Sendable {
+    /// The partitions assigned, in the order the group gave them.
     public let partitions: [TopicPartition]
     private let startOffsets = Mutex<[TopicPartition: Int64]>([:])
 

@@ -5,7 +5,9 @@ import Logging
 /// separate processes can share it. In memory only, no compaction, and each partition keeps only its newest
 /// ~5 MB: producers must apply back-pressure (`KafkaAdministration.waitForConsumers`). Production uses Apache Kafka.
 public final class DevelopmentBroker: @unchecked Sendable {
+    /// The address clients connect to, `host:port` on loopback.
     public let bootstrapServers: String
+    /// How many mock brokers the cluster has.
     public let brokerCount: Int32
     private let client: KafkaClient
     private let cluster: OpaquePointer
@@ -16,6 +18,7 @@ public final class DevelopmentBroker: @unchecked Sendable {
     /// whole fetch wait; measured in `Benchmarks/RESULTS.md`).
     public static let defaultBrokerCount: Int32 = 1
 
+    /// Starts a mock cluster of `brokers` brokers in this process; it lives as long as this value.
     public init(brokers: Int32 = defaultBrokerCount, logger: Logger) throws(KafkaError) {
         // A handle configured with test.mock.num.brokers creates and owns a mock cluster of that size. The mock
         // brokers' sockets take the handle's settings: with Nagle's algorithm on, a response written while the
@@ -46,6 +49,7 @@ public final class DevelopmentBroker: @unchecked Sendable {
         try KafkaError.check(rd_kafka_mock_broker_set_down(cluster, id), "taking broker \(id) down")
     }
 
+    /// Brings broker `id` back after `setBrokerDown(_:)`.
     public func setBrokerUp(_ id: Int32) throws(KafkaError) {
         try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "bringing broker \(id) up")
     }

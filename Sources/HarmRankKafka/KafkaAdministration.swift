@@ -5,13 +5,16 @@ import Synchronization
 
 /// A topic HarmRank needs, with the settings it is created with on a real cluster.
 public struct TopicSpecification: Sendable, Equatable {
+    /// The topic's full name, prefix included.
     public var name: String
+    /// How many partitions it is created with.
     public var partitions: Int32
     /// -1 takes the cluster's default.
     public var replicationFactor: Int32
     /// Topic configs such as `cleanup.policy=compact` or `retention.ms`.
     public var configs: [String: String]
 
+    /// A topic to create with these settings.
     public init(name: String, partitions: Int32, replicationFactor: Int32 = -1, configs: [String: String] = [:]) {
         self.name = name
         self.partitions = partitions
@@ -22,7 +25,9 @@ public struct TopicSpecification: Sendable, Equatable {
 
 /// How far a consumer group is behind on one partition.
 public struct PartitionLag: Sendable, Codable, Equatable {
+    /// The topic of the partition.
     public var topic: String
+    /// The partition's number within its topic.
     public var partition: Int32
     /// The group's committed offset, or nil when it has committed nothing there.
     public var committedOffset: Int64?
@@ -40,6 +45,7 @@ public final class KafkaAdministration: @unchecked Sendable {
     /// One consumer-type handle per group whose committed offsets are read; it never joins the group.
     private let groupReaders = Mutex<[String: KafkaClient]>([:])
 
+    /// An administration client of the cluster `configuration` names.
     public init(configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
         self.logger = logger

@@ -11,11 +11,13 @@ import Synchronization
 /// librdkafka is polled on a dedicated thread; events reach the application through `events`, with back-pressure.
 /// Run it as a lifecycle service, or call `close()` and read `events` to their end.
 public final class KafkaConsumer: Service, @unchecked Sendable {
+    /// Messages and partition changes, in order. Read them from one task only.
     public let events: ConsumerEvents
     private let client: KafkaClient
     private let loop: PollLoop
     private let logger: Logger
 
+    /// Joins the group and subscribes; events start with the first assignment.
     public init(configuration: ConsumerConfiguration, logger: Logger) throws(KafkaError) {
         self.logger = logger
         let client = try KafkaClient(

@@ -1,8 +1,11 @@
 /// One partition of one topic.
 public struct TopicPartition: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The topic's name.
     public var topic: String
+    /// The partition's number within its topic.
     public var partition: Int32
 
+    /// Partition `partition` of `topic`.
     public init(_ topic: String, _ partition: Int32) {
         self.topic = topic
         self.partition = partition
@@ -15,10 +18,14 @@ public struct TopicPartition: Hashable, Comparable, Sendable, CustomStringConver
     public var description: String { "\(topic)[\(partition)]" }
 }
 
+/// A header of a message: a name and bytes.
 public struct KafkaHeader: Hashable, Sendable {
+    /// The header's name.
     public var name: String
+    /// The header's bytes.
     public var value: [UInt8]
 
+    /// A header `name` with the bytes `value`.
     public init(_ name: String, _ value: [UInt8]) {
         self.name = name
         self.value = value
@@ -29,14 +36,18 @@ public struct KafkaHeader: Hashable, Sendable {
 public struct KafkaMessage: Sendable {
     public var topic: String
     public var partition: Int32
+    /// The message's offset in its partition.
     public var offset: Int64
+    /// The key, if it has one.
     public var key: [UInt8]?
     /// `nil` for a tombstone (a retraction on a compacted topic).
     public var value: [UInt8]?
+    /// The headers, in the order written.
     public var headers: [KafkaHeader]
     /// Milliseconds since the Unix epoch, when the broker or producer set one.
     public var timestampMilliseconds: Int64?
 
+    /// The partition it was read from.
     public var topicPartition: TopicPartition { TopicPartition(topic, partition) }
 
     package init(
@@ -61,6 +72,7 @@ public struct OutgoingMessage: Sendable {
     /// `nil` sends a tombstone.
     public var value: [UInt8]?
     public var headers: [KafkaHeader]
+    /// The partition to write to; nil takes it from the key (`Partitioner`).
     public var partition: Int32?
 
     public init(
@@ -73,6 +85,7 @@ public struct OutgoingMessage: Sendable {
         self.partition = partition
     }
 
+    /// A message keyed by the UTF-8 bytes of `key`.
     public init(topic: String, key: String, value: [UInt8]?, headers: [KafkaHeader] = [], partition: Int32? = nil) {
         self.init(topic: topic, key: Array(key.utf8), value: value, headers: headers, partition: partition)
     }

@@ -16,6 +16,7 @@ public final class KafkaProducer: Service, @unchecked Sendable {
     /// librdkafka topic handles and partition counts, looked up once per topic.
     private let topics = Mutex<[String: (handle: OpaquePointer, partitions: Int32)]>([:])
 
+    /// A producer of the cluster `configuration` names; it polls for delivery reports on a thread of its own.
     public init(configuration: ProducerConfiguration, logger: Logger) throws(KafkaError) {
         self.logger = logger
         self.client = try KafkaClient(

@@ -2,11 +2,13 @@
 /// librdkafka's `murmur2` partitioner), so every client that writes an entity's records agrees on its partition.
 /// HarmRank co-partitions links by entity with it: each suspect's or ward's window lives in one partition.
 public enum Partitioner {
+    /// The partition Kafka's default partitioner gives `key` among `partitionCount`.
     public static func partition(forKey key: some Collection<UInt8>, partitionCount: Int32) -> Int32 {
         precondition(partitionCount > 0, "a topic has at least one partition")
         return Int32(bitPattern: murmur2(key) & 0x7fff_ffff) % partitionCount
     }
 
+    /// The partition of the UTF-8 bytes of `key`.
     public static func partition(forKey key: String, partitionCount: Int32) -> Int32 {
         partition(forKey: key.utf8, partitionCount: partitionCount)
     }

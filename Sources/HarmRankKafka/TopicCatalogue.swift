@@ -1,7 +1,9 @@
 /// The topics of HarmRank (CONTRACT.md section 7) under a configurable prefix, and how each is created.
 public struct TopicCatalogue: Sendable {
+    /// Put before every topic name (`harmrank.` by default), so several stacks can share a cluster.
     public var prefix: String
 
+    /// The topics under `prefix`.
     public init(prefix: String = "harmrank.") { self.prefix = prefix }
 
     /// Input: one offence record per message, key crimeRef. Public and versioned.
@@ -12,7 +14,9 @@ public struct TopicCatalogue: Sendable {
     public var linksSuspect: String { prefix + "links.suspect" }
     /// A crime added to or retracted from a ward or grid cell, partitioned by place.
     public var linksPlace: String { prefix + "links.place" }
+    /// Each suspect's standing after a change, partitioned as its links.
     public var scoresSuspect: String { prefix + "scores.suspect" }
+    /// Each ward's and cell's standing after a change, partitioned as its links.
     public var scoresPlace: String { prefix + "scores.place" }
     /// Ranked-list snapshots with diffs, key list name. Public and versioned.
     public var rankings: String { prefix + "rankings" }
