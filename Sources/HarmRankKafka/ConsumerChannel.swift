@@ -2,9 +2,13 @@ import DequeModule
 import Foundation
 
 /// Hands batches from a consumer's poll thread to the one task reading its events, joining whatever has arrived
-/// since the reader last asked into one batch. It holds at most `capacity` messages: past that the poll thread blocks, so librdkafka stops fetching and a slow application is never
-/// overrun. A partition change is handed over in order and the poll thread waits until the reader asks for the
-/// next event, which is how the reader confirms it has saved or loaded the partitions' state.
+/// since the reader last asked into one batch. It holds at most `capacity` messages: past that the poll thread
+/// blocks, so librdkafka stops fetching and a slow application is never overrun. A partition change is handed over
+/// in order and the poll thread waits until the reader asks for the next event, which is how the reader confirms
+/// it has saved or loaded the partitions' state.
+///
+/// The channel's state is one ``StateMachine`` behind one lock; this class only carries out what its transitions
+/// return, outside the lock: resuming the reader, blocking and waking the poll thread, setting timers.
 final class ConsumerChannel: @unchecked Sendable {
     enum Item {
         case messages([KafkaMessage])
@@ -13,76 +17,40 @@ final class ConsumerChannel: @unchecked Sendable {
         case idle
     }
 
-    private let condition = NSCondition()
-    private let capacity: Int
-    private var items = Deque<Item>()
-    private var bufferedMessages = 0
-    private var reader: CheckedContinuation<Item?, Never>?
-    /// Tells one wait of the reader from the next, so a timer (idle, or the end of gathering) only wakes the wait
-    /// it was set for.
-    private var readerTicket: UInt64 = 0
-    /// The partition change the reader is handling now; released when it asks for more.
-    private var unconfirmed: DispatchSemaphore?
-    private var finished = false
-    /// The reader went away: nothing it did not confirm counts, and the poll thread must not wait for it.
-    private var abandoned = false
-    /// A reader gathering a busy batch (`waitUntilFull`), with the ticket its timer was set for.
-    private var gatherer: (continuation: CheckedContinuation<Void, Never>, ticket: UInt64)?
+    typealias Machine = StateMachine<CheckedContinuation<Item?, Never>, CheckedContinuation<Void, Never>>
 
-    init(capacity: Int) { self.capacity = capacity }
+    /// Guards `machine`; the poll thread waits on it while the buffer is full.
+    private let condition = NSCondition()
+    private var machine: Machine
+
+    init(capacity: Int) { machine = Machine(capacity: capacity) }
 
     // MARK: poll thread
 
     func push(_ messages: [KafkaMessage]) {
         condition.lock()
-        while bufferedMessages >= capacity && !abandoned { condition.wait() }
-        guard !abandoned else { return condition.unlock() }
-        bufferedMessages += messages.count
-        let full = bufferedMessages >= capacity ? takeGatherer() : nil
-        deliver(.messages(messages))
-        full?.resume()
+        while machine.pollThreadMustWait { condition.wait() }
+        let action = machine.push(messages)
+        condition.unlock()
+        run(action)
     }
 
     /// Hands over a partition change and blocks until the reader has handled it (or gone).
     func pushAndWait(_ event: ConsumerEvent) {
         let handled = DispatchSemaphore(value: 0)
         condition.lock()
-        guard !abandoned else { return condition.unlock() }
-        deliver(.partitionChange(event, handled))
-        handled.wait()
+        let (action, wait) = machine.pushPartitionChange(event, handled: handled)
+        condition.unlock()
+        run(action)
+        if wait { handled.wait() }
     }
 
     func finish() {
-        condition.lock()
-        finished = true
-        let waiting = reader
-        reader = nil
-        let gathering = takeGatherer()
-        condition.unlock()
-        waiting?.resume(returning: nil)
-        gathering?.resume()
-    }
-
-    /// Called with the lock held; releases it.
-    private func deliver(_ item: Item) {
-        if let waiting = reader {
-            reader = nil
-            if case .partitionChange(_, let handled) = item { unconfirmed = handled }
-            if case .messages(let batch) = item { bufferedMessages -= batch.count }
-            condition.unlock()
-            waiting.resume(returning: item)
-        } else {
-            items.append(item)
-            condition.unlock()
-        }
+        run(withLock { $0.finish() })
     }
 
     /// Items waiting for the reader (message batches and partition changes).
-    var bufferedItemCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return items.count
-    }
+    var bufferedItemCount: Int { withLock { $0.bufferedItemCount } }
 
     // MARK: reader
 
@@ -91,36 +59,18 @@ final class ConsumerChannel: @unchecked Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Item?, Never>) in
                 condition.lock()
-                unconfirmed?.signal()
-                unconfirmed = nil
-                if var item = items.popFirst() {
-                    switch item {
-                    case .messages(let first):
-                        // Everything that arrived while the reader was busy goes in one batch: the cost of a
-                        // batch (a transaction, a delivery wait) is paid once however far behind it fell.
-                        bufferedMessages -= first.count
-                        item = .messages(first + popWaitingMessages())
-                        condition.broadcast()
-                    case .partitionChange(_, let handled):
-                        unconfirmed = handled
-                    case .idle:
-                        break
-                    }
-                    condition.unlock()
+                let (action, confirmed, freedSpace) = machine.next(continuation)
+                if freedSpace { condition.broadcast() }
+                condition.unlock()
+                confirmed?.signal()
+                switch action {
+                case .deliver(let item):
                     continuation.resume(returning: item)
-                } else if finished || abandoned {
-                    condition.unlock()
-                    continuation.resume(returning: nil)
-                } else {
-                    reader = continuation
-                    readerTicket &+= 1
-                    let ticket = readerTicket
-                    condition.unlock()
-                    if let idleAfter {
-                        Task { [self] in
-                            try? await Task.sleep(for: idleAfter)
-                            wakeIdle(ticket)
-                        }
+                case .wait(let ticket):
+                    guard let idleAfter else { break }
+                    Task { [self] in
+                        try? await Task.sleep(for: idleAfter)
+                        run(withLock { $0.idleTimerFired(ticket: ticket) })
                     }
                 }
             }
@@ -134,83 +84,52 @@ final class ConsumerChannel: @unchecked Sendable {
     func waitUntilFull(atMost limit: Duration) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                condition.lock()
-                guard bufferedMessages < capacity, !finished, !abandoned, !Task.isCancelled else {
-                    condition.unlock()
-                    return continuation.resume()
-                }
-                readerTicket &+= 1
-                let ticket = readerTicket
-                gatherer = (continuation, ticket)
-                condition.unlock()
-                Task { [self] in
-                    try? await Task.sleep(for: limit)
-                    wakeGatherer(ticket)
+                switch withLock({ $0.waitUntilFull(continuation, cancelled: Task.isCancelled) }) {
+                case .proceed:
+                    continuation.resume()
+                case .wait(let ticket):
+                    Task { [self] in
+                        try? await Task.sleep(for: limit)
+                        run(withLock { $0.gatheringEnded(ticket: ticket) })
+                    }
                 }
             }
         } onCancel: {
-            wakeGatherer(nil)
+            run(withLock { $0.gatheringEnded(ticket: nil) })
         }
-    }
-
-    /// Ends the gathering wait the timer `ticket` was set for, or with nil whichever is waiting.
-    private func wakeGatherer(_ ticket: UInt64?) {
-        condition.lock()
-        let expired = ticket == nil || gatherer?.ticket == ticket ? takeGatherer() : nil
-        condition.unlock()
-        expired?.resume()
-    }
-
-    /// Called with the lock held.
-    private func takeGatherer() -> CheckedContinuation<Void, Never>? {
-        defer { gatherer = nil }
-        return gatherer?.continuation
     }
 
     /// The messages waiting at the front, joined, without waiting for any.
     func takeWaitingMessages() -> [KafkaMessage] {
         condition.lock()
         defer { condition.unlock() }
-        let batch = popWaitingMessages()
+        let batch = machine.takeWaitingMessages()
         if !batch.isEmpty { condition.broadcast() }
         return batch
     }
 
-    /// Called with the lock held. Stops at a partition change: it reaches the reader after the messages fetched
-    /// before it and before those fetched after.
-    private func popWaitingMessages() -> [KafkaMessage] {
-        var batch: [KafkaMessage] = []
-        while case .messages(let more)? = items.first {
-            items.removeFirst()
-            batch += more
-        }
-        bufferedMessages -= batch.count
-        return batch
-    }
-
-    private func wakeIdle(_ ticket: UInt64) {
-        condition.lock()
-        guard let waiting = reader, ticket == readerTicket else { return condition.unlock() }
-        reader = nil
-        condition.unlock()
-        waiting.resume(returning: .idle)
-    }
-
     func abandon() {
         condition.lock()
-        abandoned = true
-        unconfirmed?.signal()
-        unconfirmed = nil
-        for case .partitionChange(_, let handled) in items { handled.signal() }
-        items.removeAll()
-        bufferedMessages = 0
-        let waiting = reader
-        reader = nil
-        let gathering = takeGatherer()
+        let abandonment = machine.abandon()
         condition.broadcast()
         condition.unlock()
-        waiting?.resume(returning: nil)
-        gathering?.resume()
+        for handled in abandonment.changes { handled.signal() }
+        abandonment.reader?.resume(returning: nil)
+        abandonment.gatherer?.resume()
+    }
+
+    private func withLock<Result>(_ body: (inout Machine) -> Result) -> Result {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&machine)
+    }
+
+    private func run(_ action: Machine.Action) {
+        switch action {
+        case .none: break
+        case .resumeReader(let reader, let item): reader.resume(returning: item)
+        case .resumeGatherer(let gatherer): gatherer.resume()
+        }
     }
 }
 
