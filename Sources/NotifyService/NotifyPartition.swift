@@ -38,9 +38,8 @@ final class NotifyPartition: PartitionProcessor {
              try ScoreBatch.appliedSequence(in: db))
         }
         appliedSequence = applied
-        let decoder = JSONDecoder()
         for row in rows {
-            memories[row["suspect"]] = try decoder.decode(AlertRules.SuspectMemory.self, from: Data((row["memory"] as String).utf8))
+            memories[row["suspect"]] = try AlertRules.SuspectMemory(json: row["memory"])
             if let score = row["score"] as String? { context.cohort.update(try EntityScore.decode(Array(score.utf8))) }
         }
     }

@@ -98,7 +98,7 @@ import Testing
             AlertRules.SuspectMemory(domesticCrimes: [], victims: 0),
             AlertRules.SuspectMemory(domesticCrimes: ["01/2", "C\"3\\", "é€\u{1}"], victims: 4),
         ] {
-            let read = try JSONDecoder().decode(AlertRules.SuspectMemory.self, from: Data(memory.json.utf8))
+            let read = try AlertRules.SuspectMemory(json: memory.json)
             #expect(read == memory)
         }
     }

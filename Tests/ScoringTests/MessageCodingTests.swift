@@ -143,6 +143,20 @@ import Testing
 }
 
 extension MessageCodingTests {
+    /// A snapshot that lacks a field is refused by name, not read with a default.
+    @Test func aSnapshotWithoutItsEntriesIsRefusedNamingWhatItNeeds() {
+        let json = #"{"diff":{"entered":[],"left":[],"moved":[]},"entity":"suspect","list":"vawg100","schema":1,"version":3}"#
+        #expect {
+            try RankingMessage.decode(Array(json.utf8))
+        } throws: { error in
+            "\(error)".contains("schema, list, entity, version, entries and diff")
+        }
+        let score = #"{"diff":{"entered":[],"left":[],"moved":[]},"entity":"s","entries":[{"id":"A","rank":1,"score":"12"}],"list":"l","schema":1,"version":3}"#
+        #expect(throws: JSONValue.SyntaxError.self) { try RankingMessage.decode(Array(score.utf8)) }
+    }
+}
+
+extension MessageCodingTests {
     @Test func linksAndRankingsReadBackAsWritten() async {
         await propertyCheck(count: 100, input: Gen.int(in: 0...Int.max)) { seed in
             var random = SplitMix64(seed: UInt64(seed))
@@ -163,7 +177,7 @@ extension MessageCodingTests {
             let message = RankingMessage(
                 list: "vawg100", entity: "suspect", asOf: random.below(2) == 0 ? nil : score.clock, snapshot: snapshot(2),
                 previous: snapshot(1))
-            // The public message reads back with any JSON decoder, keys sorted as the API writes them.
+            // The public message reads back as written, and any JSON reader takes it, keys sorted as the API writes them.
             #expect((try? RankingMessage.decode(message.json)) == message)
             let keys = (try? JSONSerialization.jsonObject(with: Data(message.json)) as? [String: Any])?.keys.sorted()
             #expect(keys == (message.asOf == nil ? [] : ["asOf"]) + ["diff", "entity", "entries", "list", "schema", "version"])

@@ -14,7 +14,7 @@ public struct AlertRules: Sendable {
     public init() {}
 
     /// What NotifyService remembers of a suspect between scores: the counting domestic crimes and V.
-    public struct SuspectMemory: Codable, Sendable, Equatable {
+    public struct SuspectMemory: Sendable, Equatable {
         public var domesticCrimes: [String]
         public var victims: Int
 
@@ -28,7 +28,7 @@ public struct AlertRules: Sendable {
             victims = score.standing(in: .dauntless)?.components?.victims ?? 0
         }
 
-        /// The JSON NotifyService stores, as `Codable` reads it back. Written by hand since it is written for every
+        /// The JSON NotifyService stores, read back by `init(json:)`. Written by hand since it is written for every
         /// suspect scored: Foundation's encoder was a tenth of NotifyService's work in a backfill.
         public var json: String {
             var writer = JSONWriter()
@@ -37,6 +37,23 @@ public struct AlertRules: Sendable {
                 memory.field("victims", victims)
             }
             return String(decoding: writer.bytes, as: UTF8.self)
+        }
+
+        /// Reads the memory as `json` writes it.
+        public init(json: String) throws {
+            var reader = try JSONReader(json.utf8)
+            var domesticCrimes: [String]?, victims: Int64?
+            try reader.members { reader, key throws(JSONValue.SyntaxError) in
+                switch key {
+                case "domesticCrimes":
+                    domesticCrimes = try reader.array { reader throws(JSONValue.SyntaxError) in try reader.readString() }
+                case "victims": victims = try reader.readInteger()
+                default: try reader.skipValue()
+                }
+            }
+            try reader.readEnd()
+            guard let domesticCrimes, let victims else { throw reader.error("a suspect's memory needs domesticCrimes and victims") }
+            self.init(domesticCrimes: domesticCrimes, victims: Int(victims))
         }
     }
 

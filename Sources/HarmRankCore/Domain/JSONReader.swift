@@ -113,6 +113,20 @@ package struct JSONReader {
         return -value
     }
 
+    /// A number of any form the grammar allows, as the nearest `Double`.
+    package mutating func readNumber() throws(SyntaxError) -> Double {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "-") || isDigit(bytes[index]) else {
+            throw error("expected a number")
+        }
+        let start = index
+        let literal = try number()
+        guard let value = Double(String(decoding: bytes[literal], as: UTF8.self)), value.isFinite else {
+            throw SyntaxError(offset: start, problem: "a number beyond the range of a double")
+        }
+        return value
+    }
+
     /// Reads a `null` and says so; leaves anything else to be read.
     package mutating func readNull() throws(SyntaxError) -> Bool {
         skipWhitespace()
