@@ -32,8 +32,7 @@ struct OffenceIntake: Sendable {
     let status: ServiceStatus
 
     func register(on router: Router<HarmRankRequestContext>) {
-        router.post("/v1/offences") { request, context in
-            try context.require(.ingest)
+        router.requiring(.ingest).post("/v1/offences") { request, context in
             let body = try await request.body.collect(upTo: Self.maximumBodyBytes)
             let answer = try await receive(Self.records(in: Array(buffer: body)))
             return try jsonResponse(answer, status: .accepted)

@@ -8,8 +8,7 @@ struct AlertRoutes: Sendable {
     let audit: AuditLog
 
     func register(on router: Router<HarmRankRequestContext>) {
-        router.get("/v1/alerts") { request, context in
-            let principal = try context.require(.analyst)
+        router.requiring(.analyst).get("/v1/alerts") { request, context in
             let query = request.uri.queryParameters
             let status = query["status"].map(String.init)
             guard status == nil || status == "open" || status == "acknowledged" else {
@@ -25,16 +24,15 @@ struct AlertRoutes: Sendable {
                 since = instant
             }
             let alerts = try store.alerts(status: status, since: since)
-            audit.record(principal, read: "alerts status \(status ?? "any") since \(since?.rfc3339 ?? "the start"): \(alerts.count)")
+            audit.record(context.principal, read: "alerts status \(status ?? "any") since \(since?.rfc3339 ?? "the start"): \(alerts.count)")
             return try jsonResponse(["alerts": alerts])
         }
-        router.post("/v1/alerts/:id/acknowledge") { _, context in
-            let principal = try context.require(.supervisor)
+        router.requiring(.supervisor).post("/v1/alerts/:id/acknowledge") { _, context in
             let id = try context.parameters.require("id")
-            guard let alert = try store.acknowledge(id, by: principal.name, at: .now) else {
+            guard let alert = try store.acknowledge(id, by: context.principal.name, at: .now) else {
                 throw APIError(.notFound, code: "not-found", detail: "no alert '\(id)'")
             }
-            audit.record(principal, read: "alert \(id) (acknowledged)")
+            audit.record(context.principal, read: "alert \(id) (acknowledged)")
             return try jsonResponse(alert)
         }
     }

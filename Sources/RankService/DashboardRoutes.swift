@@ -38,20 +38,18 @@ struct DashboardRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: page)))
         }
         // Snapshots name suspects, so opening the stream is a read of personal data.
-        router.get("/v1/events/rankings") { _, context in
-            let principal = try context.require(.analyst)
-            audit.record(principal, read: "live rankings stream")
+        let analysts = router.requiring(.analyst)
+        analysts.get("/v1/events/rankings") { _, context in
+            audit.record(context.principal, read: "live rankings stream")
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
                 body: .init(asyncSequence: live.subscribe()))
         }
-        router.get("/v1/dashboard") { _, context in
-            try context.require(.analyst)
+        analysts.get("/v1/dashboard") { _, _ in
             return try jsonResponse(["alertsURL": alertsURL])
         }
-        router.get("/v1/map/wards") { _, context in
-            try context.require(.analyst)
+        analysts.get("/v1/map/wards") { _, _ in
             return try jsonResponse([
                 "wards": wards.wards.map { ward in
                     let point = BritishNationalGrid.project(latitude: ward.latitude, longitude: ward.longitude)

@@ -65,8 +65,8 @@ struct ListRoutes: Sendable {
     }
 
     func register(on router: Router<HarmRankRequestContext>) {
-        router.get("/v1/lists") { _, context in
-            try context.require(.analyst)
+        let analysts = router.requiring(.analyst)
+        analysts.get("/v1/lists") { _, context in
             let summaries = board.read { state in
                 HarmList.allCases.map { list in
                     ListSummary(
@@ -77,25 +77,22 @@ struct ListRoutes: Sendable {
             }
             return try jsonResponse(["lists": summaries])
         }
-        router.get("/v1/lists/:name") { request, context in
-            let principal = try context.require(.analyst)
+        analysts.get("/v1/lists/:name") { request, context in
             var name = try context.parameters.require("name")
             let csv = name.hasSuffix(".csv")
             if csv { name.removeLast(4) }
             let page = try self.page(name, query: request.uri.queryParameters)
             if page.entity == EntityKind.suspect.rawValue, !page.entries.isEmpty {
-                audit.record(principal, read: "list \(name) ranks \(page.entries.first!.rank)-\(page.entries.last!.rank)")
+                audit.record(context.principal, read: "list \(name) ranks \(page.entries.first!.rank)-\(page.entries.last!.rank)")
             }
             return csv ? Self.csvResponse(page) : try jsonResponse(page)
         }
-        router.get("/v1/suspects/:id") { _, context in
-            let principal = try context.require(.analyst)
+        analysts.get("/v1/suspects/:id") { _, context in
             let id = try context.parameters.require("id")
-            audit.record(principal, read: "suspect \(id)")
+            audit.record(context.principal, read: "suspect \(id)")
             return try jsonResponse(try explanation(of: EntityRef(.suspect, id)))
         }
-        router.get("/v1/wards/:code") { _, context in
-            try context.require(.analyst)
+        analysts.get("/v1/wards/:code") { _, context in
             return try jsonResponse(try explanation(of: EntityRef(.ward, try context.parameters.require("code"))))
         }
     }

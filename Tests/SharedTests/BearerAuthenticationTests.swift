@@ -12,15 +12,27 @@ import Testing
                 ingest-token-00000002 cris ingest
                 """, source: "test")))
         router.get("/health/live") { _, _ in "live" }
-        router.get("/v1/lists") { _, context in
-            try context.require(.analyst).name
-        }
+        router.requiring(.analyst).get("/v1/lists") { _, context in context.principal.name }
+        router.authenticated().get("/v1/status") { _, context in context.principal.name }
         return Application(router: router)
     }
 
-    @Test func healthNeedsNoToken() async throws {
+    @Test func healthNeedsNoTokenAndAWrongOneDoesNotStopIt() async throws {
         try await application().test(.router) { client in
             try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/health/live", method: .get, headers: [.authorization: "Bearer nope"]) {
+                #expect($0.status == .ok)
+            }
+        }
+    }
+
+    @Test func routesForAnyCallerTakeEveryValidTokenAndNoOther() async throws {
+        try await application().test(.router) { client in
+            try await client.execute(uri: "/v1/status", method: .get, headers: [.authorization: "Bearer ingest-token-00000002"]) {
+                #expect($0.status == .ok)
+                #expect(String(buffer: $0.body) == "cris")
+            }
+            try await client.execute(uri: "/v1/status", method: .get) { #expect($0.status == .unauthorized) }
         }
     }
 

@@ -28,12 +28,13 @@ public struct OperationsRoutes: Sendable {
             }
             return try jsonResponse(["status": "ready", "detail": detail])
         }
-        router.get("/metrics") { _, _ in
+        let callers = router.authenticated()
+        callers.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
-        router.get("/v1/status") { _, _ in
+        callers.get("/v1/status") { _, _ in
             let (ready, detail) = readiness.current
             // Lag is best effort: a status page must answer while Kafka is down.
             let lag = (try? await administration.lag(group: settings.groupID, topics: settings.inputTopics)) ?? []

@@ -11,6 +11,11 @@ public struct Principal: Sendable, Equatable {
     public var roles: Set<Role>
 
     public func has(_ role: Role) -> Bool { roles.contains(role) || roles.contains(.admin) }
+
+    /// A caller without a valid token. No token line can name it: a line's principal is never empty.
+    public static let anonymous = Principal(name: "", roles: [])
+
+    public var isAnonymous: Bool { name.isEmpty }
 }
 
 /// The bearer tokens a service accepts. One per line: `<token> <principal> <role>[,<role>...]`; `#` starts a
