@@ -1,16 +1,16 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Shared
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Empties the alert store's outbox: every alert onto `alerts.dauntless` (key suspect), and to every webhook as a
 /// JSON POST signed with HMAC-SHA256 (`X-HarmRank-Signature: sha256=<hex>` over the body). A failed delivery is
 /// retried with exponential back-off (1 s doubling to an hour) and never given up: the alert stays in the store,
-/// and `/v1/status` and the log show what is pending.
+/// and `/v1/status` and the log show what is pending. A redirect is a failed delivery: a signed alert goes only to
+/// the address configured for it.
 final class AlertDelivery: Service, Sendable {
     private let store: AlertStore
     private let producer: KafkaProducer
@@ -18,6 +18,10 @@ final class AlertDelivery: Service, Sendable {
     private let secret: [UInt8]?
     private let alertsRaised: Doorbell
     private let logger: Logger
+    /// Its own client, not the shared one, so that redirects are not followed; shut down when `run` ends.
+    private let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
 
     /// `alertsRaised` rings when NotifyService has stored new alerts.
     init(
@@ -48,6 +52,7 @@ final class AlertDelivery: Service, Sendable {
                 }
             }
         }
+        try? await client.shutdown()
     }
 
     /// Publishes alerts not yet on the topic; true when there were some.
@@ -64,18 +69,18 @@ final class AlertDelivery: Service, Sendable {
         let due = try store.dueDeliveries(at: .now, limit: 50)
         for delivery in due {
             let body = Self.body(delivery.alert)
-            var request = URLRequest(url: URL(string: delivery.url)!)
-            request.httpMethod = "POST"
-            request.timeoutInterval = 10
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(delivery.alert.id, forHTTPHeaderField: "X-HarmRank-Alert")
-            if let signature = signature(of: body) { request.setValue(signature, forHTTPHeaderField: "X-HarmRank-Signature") }
-            request.httpBody = Data(body)
+            var request = HTTPClientRequest(url: delivery.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "X-HarmRank-Alert", value: delivery.alert.id)
+            if let signature = signature(of: body) { request.headers.add(name: "X-HarmRank-Signature", value: signature) }
+            request.body = .bytes(ByteBuffer(bytes: body))
             let problem: String?
             do {
-                let (_, response) = try await URLSession.shared.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                problem = (200..<300).contains(status) ? nil : "HTTP \(status)"
+                let response = try await client.execute(request, timeout: .seconds(10))
+                // Read to the end so the connection can be used again; what the receiver says is not kept.
+                for try await _ in response.body {}
+                problem = (200..<300).contains(response.status.code) ? nil : "HTTP \(response.status.code)"
             } catch {
                 problem = "\(error)"
             }
