@@ -1,4 +1,7 @@
 /// A binary min-heap: the timeline of expiries and activations, where only the earliest entry is ever needed.
+///
+/// Hand-written rather than swift-collections' `Heap` (a min-max heap), which made clock advances that expire crimes
+/// slower in every interleaved run of ScoringBenchmarks (`Benchmarks/RESULTS.md`).
 struct MinHeap<Element: Comparable & Hashable & Sendable>: Sendable {
     private(set) var elements: [Element] = []
 
