@@ -137,6 +137,7 @@ final class ConsumerChannel: @unchecked Sendable {
 public struct ConsumerEvents: AsyncSequence, Sendable {
     let channel: ConsumerChannel
 
+    /// An iterator over the events; make one only, and read it from one task.
     public func makeAsyncIterator() -> Iterator { Iterator(reader: Reader(channel)) }
 
     /// Yields the events one message at a time.
@@ -145,6 +146,7 @@ public struct ConsumerEvents: AsyncSequence, Sendable {
         var batch: [KafkaMessage] = []
         var index = 0
 
+        /// The next event, or nil once the consumer has closed.
         public mutating func next() async -> ConsumerEvent? {
             if index < batch.count {
                 defer { index += 1 }
@@ -196,8 +198,10 @@ public struct ConsumerBatches: AsyncSequence, AsyncIteratorProtocol, Sendable {
     let idleAfter: Duration
     let gathering: BatchGathering?
 
+    /// The batches themselves: they are read in place, by one task.
     public func makeAsyncIterator() -> ConsumerBatches { self }
 
+    /// The next step, or nil once the consumer has closed.
     public mutating func next() async -> Event? {
         switch await reader.channel.next(idleAfter: idleAfter) {
         case nil: return nil

@@ -76,6 +76,7 @@ public struct ConsumerConfiguration: Sendable {
         case latest
     }
 
+    /// The brokers and client settings shared with producers.
     public var kafka: KafkaConfiguration
     /// The consumer group the member joins.
     public var groupID: String

@@ -85,6 +85,7 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         await loop.closed.wait()
     }
 
+    /// Runs until graceful shutdown, then closes the consumer, which leaves its group and ends its events.
     public func run() async throws {
         try? await gracefulShutdown()
         close()

@@ -32,6 +32,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable, Equatable {
         String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
     }
 
+    /// What HarmRank was doing, librdkafka's message, and the error's name and code.
     public var description: String {
         "\(context): \(message) (librdkafka \(name), code \(code))"
     }

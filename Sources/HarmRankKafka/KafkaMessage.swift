@@ -11,10 +11,12 @@ public struct TopicPartition: Hashable, Comparable, Sendable, CustomStringConver
         self.partition = partition
     }
 
+    /// Ordered by topic, then partition: the order logs and status pages list partitions in.
     public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
         (a.topic, a.partition) < (b.topic, b.partition)
     }
 
+    /// `topic[partition]`, as log lines name a partition.
     public var description: String { "\(topic)[\(partition)]" }
 }
 
@@ -34,7 +36,9 @@ public struct KafkaHeader: Hashable, Sendable {
 
 /// A message read from Kafka.
 public struct KafkaMessage: Sendable {
+    /// The topic it was read from.
     public var topic: String
+    /// The partition it was read from, within its topic.
     public var partition: Int32
     /// The message's offset in its partition.
     public var offset: Int64
@@ -67,14 +71,18 @@ public struct KafkaMessage: Sendable {
 /// A message to send. The partition is explicit when the caller co-partitions by entity; otherwise it comes from
 /// the key with Kafka's default hash (`Partitioner`), so other clients writing the same key agree.
 public struct OutgoingMessage: Sendable {
+    /// The topic to write to.
     public var topic: String
+    /// The key: it picks the partition unless `partition` is set, and on a compacted topic the record it replaces.
     public var key: [UInt8]?
     /// `nil` sends a tombstone.
     public var value: [UInt8]?
+    /// The headers, written in this order.
     public var headers: [KafkaHeader]
     /// The partition to write to; nil takes it from the key (`Partitioner`).
     public var partition: Int32?
 
+    /// A message to `topic`; with no `partition`, the partition comes from `key`.
     public init(
         topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [], partition: Int32? = nil
     ) {

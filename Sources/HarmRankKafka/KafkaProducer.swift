@@ -92,6 +92,8 @@ public final class KafkaProducer: Service, @unchecked Sendable {
         stopped.raise()
     }
 
+    /// Runs until graceful shutdown, then flushes and closes the producer: as a member of a service group, the
+    /// producer outlives the services that send through it only until the group shuts down.
     public func run() async throws {
         try? await gracefulShutdown()
         await close()

@@ -11,18 +11,23 @@ public struct AlertRules: Sendable {
     /// The Dauntless+ cohort: the top N of the `dauntless` list.
     public var cohortSize = 100
 
+    /// The rules with the contract's defaults.
     public init() {}
 
     /// What NotifyService remembers of a suspect between scores: the counting domestic crimes and V.
     public struct SuspectMemory: Sendable, Equatable {
+        /// The suspect's counting domestic crimes, by reference, in byte order.
         public var domesticCrimes: [String]
+        /// V: the distinct victims of those crimes.
         public var victims: Int
 
+        /// A memory of these crimes and victims.
         public init(domesticCrimes: [String], victims: Int) {
             self.domesticCrimes = domesticCrimes
             self.victims = victims
         }
 
+        /// What is to be remembered of `score`.
         public init(_ score: EntityScore) {
             domesticCrimes = score.offences.filter { $0.lists.contains(.dauntless) }.map(\.crimeRef).sortedBytewise()
             victims = score.standing(in: .dauntless)?.components?.victims ?? 0
@@ -59,7 +64,9 @@ public struct AlertRules: Sendable {
 
     /// An alert that is due, before cool-down, with the crimes that raised it.
     public struct Candidate: Sendable, Equatable {
+        /// Why it is due.
         public let kind: Alert.Kind
+        /// The crimes that make it due.
         public let crimes: [EntityScore.Offence]
     }
 

@@ -1,15 +1,20 @@
 /// Rows of a CSV text (RFC 4180: quoted fields, doubled quotes, commas and line breaks inside quotes), each with
 /// the line it starts on, so that every error can name file and line.
 public struct CSVReader: Sequence {
+    /// One row: its fields, and the line it starts on.
     public struct Row: Sendable {
+        /// The line the row starts on, from 1.
         public let line: Int
+        /// The fields, unquoted.
         public let fields: [String]
     }
 
     private let text: String
 
+    /// A reader of `text`.
     public init(_ text: String) { self.text = text }
 
+    /// The rows, in order.
     public func makeIterator() -> AnyIterator<Row> {
         var scalars = text.unicodeScalars.makeIterator()
         var line = 1

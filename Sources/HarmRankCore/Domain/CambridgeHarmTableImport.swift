@@ -7,24 +7,31 @@
 /// else from the shipped table for codes it knows, else from the classification's words; `vawg` from the
 /// shipped table, else from the words. Every such inference is reported, so an analyst can check it.
 public struct CambridgeHarmTableImport: Sendable {
+    /// Which of a code's several values becomes its harm.
     public enum PerCode: String, Sendable, CaseIterable {
         case lowest, median, highest
     }
 
+    /// The table, and what the import decided on its own.
     public struct Result: Sendable {
+        /// The table in HarmRank's format.
         public let table: HarmTable
         /// What the import decided on its own: rows skipped, values rounded, subgroups and VAWG inferred.
         public let notes: [String]
     }
 
+    /// The shipped table, for the subgroup and VAWG of the codes it knows.
     public let known: HarmTable
+    /// Which value per code is kept.
     public let perCode: PerCode
 
+    /// An import that takes what it cannot read from `known`.
     public init(known: HarmTable, perCode: PerCode = .lowest) {
         self.known = known
         self.perCode = perCode
     }
 
+    /// Converts the CSV text of an export; `file` names it in errors.
     public func convert(csv: String, file: String) throws(DataFileError) -> Result {
         let rows = CSVReader(csv).makeIterator()
         guard let header = rows.next() else { throw DataFileError(file: file, line: nil, problem: "the file is empty") }

@@ -1,16 +1,21 @@
 /// A problem in a data file (harm table, ward registry, an import): names the file, the line and what is wrong,
 /// so the person who edited it can fix it without reading code.
 public struct DataFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file, as the user named it.
     public let file: String
+    /// The line, when the problem is on one.
     public let line: Int?
+    /// What is wrong, in words.
     public let problem: String
 
+    /// A problem in `file`, on `line` if given.
     public init(file: String, line: Int?, problem: String) {
         self.file = file
         self.line = line
         self.problem = problem
     }
 
+    /// `file, line n: problem`.
     public var description: String {
         if let line { return "\(file), line \(line): \(problem)" }
         return "\(file): \(problem)"

@@ -4,6 +4,7 @@ import Foundation
 /// detail naming the field, where it came from, when it was received, and the payload. The payload of a record
 /// refused for a protected characteristic keeps its field names but not their values.
 public struct DeadLetter: Sendable, Equatable {
+    /// Where a refused record came from.
     public enum Source: Sendable, Equatable, CustomStringConvertible {
         case topic(String, partition: Int32, offset: Int64)
         case http
@@ -17,12 +18,16 @@ public struct DeadLetter: Sendable, Equatable {
         }
     }
 
+    /// Why it was refused.
     public let rejection: Rejection
+    /// Where it came from.
     public let source: Source
+    /// When HarmRank received it.
     public let receivedAt: Instant
     /// What may be kept of the payload: the bytes as received, or redacted for a protected characteristic.
     public let payload: [UInt8]
 
+    /// A dead letter, with the payload redacted if it was refused for a protected characteristic.
     public init(_ rejection: Rejection, source: Source, receivedAt: Instant, payload: some Collection<UInt8>) {
         self.rejection = rejection
         self.source = source

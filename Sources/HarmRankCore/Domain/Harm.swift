@@ -2,14 +2,21 @@
 ///
 /// Integer, so sums stay exact after any number of additions and removals (CONTRACT.md section 3).
 public struct Harm: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomStringConvertible {
+    /// Hundredths of a day.
     public var hundredths: Int64
 
+    /// Harm of `hundredths` hundredths of a day.
     public init(hundredths: Int64) { self.hundredths = hundredths }
+    /// Harm of whole `days`.
     public init(days: Int64) { self.hundredths = days * 100 }
 
+    /// No harm.
     public static let zero = Harm(hundredths: 0)
+    /// Less harm orders first.
     public static func < (lhs: Harm, rhs: Harm) -> Bool { lhs.hundredths < rhs.hundredths }
+    /// The sum, exact.
     public static func + (lhs: Harm, rhs: Harm) -> Harm { Harm(hundredths: lhs.hundredths + rhs.hundredths) }
+    /// The difference, exact.
     public static func - (lhs: Harm, rhs: Harm) -> Harm { Harm(hundredths: lhs.hundredths - rhs.hundredths) }
 
     /// Days with two decimals, `182.25`; the form of the harm table, the lists and the API.

@@ -2,12 +2,18 @@ import Foundation
 
 /// One row of the harm table: what an offence code weighs and which lists it can count for.
 public struct HarmOffence: Sendable, Hashable {
+    /// The Home Office offence code.
     public let code: String
+    /// The offence's title.
     public let title: String
+    /// The Home Office subgroup, which decides the lists it can count for.
     public let subgroup: Subgroup
+    /// Its CCHI weight: days of imprisonment at the starting point for a first offender.
     public let harm: Harm
+    /// Whether it is violence against women and girls.
     public let vawg: Bool
 
+    /// A row of the table.
     public init(code: String, title: String, subgroup: Subgroup, harm: Harm, vawg: Bool) {
         self.code = code
         self.title = title
@@ -19,6 +25,7 @@ public struct HarmOffence: Sendable, Hashable {
 
 /// The CCHI harm table of CONTRACT.md section 2, keyed by Home Office offence code.
 public struct HarmTable: Sendable {
+    /// The columns a harm table file must have, in this order.
     public static let header = ["offence_code", "title", "subgroup", "cchi_days", "vawg"]
     /// A life sentence is 5475 days in CCHI; this bound keeps every harm well inside 32 bits of hundredths.
     public static let maximumHarm = Harm(days: 500_000)
@@ -27,8 +34,10 @@ public struct HarmTable: Sendable {
     public let offences: [HarmOffence]
     private let byCode: [String: HarmOffence]
 
+    /// The row of `code`, if the table has it.
     public subscript(code: String) -> HarmOffence? { byCode[code] }
 
+    /// A table of `offences`; of two rows with one code the first counts.
     public init(offences: [HarmOffence]) {
         self.offences = offences
         self.byCode = Dictionary(offences.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
@@ -90,6 +99,7 @@ public struct HarmTable: Sendable {
     }
 }
 
+/// `value` as a CSV field: quoted, with quotes doubled, when it holds a comma, a quote or a line break.
 public func csvField(_ value: String) -> String {
     guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
     return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -4,20 +4,28 @@ import Foundation
 /// Windows, expiry and recency are integer arithmetic on these, so a crime leaves a list at exactly the same
 /// instant on every machine. RFC 3339 fractions finer than a millisecond are truncated.
 public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
     public var milliseconds: Int64
 
+    /// The instant `milliseconds` after the Unix epoch.
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
+    /// A day of 24 hours: HarmRank counts in UTC, without leap seconds.
     public static let millisecondsPerDay: Int64 = 86_400_000
 
     /// The wall clock, to the millisecond.
     public static var now: Instant { Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
 
+    /// The same instant as a Foundation date.
     public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+    /// `days` whole days, in milliseconds.
     public static func days(_ days: Int64) -> Int64 { days * millisecondsPerDay }
 
+    /// Earlier instants order first.
     public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.milliseconds < rhs.milliseconds }
+    /// The instant `milliseconds` later.
     public static func + (lhs: Instant, milliseconds: Int64) -> Instant { Instant(milliseconds: lhs.milliseconds + milliseconds) }
+    /// The instant `milliseconds` earlier.
     public static func - (lhs: Instant, milliseconds: Int64) -> Instant { Instant(milliseconds: lhs.milliseconds - milliseconds) }
 
     /// Whole days from `earlier` to `self`, rounded down (CONTRACT.md section 4, recency).
@@ -35,6 +43,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// RFC 3339 in UTC with milliseconds, for instance `2025-03-01T18:30:00.000Z`.
     public var description: String { rfc3339 }
 
+    /// RFC 3339 in UTC with milliseconds, for instance `2025-03-01T18:30:00.000Z`.
     public var rfc3339: String {
         let (days, millisecondOfDay) = milliseconds.floorDivided(by: Instant.millisecondsPerDay)
         let (year, month, day) = Instant.civil(fromDays: days)
@@ -52,7 +61,9 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         Array(text.utf8).withUnsafeBufferPointer { parse($0) }
     }
 
+    /// Why a timestamp could not be read.
     public struct TimestampError: Error, Sendable, Equatable {
+        /// The problem, in words.
         public let problem: String
     }
 
@@ -158,7 +169,9 @@ extension Int64 {
 
 /// Instants travel between services as milliseconds since the epoch.
 extension Instant: Codable {
+    /// Reads milliseconds since the Unix epoch.
     public init(from decoder: any Decoder) throws { self.init(milliseconds: try decoder.singleValueContainer().decode(Int64.self)) }
+    /// Writes milliseconds since the Unix epoch.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(milliseconds)

@@ -10,25 +10,34 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([Member])
 
+    /// A member of an object, in the order written.
     public struct Member: Sendable, Equatable {
+        /// The member's key.
         public let key: String
+        /// The member's value.
         public let value: JSONValue
 
+        /// A member `key` with `value`.
         public init(key: String, value: JSONValue) {
             self.key = key
             self.value = value
         }
     }
 
+    /// Where a document breaks the JSON grammar, and how.
     public struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The byte the problem was found at.
         public let offset: Int
+        /// The problem, in words.
         public let problem: String
+        /// The problem and where.
         public var description: String { "\(problem) at byte \(offset)" }
     }
 
     /// The deepest nesting accepted; deeper documents are refused rather than risking the stack.
     public static let maximumDepth = 64
 
+    /// Parses one whole document, refusing duplicate keys, invalid UTF-8 and nesting deeper than `maximumDepth`.
     public static func parse(_ bytes: some Collection<UInt8>) throws(SyntaxError) -> JSONValue {
         var reader = try JSONReader(bytes)
         reader.skipWhitespace()

@@ -7,10 +7,12 @@
 ///         object.array("lists") { array in array.element("vawg100") }
 ///     }
 public struct JSONWriter {
+    /// The UTF-8 text written so far.
     public private(set) var bytes: [UInt8] = []
     /// Whether the container being written has a member or element yet (a comma goes before the next).
     private var started: [Bool] = []
 
+    /// An empty writer.
     public init() { bytes.reserveCapacity(256) }
 
     /// An object: the whole document, or an element of the array being written.
@@ -27,9 +29,13 @@ public struct JSONWriter {
 
     // Members of an object.
 
+    /// A string member.
     public mutating func field(_ key: String, _ value: String) { self.key(key); write(value) }
+    /// A whole-number member.
     public mutating func field(_ key: String, _ value: Int64) { self.key(key); bytes += String(value).utf8 }
+    /// A whole-number member.
     public mutating func field(_ key: String, _ value: Int) { field(key, Int64(value)) }
+    /// An instant as milliseconds since the Unix epoch.
     public mutating func field(_ key: String, _ value: Instant) { field(key, value.milliseconds) }
     /// A number, shortest form that reads back the same (`12.5`, `100.0`); null when not finite.
     public mutating func field(_ key: String, _ value: Double) {
@@ -37,11 +43,13 @@ public struct JSONWriter {
         bytes += (value.isFinite ? value.description : "null").utf8
     }
 
+    /// An object member, its members written by `body`.
     public mutating func object(_ key: String, _ body: (inout JSONWriter) -> Void) {
         self.key(key)
         container(UInt8(ascii: "{"), UInt8(ascii: "}"), body)
     }
 
+    /// An array member, its elements written by `body`.
     public mutating func array(_ key: String, _ body: (inout JSONWriter) -> Void) {
         self.key(key)
         container(UInt8(ascii: "["), UInt8(ascii: "]"), body)
@@ -49,6 +57,7 @@ public struct JSONWriter {
 
     // Elements of an array.
 
+    /// A string element of the array being written.
     public mutating func element(_ value: String) { separate(); write(value) }
 
     private mutating func key(_ key: String) {
@@ -101,21 +110,26 @@ extension JSONWriter {
 
 /// Reading a parsed message: members by key, with an error naming the field that is missing or of the wrong type.
 extension JSONValue {
+    /// A field missing from a message, or of the wrong type.
     public struct FieldError: Error, CustomStringConvertible {
+        /// Which field, and what it must be.
         public let description: String
         package init(description: String) { self.description = description }
     }
 
+    /// The value of member `key` of an object; nil for a missing member or anything but an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
+    /// Member `key`, which must be a string.
     public func string(_ key: String) throws(FieldError) -> String {
         guard case .string(let value)? = self[key] else { throw FieldError(description: "'\(key)' must be a string") }
         return value
     }
 
+    /// Member `key`, which must be a whole number.
     public func integer(_ key: String) throws(FieldError) -> Int64 {
         guard case .number(let literal)? = self[key], let value = Int64(literal) else {
             throw FieldError(description: "'\(key)' must be a whole number")
@@ -142,6 +156,7 @@ extension JSONValue {
         return strings
     }
 
+    /// Member `key`, which must be an array of strings.
     public func strings(_ key: String) throws(FieldError) -> [String] {
         guard let strings = self[key]?.strings else { throw FieldError(description: "'\(key)' must be an array of strings") }
         return strings

@@ -1,10 +1,13 @@
 /// London's 2021 LSOAs to the ward each best fits (ONS), for placing police.uk rows, which name an LSOA.
 public struct LSOALookup: Sendable {
+    /// The columns a lookup file must have.
     public static let header = ["lsoa_code", "ward_code"]
 
     private let wardByLSOA: [String: String]
 
+    /// The ward code of `lsoa`, if the lookup has it.
     public subscript(lsoa: String) -> String? { wardByLSOA[lsoa] }
+    /// LSOAs in the lookup.
     public var count: Int { wardByLSOA.count }
 
     /// Every ward named must be in `wards`, so that what the lookup places, IngestService accepts.
@@ -26,6 +29,7 @@ public struct LSOALookup: Sendable {
         self.wardByLSOA = wardByLSOA
     }
 
+    /// The lookup shipped with HarmRank, checked against `wards`.
     public static func shipped(wards: WardRegistry) throws(DataFileError) -> LSOALookup {
         try LSOALookup(csv: try readResource("london-lsoa-to-ward.csv"), file: "london-lsoa-to-ward.csv (shipped)", wards: wards)
     }

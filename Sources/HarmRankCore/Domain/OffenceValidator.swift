@@ -12,26 +12,35 @@ public enum ClockMode: String, Sendable, CaseIterable, Codable {
 /// characteristics (anywhere, before anything else about the fields), unknown fields, missing fields, values,
 /// then the lookups (offence code, ward) and the future-date rule.
 public struct OffenceValidator: Sendable {
+    /// The largest record accepted, in bytes of JSON.
     public static let maximumBytes = 64 * 1024
+    /// The fields a record may have; any other is refused by name.
     public static let fields: Set<String> = [
         "crimeRef", "version", "status", "offenceCode", "occurredAt", "reportedAt", "wardCode", "lat", "lon", "flags",
         "suspects", "victims",
     ]
+    /// The most suspects, and the most victims, one record may name.
     public static let maximumPeople = 50
+    /// The earliest `occurredAt` accepted.
     public static let earliest = Instant(milliseconds: Instant.days(fromCivil: 1900, 1, 1) * Instant.millisecondsPerDay)
 
+    /// The offence codes accepted, with their harm.
     public let harmTable: HarmTable
+    /// The wards accepted, and the area points must lie in.
     public let wards: WardRegistry
+    /// Whether records in the future are refused (wall clock) or allowed (event clock).
     public let clockMode: ClockMode
     /// How far in the future a wall-clock record may be (clock skew between a source and HarmRank).
     public var futureTolerance: Int64 = 5 * 60 * 1000
 
+    /// A validator against `harmTable` and `wards`.
     public init(harmTable: HarmTable, wards: WardRegistry, clockMode: ClockMode) {
         self.harmTable = harmTable
         self.wards = wards
         self.clockMode = clockMode
     }
 
+    /// The record in `bytes`, normalised, or the first reason to refuse it.
     public func validate(_ bytes: some Collection<UInt8>, receivedAt: Instant) -> Result<OffenceRecord, Rejection> {
         guard bytes.count <= Self.maximumBytes else {
             return .failure(Rejection(.tooLarge, "the record is \(bytes.count) bytes; the limit is \(Self.maximumBytes)"))
@@ -45,6 +54,7 @@ public struct OffenceValidator: Sendable {
         return validate(document, receivedAt: receivedAt)
     }
 
+    /// The record in a parsed document, normalised, or the first reason to refuse it.
     public func validate(_ document: JSONValue, receivedAt: Instant) -> Result<OffenceRecord, Rejection> {
         do {
             return .success(try record(from: document, receivedAt: receivedAt))

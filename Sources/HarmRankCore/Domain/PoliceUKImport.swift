@@ -3,6 +3,7 @@
 /// instant, UTC; CONTRACT.md section 6), the ward from the row's LSOA, and the published point when it lies
 /// within the ward registry's bounds.
 public struct PoliceUKImport: Sendable {
+    /// The columns a police.uk street-level CSV must have (others are ignored).
     public static let header = ["Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type"]
 
     /// police.uk crime types: the subgroup each maps to, and the Home Office code its records carry when the harm
@@ -29,17 +30,27 @@ public struct PoliceUKImport: Sendable {
 
     /// What became of the rows: every row is imported or counted under one reason.
     public struct Counts: Sendable, Equatable {
+        /// Rows read.
         public var rows = 0
+        /// Rows that became offence records.
         public var imported = 0
+        /// Of those, rows placed by their LSOA code, having no usable point.
         public var importedWithoutPoint = 0
+        /// Anti-social behaviour rows, which are not crimes and carry no crime id.
         public var antisocialBehaviour = 0
+        /// Rows neither whose point nor whose LSOA lies in a ward of the registry.
         public var outsideRegistry = 0
+        /// Rows of another type without a crime id.
         public var withoutCrimeID = 0
+        /// Rows of a crime type HarmRank does not map, by type.
         public var unknownType: [String: Int] = [:]
+        /// Rows whose month is not `YYYY-MM`.
         public var badMonth = 0
 
+        /// No rows yet.
         public init() {}
 
+        /// Rows not imported, for whichever reason.
         public var skipped: Int { rows - imported }
     }
 
@@ -48,6 +59,7 @@ public struct PoliceUKImport: Sendable {
     /// Per police.uk crime type, the offence code its records carry.
     public let codes: [String: String]
 
+    /// An import into `wards`; fails if `harmTable` lacks an offence code a crime type maps to.
     public init(harmTable: HarmTable, wards: WardRegistry, lsoas: LSOALookup) throws(DataFileError) {
         self.wards = wards
         self.lsoas = lsoas

@@ -17,6 +17,7 @@ public enum ProtectedCharacteristics {
         "selfdefinedethnicity", "officerdefinedethnicity", "ethnicgroup", "religionorbelief", "visastatus",
     ]
 
+    /// Whether a field of this name would hold a protected characteristic, whatever its case and separators.
     public static func isProtected(fieldName: String) -> Bool {
         knownUnprotected.contains(fieldName) ? false : classify(fieldName)
     }

@@ -2,17 +2,24 @@ import Foundation
 
 /// A ward of the registry: code, name, borough and its label point.
 public struct Ward: Sendable, Hashable {
+    /// The ONS ward code, for instance `E05013806`.
     public let code: String
+    /// The ward's name.
     public let name: String
+    /// The ONS code of its borough.
     public let boroughCode: String
+    /// The borough's name.
     public let borough: String
+    /// The label point's latitude, WGS84 degrees.
     public let latitude: Double
+    /// The label point's longitude, WGS84 degrees.
     public let longitude: Double
 }
 
 /// The wards records may name (CONTRACT.md section 1): by default the 679 London wards shipped with HarmRank
 /// (ONS, December 2025), replaced with `--wards FILE` or `HARMRANK_WARDS`.
 public struct WardRegistry: Sendable {
+    /// The columns a ward file must have, in this order.
     public static let header = ["ward_code", "ward_name", "borough_code", "borough_name", "lat", "lon"]
 
     /// Sorted by code, the order of the `stop-search-wards` ties.
@@ -21,16 +28,21 @@ public struct WardRegistry: Sendable {
     /// Where a record's coordinates may lie: the wards' bounding box widened by 5 km on every side.
     public let bounds: Bounds
 
+    /// A box of latitudes and longitudes.
     public struct Bounds: Sendable, Equatable {
+        /// The box's edges, WGS84 degrees.
         public let minLatitude, maxLatitude, minLongitude, maxLongitude: Double
 
+        /// Whether the point lies in the box, edges included.
         public func contains(latitude: Double, longitude: Double) -> Bool {
             (minLatitude...maxLatitude).contains(latitude) && (minLongitude...maxLongitude).contains(longitude)
         }
     }
 
+    /// The ward of `code`, if the registry has it.
     public subscript(code: String) -> Ward? { byCode[code] }
 
+    /// Reads wards from CSV text; `file` names it in errors.
     public init(csv: String, file: String) throws(DataFileError) {
         let rows = CSVReader(csv).makeIterator()
         let columns = try CSVColumns(header: rows.next(), file: file, required: Self.header)
@@ -64,6 +76,7 @@ public struct WardRegistry: Sendable {
             minLongitude: longitudes.min()! - longitudeMargin, maxLongitude: longitudes.max()! + longitudeMargin)
     }
 
+    /// Reads wards from the CSV file at `path`.
     public init(contentsOf path: String) throws(DataFileError) {
         try self.init(csv: try readDataFile(path), file: path)
     }

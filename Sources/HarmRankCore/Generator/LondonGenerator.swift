@@ -5,22 +5,29 @@
 ///
 /// Records come out in the order a feed would send them (by report time), as NDJSON lines.
 public struct LondonGenerator: Sendable {
+    /// What to generate.
     public struct Options: Sendable {
+        /// The same seed gives the same records.
         public var seed: UInt64 = 1
         /// The first instant crimes occur at.
         public var start: Instant
+        /// How many days the crimes occur over.
         public var days: Int = 365
         /// Crimes generated (each yields one record, plus revisions, duplicates and stale repeats).
         public var crimes: Int = 100_000
         /// Share of output lines that are bad records (every rejection reason but future dates, in turn).
         public var badShare: Double = 0.003
+        /// Share of records later sent again as a revision.
         public var revisionShare: Double = 0.04
+        /// Share of records sent twice, unchanged.
         public var duplicateShare: Double = 0.01
+        /// Share of records whose older version is sent again after a newer one.
         public var staleShare: Double = 0.005
         /// Crime numbers count up from here (references are `<number>/<yy>`): give two feeds that run together
         /// different ranges.
         public var firstCrimeNumber = 5_000_000
 
+        /// The defaults, with crimes from `start` on.
         public init(start: Instant) { self.start = start }
     }
 
@@ -32,13 +39,17 @@ public struct LondonGenerator: Sendable {
         case bad(Rejection.Reason)
     }
 
+    /// One NDJSON line of the feed.
     public struct Line: Sendable {
+        /// The line, without its newline.
         public let text: String
+        /// What the line is meant to be.
         public let intent: Intent
         /// When a feed would send it.
         public let reportedAt: Instant
     }
 
+    /// What it generates.
     public let options: Options
     let wards: WardRegistry
     let offences: [(code: String, weight: Double)]
@@ -46,6 +57,7 @@ public struct LondonGenerator: Sendable {
     /// What most domestic abusers are reported for once: low-harm offences.
     let minorDomesticOffences: [(code: String, weight: Double)]
 
+    /// A generator of crimes in `wards`, of offences in `harmTable`.
     public init(options: Options, wards: WardRegistry, harmTable: HarmTable) {
         self.options = options
         self.wards = wards

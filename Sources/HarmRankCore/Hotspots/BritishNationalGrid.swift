@@ -2,9 +2,12 @@ import Foundation
 
 /// A position on the British National Grid (EPSG:27700), in metres east and north of the grid's false origin.
 public struct GridPoint: Sendable, Hashable {
+    /// Metres east of the false origin.
     public let easting: Double
+    /// Metres north of the false origin.
     public let northing: Double
 
+    /// The point at `easting`, `northing`.
     public init(easting: Double, northing: Double) {
         self.easting = easting
         self.northing = northing
@@ -19,6 +22,7 @@ public struct GridPoint: Sendable, Hashable {
 /// The datum shift varies by centimetres across London, so distances and cells agree with a survey-grade
 /// conversion far better than the absolute 2 m; the README says so.
 public enum BritishNationalGrid {
+    /// The grid point of a WGS84 latitude and longitude in degrees.
     public static func project(latitude: Double, longitude: Double) -> GridPoint {
         let wgs84 = cartesian(latitude: radians(latitude), longitude: radians(longitude), on: .wgs84)
         let osgb36 = helmertToOSGB36(wgs84)

@@ -5,10 +5,14 @@
 public struct HotspotEvaluation: Sendable {
     /// A counting record with a place: what every model sees.
     public struct Record: Sendable {
+        /// The crime's reference, which tells its versions apart from other crimes.
         public let key: String
+        /// Where it occurred, on the British National Grid.
         public let point: GridPoint
+        /// When it occurred.
         public let occurredAt: Instant
 
+        /// A record of crime `key` at `point` and `occurredAt`.
         public init(key: String, point: GridPoint, occurredAt: Instant) {
             self.key = key
             self.point = point
@@ -35,15 +39,19 @@ public struct HotspotEvaluation: Sendable {
         }
     }
 
+    /// A way of ranking cells; every model is evaluated the same way.
     public enum Model: String, Sendable, CaseIterable {
         /// Near-repeat ProMap plus the cell's long-term background rate (`Options`).
         case blend = "default"
+        /// Near-repeat ProMap alone, with the grid's bandwidths.
         case promap
         /// The cell's count in the 12 calendar months before the prediction.
         case baseline
     }
 
+    /// How the evaluation runs and what the default model weighs.
     public struct Options: Sendable {
+        /// The grid, bandwidths and counting subgroups.
         public var parameters = HotspotParameters()
         /// In the default model, what one record of the past 12 months in the cell itself adds to its score, as a
         /// share of a record in the cell this week. It plays the background rate of a self-exciting model, which
@@ -53,9 +61,12 @@ public struct HotspotEvaluation: Sendable {
         /// (Bowers, Johnson & Pease 2004), as a distance bandwidth of 1 + ceil(metres / cell size) cells. The
         /// `promap` model keeps the grid's own bandwidth.
         public var nearRepeatMetres = 400
+        /// The last whole calendar months of the data, each predicted in turn.
         public var testMonths = 3
+        /// The shares of the study area flagged, each scored.
         public var coverages: [Double] = [0.01, 0.05, 0.10]
 
+        /// The contract's defaults.
         public init() {}
 
         /// The ProMap parameters of the default model.
@@ -67,35 +78,52 @@ public struct HotspotEvaluation: Sendable {
         }
     }
 
+    /// How well one model did at one coverage.
     public struct Score: Sendable, Equatable {
+        /// The share of the study area flagged.
         public let coverage: Double
+        /// The cells flagged: the top-ranked, ties broken by cell coordinates.
         public let flaggedCells: Int
+        /// The share of the test period's records inside the flagged cells.
         public let hitRate: Double
+        /// The predictive accuracy index: hit rate over coverage.
         public let pai: Double
     }
 
+    /// One test period, predicted at its first instant.
     public struct Period: Sendable {
+        /// The period's first instant.
         public let start: Instant
+        /// The instant after it.
         public let end: Instant
+        /// Records before `start`, which the models saw.
         public let trainingRecords: Int
+        /// Records within the period, which they were scored on.
         public let testRecords: Int
+        /// Per model, one score per coverage.
         public let scores: [Model: [Score]]
     }
 
+    /// An evaluation's outcome, period by period and averaged.
     public struct Result: Sendable {
+        /// The counting records with a place.
         public let records: Int
+        /// The study area: cells holding at least one counting record anywhere in the data.
         public let activeCells: Int
         /// Every record sits on the first instant of a month (police.uk).
         public let monthly: Bool
+        /// The test periods, oldest first.
         public let periods: [Period]
         /// Per model, per coverage: hit rate and PAI averaged over the periods.
         public let averages: [Model: [Score]]
     }
 
+    /// Why an evaluation could not run.
     public enum Problem: Error, Equatable, CustomStringConvertible {
         case tooFewMonths(String)
         case parameters(String)
 
+        /// What is wrong and how to mend it.
         public var description: String {
             switch self {
             case .tooFewMonths(let detail), .parameters(let detail): detail
@@ -103,10 +131,13 @@ public struct HotspotEvaluation: Sendable {
         }
     }
 
+    /// How it runs.
     public let options: Options
 
+    /// An evaluation with `options`.
     public init(options: Options) { self.options = options }
 
+    /// Predicts each test period from every earlier record and scores every model.
     public func run(_ records: [Record]) throws(Problem) -> Result {
         if let problem = options.parameters.problem { throw .parameters(problem) }
         let records = records.sorted { $0.occurredAt != $1.occurredAt ? $0.occurredAt < $1.occurredAt : $0.key.precedesBytewise($1.key) }

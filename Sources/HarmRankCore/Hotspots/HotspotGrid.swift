@@ -2,14 +2,18 @@
 /// up to (x + 1) times it, and northings likewise, so cells sit on multiples of the cell size (CONTRACT.md section 6).
 /// Cells order by column, then row: the tie-break the contract asks for.
 public struct GridCell: Hashable, Comparable, Sendable {
+    /// The column: eastings from x times the cell size.
     public let x: Int32
+    /// The row: northings from y times the cell size.
     public let y: Int32
 
+    /// The cell in column `x` and row `y`.
     public init(x: Int32, y: Int32) {
         self.x = x
         self.y = y
     }
 
+    /// By column, then row.
     public static func < (lhs: GridCell, rhs: GridCell) -> Bool { (lhs.x, lhs.y) < (rhs.x, rhs.y) }
 
     /// Chebyshev distance in cells: diagonal neighbours are as near as side neighbours.
@@ -29,10 +33,12 @@ public struct HotspotParameters: Sendable, Equatable {
     /// The subgroups whose located records count.
     public var subgroups: Set<Subgroup> = [.burglaryResidential]
 
+    /// The cell sizes accepted, in metres.
     public static let cellSizes = 10...10_000
     /// Risk is exact in integers with a common denominator of lcm(1...D) times lcm(1...W); 16 keeps that small.
     public static let bandwidths = 1...16
 
+    /// The contract's defaults.
     public init() {}
 
     /// The first problem with these parameters, naming the option that sets it.
@@ -44,11 +50,13 @@ public struct HotspotParameters: Sendable, Equatable {
         return nil
     }
 
+    /// The cell holding `point`.
     public func cell(of point: GridPoint) -> GridCell {
         let size = Double(cellSize)
         return GridCell(x: Int32((point.easting / size).rounded(.down)), y: Int32((point.northing / size).rounded(.down)))
     }
 
+    /// The cell holding the WGS84 point.
     public func cell(latitude: Double, longitude: Double) -> GridCell {
         cell(of: BritishNationalGrid.project(latitude: latitude, longitude: longitude))
     }

@@ -14,8 +14,10 @@
 /// Risk is exact: every weight is an integer over the common denominator lcm(1...D) times lcm(1...W), so sums
 /// never drift and equal risks compare equal.
 public struct ProspectiveHotspots: Sendable {
+    /// The time unit of the weights: t counts whole weeks.
     public static let week = Instant.days(7)
 
+    /// Grid, bandwidths and counting subgroups.
     public let parameters: HotspotParameters
     /// `distanceWeights[d]` is lcm(1...D) / (1 + d).
     let distanceWeights: [Int64]
@@ -24,6 +26,7 @@ public struct ProspectiveHotspots: Sendable {
     /// What one unit of risk is worth: risk as a number is the integer risk over this.
     public let denominator: Int64
 
+    /// The clock T risk is computed at.
     public private(set) var clock: Instant
     private var records: [String: Located] = [:]
     /// Per cell holding records: the sum of their current time weights.
@@ -52,6 +55,7 @@ public struct ProspectiveHotspots: Sendable {
         static func < (lhs: Boundary, rhs: Boundary) -> Bool { (lhs.at, lhs.generation) < (rhs.at, rhs.generation) }
     }
 
+    /// No records yet, at `clock`.
     public init(parameters: HotspotParameters, clock: Instant = Instant(milliseconds: .min / 2)) {
         self.parameters = parameters
         let distanceScale = leastCommonMultiple(upTo: parameters.distanceBandwidth)
@@ -62,6 +66,7 @@ public struct ProspectiveHotspots: Sendable {
         self.clock = clock
     }
 
+    /// Records held, counting or not yet.
     public var recordCount: Int { records.count }
 
     /// Counts the record `key` in `cell`, replacing what an earlier call for the same key counted.

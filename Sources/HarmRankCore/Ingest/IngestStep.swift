@@ -2,17 +2,24 @@
 /// compare it with the stored version of its crime, and say what follows (CONTRACT.md section 1). Every input
 /// ends in exactly one outcome, so counts reconcile: raw = accepted + duplicates + stale + rejected.
 public struct IngestStep: Sendable {
+    /// What became of one input record.
     public enum Outcome: Sendable, Equatable {
         /// Store the record as the crime's latest version and send these link changes (possibly none).
         case accepted(OffenceRecord, [LinkChange])
+        /// The stored version again, unchanged: ignored.
         case duplicate
+        /// Older than the stored version: ignored and counted.
         case stale(storedVersion: Int64)
+        /// Refused: goes to `offences.rejected`.
         case rejected(DeadLetter)
     }
 
+    /// Checks each record.
     public let validator: OffenceValidator
+    /// Compares it with the stored version.
     public let revision: CrimeRevision
 
+    /// A step that validates with `validator` and places cells by `hotspots`.
     public init(validator: OffenceValidator, hotspots: HotspotParameters = HotspotParameters()) {
         self.validator = validator
         revision = CrimeRevision(harmTable: validator.harmTable, hotspots: hotspots)

@@ -7,6 +7,7 @@
 ///
 /// Pure: the caller says what changed and what it did, and when.
 public struct PublishSchedule: Sendable {
+    /// Times on the monotonic clock: publishing follows elapsed time, not the event clock.
     public typealias Instant = ContinuousClock.Instant
 
     /// A list waits this many times as long as its last ranking took before it is ranked again while the board
@@ -15,12 +16,14 @@ public struct PublishSchedule: Sendable {
     /// ranking takes well under a millisecond and only `interval` counts.
     public static let preparationShare = 9
 
+    /// The least time between two publications of one list while it keeps changing.
     public let interval: Duration
     private var pending: Set<HarmList> = []
     private var lastChange: Instant?
     private var published: [HarmList: Instant] = [:]
     private var lastRanking: [HarmList: (ended: Instant, took: Duration)] = [:]
 
+    /// A schedule that publishes a busy list at most once per `interval`.
     public init(interval: Duration) {
         self.interval = interval
     }

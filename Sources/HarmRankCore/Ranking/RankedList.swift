@@ -10,12 +10,16 @@
 /// have one crime of the same code) are settled by the first eight bytes of the id, and only ids that share
 /// those compare in full.
 public struct RankedList: Sendable {
+    /// An entity at its rank.
     public struct Entry: Sendable, Hashable {
         /// 1 for the highest score.
         public let rank: Int
+        /// The entity's id.
         public let id: String
+        /// Its score in the list.
         public let score: Harm
 
+        /// An entry for `id` at `rank` with `score`.
         public init(rank: Int, id: String, score: Harm) {
             self.rank = rank
             self.id = id
@@ -34,11 +38,13 @@ public struct RankedList: Sendable {
     private var nodeByID: [String: Int32] = [:]
     private var random = SplitMix64(seed: 0x4841_524D_5241_4E4B)
 
+    /// An empty list.
     public init(listsZeroScores: Bool = false) { self.listsZeroScores = listsZeroScores }
 
     /// Entities listed.
     public var count: Int { root < 0 ? 0 : Int(nodes[Int(root)].size) }
 
+    /// The score of `id`, if it is listed.
     public func score(of id: String) -> Harm? {
         nodeByID[id].map { Harm(hundredths: nodes[Int($0)].score) }
     }
@@ -288,8 +294,10 @@ public struct RankedList: Sendable {
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
+    /// A generator that starts from `seed`.
     public init(seed: UInt64) { state = seed }
 
+    /// The next number of the sequence.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

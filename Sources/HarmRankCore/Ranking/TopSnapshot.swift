@@ -1,8 +1,11 @@
 /// The top N of a list at one version, as published to `rankings` (CONTRACT.md section 7).
 public struct TopSnapshot: Sendable, Hashable {
+    /// Rises by one with each snapshot of the list that differs from the one before.
     public let version: Int64
+    /// The top N, in rank order.
     public let entries: [RankedList.Entry]
 
+    /// A snapshot of `entries` at `version`.
     public init(version: Int64, entries: [RankedList.Entry]) {
         self.version = version
         self.entries = entries
@@ -30,26 +33,41 @@ public struct TopSnapshot: Sendable, Hashable {
 
 /// The change between two snapshots of a list's top N; each part in rank order (`left` by previous rank).
 public struct TopDiff: Sendable, Hashable {
+    /// An entity new in the top N.
     public struct Entered: Sendable, Hashable {
+        /// The entity's id.
         public let id: String
+        /// Its rank now.
         public let rank: Int
+        /// Its score now.
         public let score: Harm
     }
 
+    /// An entity no longer in the top N.
     public struct Left: Sendable, Hashable {
+        /// The entity's id.
         public let id: String
+        /// Its rank in the previous snapshot.
         public let previousRank: Int
     }
 
+    /// An entity whose rank within the top N changed.
     public struct Moved: Sendable, Hashable {
+        /// The entity's id.
         public let id: String
+        /// Its rank in the previous snapshot.
         public let from: Int
+        /// Its rank now.
         public let to: Int
     }
 
+    /// Who entered, in rank order.
     public let entered: [Entered]
+    /// Who left, in previous rank order.
     public let left: [Left]
+    /// Who moved, in rank order.
     public let moved: [Moved]
 
+    /// Whether nothing changed.
     public var isEmpty: Bool { entered.isEmpty && left.isEmpty && moved.isEmpty }
 }

@@ -1,15 +1,22 @@
 /// What one version of a crime contributes to one entity: everything scoring and its explanation need, so that
 /// nothing downstream of IngestService reads crime records or the harm table.
 public struct CrimeLink: Sendable, Hashable {
+    /// The crime's reference.
     public let crimeRef: String
+    /// The version of the record it comes from.
     public let version: Int64
+    /// The offence code, for explanations.
     public let offenceCode: String
+    /// The crime's CCHI harm.
     public let harm: Harm
+    /// The lists it counts for, for this entity.
     public let lists: ListSet
+    /// When it occurred: it counts until 365 days after.
     public let occurredAt: Instant
     /// Only on suspect links of domestic offences, where Dauntless+ counts distinct victims.
     public let victims: [String]
 
+    /// What the crime contributes to one entity.
     public init(
         crimeRef: String, version: Int64, offenceCode: String, harm: Harm, lists: ListSet, occurredAt: Instant,
         victims: [String] = []
@@ -37,6 +44,7 @@ public enum LinkChange: Sendable, Hashable {
     /// The crime no longer counts for the entity (cancelled, suspect eliminated, reclassified, moved ward).
     case retract(EntityRef, crimeRef: String, version: Int64)
 
+    /// The entity whose window changes.
     public var entity: EntityRef {
         switch self {
         case .add(let entity, _), .retract(let entity, _, _): entity

@@ -12,16 +12,20 @@ public enum RevisionOutcome: Sendable, Equatable {
     case conflict(Rejection)
 }
 
+/// Turns each accepted version of a crime into the link changes of every entity it touches.
 public struct CrimeRevision: Sendable {
+    /// Harm and lists per offence code.
     public let harmTable: HarmTable
     /// Which cell a located record falls in and which subgroups count there.
     public let hotspots: HotspotParameters
 
+    /// Revisions scored with `harmTable`, cells placed by `hotspots`.
     public init(harmTable: HarmTable, hotspots: HotspotParameters = HotspotParameters()) {
         self.harmTable = harmTable
         self.hotspots = hotspots
     }
 
+    /// What `incoming` does, given the version `stored` (nil for a new crime).
     public func apply(_ incoming: OffenceRecord, over stored: OffenceRecord?) -> RevisionOutcome {
         if let stored {
             if incoming.version < stored.version { return .stale(storedVersion: stored.version) }

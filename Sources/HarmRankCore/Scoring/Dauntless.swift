@@ -17,6 +17,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
     /// H x (100 + rfg) / 100, rounded down to the hundredth.
     public let score: Harm
 
+    /// Components computed at clock `asOf`, for a suspect whose most recent counting offence occurred at `mostRecent`.
     public init(harm: Harm, frequency: Int, gravity: Harm, mostRecent: Instant, victims: Int, asOf: Instant) {
         let recencyDays = asOf.wholeDays(since: mostRecent)
         self.init(
@@ -47,6 +48,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
         case harm, frequency, gravity, recencyDays, victims, rfg
     }
 
+    /// Reads H and G as days, as lists and alerts show them.
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         func days(_ key: CodingKeys) throws -> Harm {
@@ -58,6 +60,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
             victims: try values.decode(Int.self, forKey: .victims), rfg: try values.decode(Int.self, forKey: .rfg))
     }
 
+    /// Writes H and G as days, as lists and alerts show them.
     public func encode(to encoder: any Encoder) throws {
         var values = encoder.container(keyedBy: CodingKeys.self)
         try values.encode(harm.days, forKey: .harm)
@@ -68,6 +71,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
         try values.encode(rfg, forKey: .rfg)
     }
 
+    /// R: points for how many whole days ago the most recent offence occurred.
     public static func recencyPoints(days: Int64) -> Int {
         switch days {
         case ...7: 40
@@ -78,6 +82,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
         }
     }
 
+    /// F: points for how many domestic crimes count.
     public static func frequencyPoints(_ crimes: Int) -> Int {
         switch crimes {
         case ...1: 0
@@ -87,6 +92,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
         }
     }
 
+    /// G: points for the harm of the gravest domestic crime.
     public static func gravityPoints(_ harm: Harm) -> Int {
         switch harm.hundredths {
         case ..<1_000: 0

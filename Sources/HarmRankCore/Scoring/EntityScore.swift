@@ -12,12 +12,17 @@
 /// one); a ward holds thousands, and resending them all with every change was a fifth of ScoreService's work, so
 /// places are sent as changes and their readers keep the crimes (`applied(to:)`).
 public struct EntityScore: Sendable, Equatable {
+    /// The entity's place in one list.
     public struct Standing: Sendable, Equatable {
+        /// The list.
         public var list: HarmList
         /// Hundredths of a day.
         public var score: Int64
+        /// The crimes counting in the list.
         public var offences: Int
+        /// When the latest of them occurred.
         public var lastOffenceAt: Instant?
+        /// Dauntless+ only: what the score is made of.
         public var components: DauntlessComponents?
 
         package init(list: HarmList, score: Int64, offences: Int, lastOffenceAt: Instant?, components: DauntlessComponents?) {
@@ -29,13 +34,19 @@ public struct EntityScore: Sendable, Equatable {
         }
     }
 
+    /// A crime behind a score.
     public struct Offence: Sendable, Equatable {
+        /// The crime's reference.
         public var crimeRef: String
+        /// The version of the record it was scored from.
         public var version: Int64
+        /// The offence code it is recorded under.
         public var offenceCode: String
         /// Hundredths of a day.
         public var harm: Int64
+        /// When it occurred.
         public var occurredAt: Instant
+        /// When it leaves the 365-day window.
         public var expiresAt: Instant
         /// A bit set, not an array: a ward's score holds thousands of these and RankService copies them with
         /// every change, so an offence is plain data with nothing to retain.
@@ -60,8 +71,11 @@ public struct EntityScore: Sendable, Equatable {
         }
     }
 
+    /// Suspect or ward.
     public var kind: EntityKind
+    /// The suspect's id or the ward's code.
     public var id: String
+    /// Rises with each score message of the partition.
     public var sequence: Int64
     /// The clock T of the standing.
     public var clock: Instant
@@ -73,12 +87,16 @@ public struct EntityScore: Sendable, Equatable {
     /// In a change, the crimes that stopped counting (bytewise order); nil in a complete score.
     public var withdrawn: [String]?
 
+    /// Whether this lists only what changed since the entity's previous score.
     public var isChange: Bool { withdrawn != nil }
 
+    /// The entity scored.
     public var entity: EntityRef { EntityRef(kind, id) }
 
+    /// The entity's standing in `list`, if that list ranks its kind.
     public func standing(in list: HarmList) -> Standing? { standings.first { $0.list == list } }
 
+    /// A score of `kind` `id` at `clock`.
     public init(
         kind: EntityKind, id: String, sequence: Int64, clock: Instant, standings: [Standing], offences: [Offence],
         withdrawn: [String]? = nil

@@ -8,14 +8,18 @@ public enum EntityKind: String, Sendable, Codable, CaseIterable {
 
 /// A suspect, a ward or a grid cell, as links name them.
 public struct EntityRef: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Suspect, ward or grid cell.
     public let kind: EntityKind
+    /// The suspect's id, the ward's code or the cell's `x,y`.
     public let id: String
 
+    /// The entity of `kind` named `id`.
     public init(_ kind: EntityKind, _ id: String) {
         self.kind = kind
         self.id = id
     }
 
+    /// `kind id`, as log lines name an entity.
     public var description: String { "\(kind.rawValue) \(id)" }
 }
 
@@ -29,6 +33,7 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
     case dauntless
     case hotspots
 
+    /// The kind of entity the list ranks.
     public var entity: EntityKind {
         switch self {
         case .stopSearchWards: .ward
@@ -64,15 +69,20 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
 
 /// The lists one offence counts for, as a bit set: stored with every contribution.
 public struct ListSet: OptionSet, Sendable, Hashable, Codable {
+    /// One bit per list.
     public let rawValue: UInt8
+    /// The lists of these bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// The set of `lists`.
     public init(_ lists: [HarmList]) {
         self.rawValue = lists.reduce(0) { $0 | 1 << $1.bit }
     }
 
+    /// The set of `list` alone.
     public init(_ list: HarmList) { self.rawValue = 1 << list.bit }
 
+    /// Whether `list` is in the set.
     public func contains(_ list: HarmList) -> Bool { rawValue & 1 << list.bit != 0 }
 
     /// The lists in the set, in list order.

@@ -12,8 +12,10 @@
 /// Pure and single-threaded: no I/O, no locks. Memory is what an explanation needs and no more; a crime that
 /// has aged out is forgotten.
 public struct HarmWindows: Sendable {
+    /// How long a crime counts after it occurred.
     public static let windowLength = Instant.days(365)
 
+    /// The clock T the windows are at.
     public private(set) var clock: Instant
     /// Contributions held, counting or waiting to count.
     public private(set) var contributionCount = 0
@@ -27,12 +29,15 @@ public struct HarmWindows: Sendable {
     private var recencyChecks = MinHeap<RecencyCheck>()
     private var changed: [Int32] = []
 
+    /// Empty windows at `clock`.
     public init(clock: Instant) { self.clock = clock }
 
+    /// Entities ever given a contribution, counting or not.
     public var entityCount: Int { entities.count }
 
     // MARK: Changes
 
+    /// Adds or retracts one crime for one entity; a version older than the one held is ignored.
     public mutating func apply(_ change: LinkChange) {
         switch change {
         case .add(let entity, let link): add(link, to: entity)
@@ -265,14 +270,19 @@ public struct HarmWindows: Sendable {
 
 /// One entity's standing in one list.
 public struct ListStanding: Sendable, Hashable {
+    /// The entity's score in the list.
     public let score: Harm
+    /// The crimes counting in the list.
     public let offences: Int
+    /// When the latest of them occurred.
     public let lastOffenceAt: Instant?
+    /// Dauntless+ only: what the score is made of.
     public let dauntless: DauntlessComponents?
 }
 
 /// An entity whose standing may have changed, and the crimes whose counting changed with it.
 public struct EntityChange: Sendable, Equatable {
+    /// The entity.
     public let entity: EntityRef
     /// Bytewise order.
     public let crimes: [String]
@@ -280,13 +290,21 @@ public struct EntityChange: Sendable, Equatable {
 
 /// A crime counting for an entity, with what an explanation shows.
 public struct CountingOffence: Sendable, Hashable {
+    /// The crime's reference.
     public let crimeRef: String
+    /// The version of the record it counts from.
     public let version: Int64
+    /// The offence code it is recorded under.
     public let offenceCode: String
+    /// Its CCHI harm.
     public let harm: Harm
+    /// When it occurred.
     public let occurredAt: Instant
+    /// When it leaves the window.
     public let expiresAt: Instant
+    /// The lists it counts for, for this entity.
     public let lists: ListSet
+    /// Domestic offences of a suspect only: the victims, for V.
     public let victims: [String]
 }
 
