@@ -189,8 +189,11 @@ public struct ConsumerBatches: AsyncSequence, AsyncIteratorProtocol, Sendable {
     public enum Event: Sendable {
         /// Messages in the order fetched; several partitions may be mixed, each in offset order.
         case messages([KafkaMessage])
+        /// Partitions were assigned; the next batch is read once the step returns (see `ConsumerEvent.assigned`).
         case assigned(PartitionAssignment)
+        /// Partitions were taken away; their state must be saved before the step returns.
         case revoked([TopicPartition])
+        /// Nothing arrived within the idle time.
         case idle
     }
 

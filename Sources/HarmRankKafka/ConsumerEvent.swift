@@ -4,6 +4,7 @@ import Synchronization
 /// application that keeps per-partition state sees every message of a partition between its `assigned` and its
 /// `revoked`, and nothing of it afterwards.
 public enum ConsumerEvent: Sendable {
+    /// A message, in offset order within its partition.
     case message(KafkaMessage)
     /// Partitions now owned by this member. Load their state and call `resume(_:at:)` before asking for the next
     /// event; the consumer waits for that before it fetches anything from them.

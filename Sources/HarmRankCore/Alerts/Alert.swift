@@ -3,8 +3,11 @@
 public struct Alert: Codable, Sendable, Equatable {
     /// Why an alert was raised.
     public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// The suspect entered the top of the `dauntless` list (the cohort).
         case enteredCohort = "entered-cohort"
+        /// A suspect with a counting domestic crime committed another of high harm.
         case escalation
+        /// A suspect's domestic crimes reached a victim not seen before.
         case newVictim = "new-victim"
     }
 

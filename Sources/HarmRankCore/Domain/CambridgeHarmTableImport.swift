@@ -9,7 +9,12 @@
 public struct CambridgeHarmTableImport: Sendable {
     /// Which of a code's several values becomes its harm.
     public enum PerCode: String, Sendable, CaseIterable {
-        case lowest, median, highest
+        /// The lowest: a suspect is never scored above what every offence under the code would give.
+        case lowest
+        /// The median, the lower of the middle two for an even count.
+        case median
+        /// The highest.
+        case highest
     }
 
     /// The table, and what the import decided on its own.

@@ -6,7 +6,9 @@ import Foundation
 public struct DeadLetter: Sendable, Equatable {
     /// Where a refused record came from.
     public enum Source: Sendable, Equatable, CustomStringConvertible {
+        /// Read from a topic, at this partition and offset.
         case topic(String, partition: Int32, offset: Int64)
+        /// Posted to IngestService's API.
         case http
 
         /// `topic/partition/offset`, or `http`.

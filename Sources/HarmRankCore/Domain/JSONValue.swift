@@ -2,12 +2,17 @@
 /// written (so `1`, `1.0` and `true` stay different), members in order, and duplicate keys reported rather than
 /// silently resolved.
 public enum JSONValue: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// The number's literal text, already checked against the JSON grammar.
     case number(String)
+    /// A string, unescaped.
     case string(String)
+    /// An array's elements, in order.
     case array([JSONValue])
+    /// An object's members, in the order written.
     case object([Member])
 
     /// A member of an object, in the order written.

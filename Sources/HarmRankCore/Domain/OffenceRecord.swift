@@ -2,7 +2,12 @@
 /// same content compare equal: suspects, victims and flags sorted and unique.
 public struct OffenceRecord: Sendable, Hashable {
     /// A record counts while `recorded`; a `cancelled` one withdraws the crime.
-    public enum Status: String, Sendable, Codable { case recorded, cancelled }
+    public enum Status: String, Sendable, Codable {
+        /// The crime stands and counts.
+        case recorded
+        /// The crime was cancelled (no crime, or recorded in error): it no longer counts.
+        case cancelled
+    }
 
     /// What the record says of the crime beyond its offence code.
     public struct Flags: OptionSet, Sendable, Hashable, Codable {

@@ -33,9 +33,13 @@ public struct LondonGenerator: Sendable {
 
     /// What one line is meant to be, so a test can check what became of it.
     public enum Intent: Sendable, Equatable {
+        /// A new crime, or a new version of one: to be accepted.
         case record
+        /// A line sent before, again: to be counted as a duplicate.
         case duplicate
+        /// An older version after a newer one: to be counted as stale.
         case stale
+        /// A bad record: to be refused for this reason.
         case bad(Rejection.Reason)
     }
 

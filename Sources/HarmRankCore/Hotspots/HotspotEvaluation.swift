@@ -120,7 +120,9 @@ public struct HotspotEvaluation: Sendable {
 
     /// Why an evaluation could not run.
     public enum Problem: Error, Equatable, CustomStringConvertible {
+        /// The data spans too few months for the test periods asked for.
         case tooFewMonths(String)
+        /// A parameter is out of range.
         case parameters(String)
 
         /// What is wrong and how to mend it.

@@ -1,6 +1,8 @@
 /// What a list ranks (CONTRACT.md section 4).
 public enum EntityKind: String, Sendable, Codable, CaseIterable {
+    /// A person suspected of crimes, by the id the source gives.
     case suspect
+    /// A ward of the registry, by its ONS code.
     case ward
     /// A square of the hotspot grid, named by its south-west corner (`HotspotParameters.id(of:)`).
     case cell
@@ -27,10 +29,15 @@ public struct EntityRef: Hashable, Sendable, Codable, CustomStringConvertible {
 /// entity's; the `hotspots` score itself is ProMap risk, which needs the cells around it, so RankService computes
 /// it (`ProspectiveHotspots`).
 public enum HarmList: String, Sendable, Codable, CaseIterable {
+    /// Suspects by the harm of their VAWG and domestic crimes: the VAWG 100.
     case vawg100
+    /// Suspects by the harm of their violent, sexual and robbery crimes: the Violence Harm Index.
     case violenceHarm = "violence-harm"
+    /// Wards by the harm of violence with a weapon and of personal robbery: Precision Stop & Search.
     case stopSearchWards = "stop-search-wards"
+    /// Domestic abusers by Dauntless+ score: harm raised by recency, frequency and gravity points.
     case dauntless
+    /// Grid cells by prospective (ProMap) risk.
     case hotspots
 
     /// The kind of entity the list ranks.
