@@ -70,6 +70,9 @@ extension ConsumerChannel {
             case finished(Buffer)
             /// The reader went away: nothing it did not confirm counts, and the poll thread must not wait for it.
             case abandoned
+            /// Only inside a transition, while a buffer taken out of the state is changed: with the state still
+            /// holding it, the buffer's storage would be shared and copied on every change.
+            case modifying
         }
 
         /// What the channel does once the lock is released.
@@ -116,7 +119,7 @@ extension ConsumerChannel {
             switch state {
             case .open(let buffer), .gathering(let buffer, _, _), .finished(let buffer):
                 buffer.messageCount >= capacity
-            case .reading, .abandoned:
+            case .reading, .abandoned, .modifying:
                 false
             }
         }
@@ -128,9 +131,11 @@ extension ConsumerChannel {
                 state = .open(Buffer())
                 return .resumeReader(reader, with: .messages(messages))
             case .open(var buffer):
+                state = .modifying
                 buffer.append(messages)
                 state = .open(buffer)
             case .gathering(var buffer, let gatherer, let ticket):
+                state = .modifying
                 buffer.append(messages)
                 if buffer.messageCount >= capacity {
                     state = .open(buffer)
@@ -138,10 +143,13 @@ extension ConsumerChannel {
                 }
                 state = .gathering(buffer, gatherer, ticket: ticket)
             case .finished(var buffer):
+                state = .modifying
                 buffer.append(messages)
                 state = .finished(buffer)
             case .abandoned:
                 break
+            case .modifying:
+                preconditionFailure("a transition left the consumer channel modifying")
             }
             return .none
         }
@@ -155,16 +163,21 @@ extension ConsumerChannel {
                 state = .open(Buffer(unconfirmed: handled))
                 return (.resumeReader(reader, with: item), true)
             case .open(var buffer):
+                state = .modifying
                 buffer.items.append(item)
                 state = .open(buffer)
             case .gathering(var buffer, let gatherer, let ticket):
+                state = .modifying
                 buffer.items.append(item)
                 state = .gathering(buffer, gatherer, ticket: ticket)
             case .finished(var buffer):
+                state = .modifying
                 buffer.items.append(item)
                 state = .finished(buffer)
             case .abandoned:
                 return (.none, false)
+            case .modifying:
+                preconditionFailure("a transition left the consumer channel modifying")
             }
             return (.none, true)
         }
@@ -182,6 +195,8 @@ extension ConsumerChannel {
                 return .resumeGatherer(gatherer)
             case .finished, .abandoned:
                 break
+            case .modifying:
+                preconditionFailure("a transition left the consumer channel modifying")
             }
             return .none
         }
@@ -193,6 +208,7 @@ extension ConsumerChannel {
         mutating func next(_ reader: Reader) -> (NextAction, confirmed: DispatchSemaphore?, freedSpace: Bool) {
             switch state {
             case .open(var buffer):
+                state = .modifying
                 let confirmed = buffer.unconfirmed
                 buffer.unconfirmed = nil
                 guard let item = buffer.popNext() else {
@@ -203,6 +219,7 @@ extension ConsumerChannel {
                 state = .open(buffer)
                 return (.deliver(item), confirmed, item.isMessages)
             case .finished(var buffer):
+                state = .modifying
                 let confirmed = buffer.unconfirmed
                 buffer.unconfirmed = nil
                 let item = buffer.popNext()
@@ -212,6 +229,8 @@ extension ConsumerChannel {
                 return (.deliver(nil), nil, false)
             case .reading, .gathering:
                 preconditionFailure("a consumer's events are read by one task at a time")
+            case .modifying:
+                preconditionFailure("a transition left the consumer channel modifying")
             }
         }
 
@@ -242,14 +261,16 @@ extension ConsumerChannel {
         mutating func takeWaitingMessages() -> [KafkaMessage] {
             switch state {
             case .open(var buffer):
+                state = .modifying
                 let batch = buffer.popLeadingMessages()
                 state = .open(buffer)
                 return batch
             case .finished(var buffer):
+                state = .modifying
                 let batch = buffer.popLeadingMessages()
                 state = .finished(buffer)
                 return batch
-            case .reading, .gathering, .abandoned:
+            case .reading, .gathering, .abandoned, .modifying:
                 return []
             }
         }
@@ -258,7 +279,7 @@ extension ConsumerChannel {
         var bufferedItemCount: Int {
             switch state {
             case .open(let buffer), .gathering(let buffer, _, _), .finished(let buffer): buffer.items.count
-            case .reading, .abandoned: 0
+            case .reading, .abandoned, .modifying: 0
             }
         }
 
@@ -273,7 +294,7 @@ extension ConsumerChannel {
                 abandonment.gatherer = gatherer
             case .reading(let reader, _):
                 abandonment.reader = reader
-            case .abandoned:
+            case .abandoned, .modifying:
                 break
             }
             state = .abandoned
