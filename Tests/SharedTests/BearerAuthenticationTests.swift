@@ -33,6 +33,8 @@ import Testing
                 #expect(String(buffer: $0.body) == "cris")
             }
             try await client.execute(uri: "/v1/status", method: .get) { #expect($0.status == .unauthorized) }
+            // Access is checked per route, so a path that is no endpoint is simply not found.
+            try await client.execute(uri: "/v1/nothing-here", method: .get) { #expect($0.status == .notFound) }
         }
     }
 
