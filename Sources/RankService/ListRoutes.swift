@@ -179,7 +179,7 @@ struct ListRoutes: Sendable {
         for entry in page.entries {
             let components = entry.components
             let fields: [String] = [
-                String(entry.rank), entry.id, Harm(hundredths: Int64((entry.score * 100).rounded())).description,
+                String(entry.rank), entry.id, Harm(roundingDays: entry.score).description,
                 String(entry.offences), entry.lastOffenceAt ?? "", entry.name ?? "", entry.borough ?? "",
                 components.map { $0.harm.description } ?? "",
                 components.map { String($0.frequency) } ?? "",

@@ -54,7 +54,7 @@ struct TopCommand: AsyncParsableCommand {
         for entry in entries {
             var row = [
                 "\(entry["rank"] ?? "")", "\(entry["id"] ?? "")",
-                Harm(hundredths: Int64((((entry["score"] as? Double) ?? 0) * 100).rounded())).description,
+                Harm(roundingDays: (entry["score"] as? Double) ?? 0).description,
                 "\(entry["offences"] ?? "")", String((entry["lastOffenceAt"] as? String ?? "").prefix(10)),
             ]
             if wards { row += [entry["name"] as? String ?? "", entry["borough"] as? String ?? ""] }

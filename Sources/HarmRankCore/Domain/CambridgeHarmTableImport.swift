@@ -146,7 +146,7 @@ public struct CambridgeHarmTableImport: Sendable {
         if let exact = Harm(decimal: Substring(text)) { return (exact, false) }
         guard let value = Double(text), value.isFinite, value >= 0, text.allSatisfy({ $0.isASCIIDigit || $0 == "." })
         else { return nil }
-        return (Harm(hundredths: Int64((value * 100).rounded())), true)
+        return (Harm(roundingDays: value), true)
     }
 
     static func sample(_ lines: [Int]) -> String {

@@ -9,6 +9,8 @@ public struct Harm: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomSt
     public init(hundredths: Int64) { self.hundredths = hundredths }
     /// Harm of whole `days`.
     public init(days: Int64) { self.hundredths = days * 100 }
+    /// Harm of `days` as written in JSON or CSV, to the nearest hundredth.
+    public init(roundingDays days: Double) { self.hundredths = Int64((days * 100).rounded()) }
 
     /// No harm.
     public static let zero = Harm(hundredths: 0)

@@ -52,7 +52,7 @@ public struct DauntlessComponents: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
         func days(_ key: CodingKeys) throws -> Harm {
-            Harm(hundredths: Int64((try values.decode(Double.self, forKey: key) * 100).rounded()))
+            Harm(roundingDays: try values.decode(Double.self, forKey: key))
         }
         self.init(
             harm: try days(.harm), frequency: try values.decode(Int.self, forKey: .frequency),

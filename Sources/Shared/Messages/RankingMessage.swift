@@ -59,7 +59,7 @@ public struct RankingMessage: Sendable, Equatable {
         TopSnapshot(
             version: version,
             entries: entries.map {
-                RankedList.Entry(rank: $0.rank, id: $0.id, score: Harm(hundredths: Int64(($0.score * 100).rounded())))
+                RankedList.Entry(rank: $0.rank, id: $0.id, score: Harm(roundingDays: $0.score))
             })
     }
 
