@@ -138,15 +138,7 @@ final class PollLoop: @unchecked Sendable {
             }
             return
         }
-        pending.append(
-            KafkaMessage(
-                topic: topicName(native.rkt),
-                partition: native.partition,
-                offset: native.offset,
-                key: native.key.map { Array(UnsafeRawBufferPointer(start: $0, count: native.key_len)) },
-                value: native.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: native.len)) },
-                headers: headers(of: message),
-                timestampMilliseconds: timestamp(of: message)))
+        pending.append(KafkaMessage(message, topic: topicName(native.rkt)))
     }
 
     private func handOver() {
@@ -211,28 +203,6 @@ final class PollLoop: @unchecked Sendable {
         let name = String(cString: rd_kafka_topic_name(topic))
         topicNames[topic] = name
         return name
-    }
-
-    private func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
-        var native: OpaquePointer?
-        guard rd_kafka_message_headers(message, &native) == RD_KAFKA_RESP_ERR_NO_ERROR, let native else { return [] }
-        var headers: [KafkaHeader] = []
-        var name: UnsafePointer<CChar>?
-        var value: UnsafeRawPointer?
-        var size = 0
-        var index = 0
-        while rd_kafka_header_get_all(native, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-            headers.append(KafkaHeader(name.map { String(cString: $0) } ?? "", bytes))
-            index += 1
-        }
-        return headers
-    }
-
-    private func timestamp(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {
-        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let milliseconds = rd_kafka_message_timestamp(message, &type)
-        return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : milliseconds
     }
 }
 

@@ -22,6 +22,9 @@ public struct TopicCatalogue: Sendable {
     public var rankings: String { prefix + "rankings" }
     /// Dauntless+ alerts, key suspect. Public and versioned.
     public var alertsDauntless: String { prefix + "alerts.dauntless" }
+    /// IngestService's changelog: the latest accepted version of each crime (key crimeRef) and each partition's
+    /// progress, partitioned as `offencesRaw`, from which an instance with no state of its own rebuilds a partition.
+    public var crimesChangelog: String { prefix + "crimes.changelog" }
 
     /// Every topic with its partition count and settings. Link and score topics are compacted by key, so that on a
     /// real cluster they double as changelogs and a retraction (tombstone) erases the personal data it replaces.
@@ -39,6 +42,9 @@ public struct TopicCatalogue: Sendable {
             TopicSpecification(name: scoresPlace, partitions: partitions, configs: compacted),
             TopicSpecification(name: rankings, partitions: 1, configs: compacted),
             TopicSpecification(name: alertsDauntless, partitions: 1, configs: ["retention.ms": String(30 * day)]),
+            // Compaction keeps each crime's latest version and the latest progress; a forgotten crime's tombstone
+            // erases it.
+            TopicSpecification(name: crimesChangelog, partitions: partitions, configs: compacted),
         ]
     }
 }

@@ -4,10 +4,13 @@ import Shared
 /// IngestService's state for one partition of `offences.raw`: the latest version of each crime, the partition's
 /// event clock (the largest occurredAt it accepted) and how its records ended.
 ///
-/// A batch is applied in three steps: each record is judged against the stored crime, or against a newer
+/// A batch is applied in four steps: each record is judged against the stored crime, or against a newer
 /// version earlier in the same batch; the link changes and dead letters are sent and their delivery awaited; then
-/// the crimes, the clock and the next offset are committed in one transaction. A crash anywhere replays the batch
-/// from the stored offset and sends the same messages again, which ScoreService applies idempotently.
+/// the crimes accepted and forgotten and the partition's progress go to `crimes.changelog` (`CrimeChangelog`);
+/// then the crimes, the clock and the next offset are committed in one transaction. A crash anywhere replays the
+/// batch from the stored offset and sends the same messages again, which ScoreService applies idempotently.
+/// The changelog is written only once the links are delivered: state rebuilt from it never holds a crime whose
+/// links were not sent.
 final class IngestPartition: PartitionProcessor {
     struct Context: Sendable {
         let step: IngestStep
@@ -50,14 +53,14 @@ final class IngestPartition: PartitionProcessor {
                 receivedAt: receivedAt
             ) { crimeRefs in try CrimeStore.latest(crimeRefs, in: db) }
         }
-        var newest = [String: OffenceRecord](minimumCapacity: judged.count)
+        var newest = [String: (record: OffenceRecord, offset: Int64)](minimumCapacity: judged.count)
         var outgoing: [OutgoingMessage] = []
         var counted: [String: Int] = [:]
         var clock = eventClock
-        for outcome in judged {
+        for (message, outcome) in zip(messages, judged) {
             switch outcome {
             case .accepted(let record, let changes):
-                newest[record.crimeRef] = record
+                newest[record.crimeRef] = (record, message.offset)
                 outgoing += changes.map {
                     LinkMessage.outgoing($0, topics: context.topics, partitionCount: linkPartitions[$0.entity.kind]!)
                 }
@@ -80,11 +83,21 @@ final class IngestPartition: PartitionProcessor {
         try await context.producer.send(outgoing)
 
         let next = messages.last!.offset + 1
-        // Crimes that can count nowhere any more are forgotten (data minimisation).
+        // Crimes that can count nowhere any more are forgotten (data minimisation), here and on the changelog.
         let horizon = (context.clockMode == .event ? clock : Instant.now).map { $0 - HarmWindows.windowLength }
+        let forgotten = try horizon.map { horizon in
+            try ledger.database.read { try CrimeStore.crimeRefs(occurredAtOrBefore: horizon, in: $0) }
+        } ?? []
+        let progress = ChangelogProgress(
+            nextOffset: next, clock: clock, outcomes: ledger.outcomes.merging(counted, uniquingKeysWith: +))
+        try await context.producer.send(
+            CrimeChangelog.messages(
+                accepted: newest.values.sorted { $0.offset < $1.offset }, forgotten: forgotten, progress: progress,
+                topic: context.topics.crimesChangelog, partition: partition.partition))
+
         try ledger.commit(upTo: next, clock: clock, counting: counted) { db in
-            for record in newest.values { try CrimeStore.save(record, in: db) }
-            if let horizon { try CrimeStore.purge(occurredAtOrBefore: horizon, in: db) }
+            for (record, _) in newest.values { try CrimeStore.save(record, in: db) }
+            try CrimeStore.forget(forgotten, in: db)
         }
         eventClock = clock
         if let clock, context.clockMode == .event { context.status.advanceClock(to: clock) }

@@ -23,8 +23,10 @@ enum IngestService: ServiceDefinition {
             logger: logger)
         let stateDirectory = settings.stateDirectory.path
         // Each partition keeps its own crimes and clock, so a batch's partitions are applied side by side.
+        let changelog = try CrimeChangelog(
+            topics: settings.topics, kafka: settings.kafka, producer: producer, logger: logger)
         let consumer = try settings.partitionedConsumer(
-            status: status, logger: logger, independentPartitions: true
+            status: status, logger: logger, independentPartitions: true, restoring: changelog
         ) { partition in
             try IngestPartition(partition, directory: stateDirectory, context: context)
         }

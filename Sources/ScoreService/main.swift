@@ -20,7 +20,10 @@ enum ScoreService: ServiceDefinition {
         let context = ScorePartition.Context(
             producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status, logger: logger)
         let stateDirectory = settings.stateDirectory.path
-        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
+        let sequences = PublishedSequences(
+            topics: settings.topics, kafka: settings.kafka,
+            administration: try KafkaAdministration(configuration: settings.kafka, logger: logger), logger: logger)
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger, restoring: sequences) { partition in
             try ScorePartition(partition, directory: stateDirectory, context: context)
         }
         return ServiceParts(services: [producer, consumer])

@@ -230,4 +230,33 @@ extension MessageCodingTests {
         #expect(held.applied(to: change) == held)
         #expect((try? EntityScore.decode(held.json))?.isChange == false)
     }
+
+    /// Changelog messages read back as written, whichever optional fields a crime has; a tombstone is a forgotten
+    /// crime, and the progress key holds the counts.
+    @Test func crimeChangelogMessagesReadBackAsWritten() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            func maybe<T>(_ value: T) -> T? { random.below(2) == 0 ? nil : value }
+            let record = OffenceRecord(
+                crimeRef: "CR-\(random.below(1_000))/25", version: Int64(random.below(9)),
+                status: random.below(2) == 0 ? .recorded : .cancelled, offenceCode: maybe("8N"),
+                occurredAt: Instant(milliseconds: Int64(random.below(2_000_000_000_000))),
+                reportedAt: maybe(Instant(milliseconds: Int64(random.below(2_000_000_000_000)))), wardCode: maybe("E05000026"),
+                location: maybe(.init(latitude: 51.5 + Double(random.below(1_000)) / 7_919, longitude: -0.1)),
+                flags: OffenceRecord.Flags(rawValue: UInt8(random.below(4))), suspects: ["S-\"1\"", "S-é"],
+                victims: random.below(2) == 0 ? [] : ["V-1"])
+            let progress = ChangelogProgress(
+                nextOffset: Int64(random.below(1_000_000)), clock: maybe(Instant(milliseconds: 1_700_000_000_000)),
+                outcomes: ["accepted": random.below(100), "rejected": random.below(3)])
+            let offset = Int64(random.below(1_000_000))
+            for sent in [CrimeChangelogMessage.crime(record, offset: offset), .forgotten(crimeRef: record.crimeRef), .progress(progress)] {
+                let outgoing = sent.outgoing(topic: "harmrank.crimes.changelog", partition: 3)
+                #expect(outgoing.partition == 3)
+                let read = KafkaMessage(
+                    topic: outgoing.topic, partition: 3, offset: 0, key: outgoing.key, value: outgoing.value, headers: [],
+                    timestampMilliseconds: nil)
+                #expect((try? CrimeChangelogMessage.decode(read)) == sent)
+            }
+        }
+    }
 }

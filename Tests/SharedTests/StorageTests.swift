@@ -101,10 +101,10 @@ import Testing
             try CrimeStore.save(later, in: db)
         }
         #expect(try database.read { try CrimeStore.latest([record.crimeRef], in: $0) }[record.crimeRef] == cancelled)
-        let purged = try database.commit(upTo: 3) { db in
-            try CrimeStore.purge(occurredAtOrBefore: record.occurredAt, in: db)
-        }
-        #expect(purged == 1)
+        let old = try database.read { try CrimeStore.crimeRefs(occurredAtOrBefore: record.occurredAt, in: $0) }
+        #expect(old == [record.crimeRef])
+        let forgotten = try database.commit(upTo: 3) { db in try CrimeStore.forget(old, in: db) }
+        #expect(forgotten == 1)
         #expect(try database.read { try CrimeStore.count(in: $0) } == 1)
         #expect(try database.read { try CrimeStore.latest([later.crimeRef], in: $0) }[later.crimeRef] == later)
     }

@@ -137,6 +137,14 @@ extension JSONValue {
         return value
     }
 
+    /// Member `key`, which must be a number.
+    public func double(_ key: String) throws(FieldError) -> Double {
+        guard case .number(let literal)? = self[key], let value = Double(literal) else {
+            throw FieldError(description: "'\(key)' must be a number")
+        }
+        return value
+    }
+
     /// The strings of a JSON array of strings (`JSONWriter.stringArray`).
     public static func strings(in text: String) throws -> [String] {
         guard let strings = try JSONValue.parse(Array(text.utf8)).strings else {

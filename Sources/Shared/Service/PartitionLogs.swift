@@ -12,6 +12,7 @@ final class PartitionLogs: Sendable {
     private let inputTopics: [String]
     private let administration: KafkaAdministration
     private let policy: NewTopicPolicy
+    private let restoring: StateRestoring?
     private let status: ServiceStatus
     private let logger: Logger
     /// The input topics the cluster compacts, learnt at the first gap in offsets.
@@ -19,12 +20,13 @@ final class PartitionLogs: Sendable {
 
     init(
         directory: String, inputTopics: [String], administration: KafkaAdministration, policy: NewTopicPolicy,
-        status: ServiceStatus, logger: Logger
+        restoring: StateRestoring?, status: ServiceStatus, logger: Logger
     ) {
         self.directory = directory
         self.inputTopics = inputTopics
         self.administration = administration
         self.policy = policy
+        self.restoring = restoring
         self.status = status
         self.logger = logger
     }
@@ -41,14 +43,21 @@ final class PartitionLogs: Sendable {
         for partition in partitions {
             let offsets = held[partition]!  // `heldOffsets` answers for every partition or throws
             let database = try self.database(partition)
-            switch LogVerdict.judge(stored: try database.logPosition(), cluster: cluster, held: offsets) {
+            var verdict = LogVerdict.judge(stored: try database.logPosition(), cluster: cluster, held: offsets)
+            if let restored = try await restoredIfBetter(partition, verdict, cluster: cluster) {
+                verdict = LogVerdict.judge(
+                    stored: LogPosition(nextOffset: restored, cluster: cluster), cluster: cluster, held: offsets)
+            }
+            switch verdict {
             case .noState:
                 try database.continueLog(at: offsets.lowerBound, cluster: cluster)
             case .continues(let position):
                 if position.cluster == nil { try database.continueLog(at: position.nextOffset, cluster: cluster) }
+                try await restoring?.seedIfEmpty(partition, directory: directory)
             case .missing(let lost):
                 try database.continueLog(at: lost.upperBound, cluster: cluster, missing: lost)
                 reportLoss(lost, of: partition, "they were deleted from the log before this service read them")
+                try await restoring?.seedIfEmpty(partition, directory: directory)
             case .anotherLog(let reason):
                 switch policy {
                 case .fail:
@@ -56,15 +65,45 @@ final class PartitionLogs: Sendable {
                 case .keepState:
                     try database.continueLog(at: offsets.lowerBound, cluster: cluster)
                     moved[partition] = reason
+                    try await restoring?.seedIfEmpty(partition, directory: directory)
                 }
             }
             status.reportMissing(try database.missingOffsets(), for: partition)
         }
+        try await restoring?.reconcile(partitions, directory: directory)
         if let (first, reason) = moved.min(by: { $0.key < $1.key }) {
             logger.notice(
                 "\(moved.count) partitions' logs are another incarnation than the one their state was built on (\(first): \(reason)); keeping the state and reading each new log from its beginning (--on-new-topic keep-state): \(moved.keys.sorted().map(\.description).joined(separator: " "))")
         }
         return Set(moved.keys)
+    }
+
+    /// With no state of its own, or state whose next input messages the log no longer holds, a partition is
+    /// rebuilt from Kafka's copy of its state when there is one; returns the input offset the rebuilt state reaches.
+    /// A copy that cannot be trusted whole is a loss: counted, logged and failing readiness, never half-restored.
+    private func restoredIfBetter(_ partition: TopicPartition, _ verdict: LogVerdict, cluster: String) async throws
+        -> Int64?
+    {
+        guard let restoring else { return nil }
+        let reached: Int64?
+        switch verdict {
+        case .noState: reached = nil
+        case .missing(let lost): reached = lost.lowerBound
+        case .continues, .anotherLog: return nil
+        }
+        do {
+            let started = ContinuousClock.now
+            guard let restored = try await restoring.restore(partition, directory: directory, cluster: cluster, beyond: reached) else {
+                return nil
+            }
+            logger.notice(
+                "\(partition): state rebuilt from Kafka in \(started.duration(to: .now)); resuming at offset \(restored)")
+            return restored
+        } catch let error as IncompleteChangelog {
+            logger.error("\(partition): \(error); reading its input from the oldest offset held instead")
+            status.recordLoss("\(partition): \(error)")
+            return nil
+        }
     }
 
     /// Records offsets that were not in the log when read, between what the state expected and what came. A

@@ -345,7 +345,7 @@ extension ServiceSettings {
     /// The service's group consumer of its input topics, held back by its readers' lag when that is asked for.
     /// `independentPartitions`: see `PartitionedConsumer.init`.
     public func partitionedConsumer<Processor: PartitionProcessor>(
-        status: ServiceStatus, logger: Logger, independentPartitions: Bool = false,
+        status: ServiceStatus, logger: Logger, independentPartitions: Bool = false, restoring: StateRestoring? = nil,
         open: @escaping PartitionedConsumer<Processor>.Open
     ) throws -> PartitionedConsumer<Processor> {
         let backPressure = try downstreamMaxLag.map { maxLag in
@@ -356,7 +356,7 @@ extension ServiceSettings {
         let logs = PartitionLogs(
             directory: stateDirectory.path, inputTopics: inputTopics,
             administration: try KafkaAdministration(configuration: kafka, logger: logger), policy: newTopicPolicy,
-            status: status, logger: logger)
+            restoring: restoring, status: status, logger: logger)
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: groupID, topics: inputTopics)
         configuration.fetchWaitMilliseconds = Int(fetchWait / .milliseconds(1))
         return PartitionedConsumer(

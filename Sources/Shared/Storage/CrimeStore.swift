@@ -53,13 +53,31 @@ public enum CrimeStore {
         }
     }
 
-    /// Forgets crimes that occurred at or before `instant` (data minimisation: they count nowhere any more).
-    /// Returns how many.
+    /// The crimes that occurred at or before `instant`: they count nowhere any more and are to be forgotten (data
+    /// minimisation), here and on the changelog.
+    public static func crimeRefs(occurredAtOrBefore instant: Instant, in db: Database) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT crimeRef FROM crimes WHERE occurredAt <= ? ORDER BY crimeRef"),
+            arguments: [instant.milliseconds])
+    }
+
+    /// Forgets `crimeRefs`. Returns how many were stored.
     @discardableResult
-    public static func purge(occurredAtOrBefore instant: Instant, in db: Database) throws -> Int {
-        try db.cachedStatement(sql: "DELETE FROM crimes WHERE occurredAt <= ?").execute(arguments: [instant.milliseconds])
+    public static func forget(_ crimeRefs: [String], in db: Database) throws -> Int {
+        guard !crimeRefs.isEmpty else { return 0 }
+        let references = JSONValue.array(crimeRefs.map { .string($0) }).text
+        try db.cachedStatement(sql: "DELETE FROM crimes WHERE crimeRef IN (SELECT value FROM json_each(?))")
+            .execute(arguments: [references])
         return db.changesCount
     }
+
+    /// Every stored crime, in crimeRef order: what the changelog is seeded with.
+    public static func all(in db: Database) throws -> [OffenceRecord] {
+        try StoredCrime.fetchAll(db, sql: "SELECT * FROM crimes ORDER BY crimeRef").map(\.record)
+    }
+
+    /// Forgets every crime: before a partition's crimes are rebuilt from the changelog.
+    public static func removeAll(in db: Database) throws { try db.execute(sql: "DELETE FROM crimes") }
 
     public static func count(in db: Database) throws -> Int { try StoredCrime.fetchCount(db) }
 }

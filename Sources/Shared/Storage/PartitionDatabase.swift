@@ -170,6 +170,30 @@ public final class PartitionDatabase: Sendable {
         }
     }
 
+    /// Changes the owner's tables alone, in one transaction, leaving the position where it is.
+    public func update<T>(_ body: (Database) throws -> T) throws -> T { try queue.write(body) }
+
+    /// Replaces the whole state with one rebuilt elsewhere (from a changelog): `body` empties and refills the
+    /// owner's tables, and the position, clock and outcome counts are set to `progress`, in one transaction.
+    public func replaceState(
+        with progress: ChangelogProgress, cluster: String, _ body: (Database) throws -> Void
+    ) throws {
+        let topic = topic
+        try queue.write { db in
+            try body(db)
+            try db.execute(
+                sql: "INSERT INTO partitionOffset (topic, nextOffset, clock, cluster) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT(topic) DO UPDATE SET nextOffset = excluded.nextOffset, clock = excluded.clock, "
+                    + "cluster = excluded.cluster",
+                arguments: [topic, progress.nextOffset, progress.clock?.milliseconds, cluster])
+            try db.execute(sql: "DELETE FROM outcomeCount")
+            for (outcome, count) in progress.outcomes {
+                try db.execute(
+                    sql: "INSERT INTO outcomeCount (outcome, count) VALUES (?, ?)", arguments: [outcome, count])
+            }
+        }
+    }
+
     /// Runs `body` in a read transaction of its own. Not through GRDB's `read`: that guards the connection with
     /// `PRAGMA query_only`, and setting that pragma expires every statement the connection has prepared, so each
     /// batch's lookup had its commit prepare all its cached statements again.
