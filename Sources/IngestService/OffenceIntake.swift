@@ -77,8 +77,9 @@ struct OffenceIntake: Sendable {
         return answer
     }
 
-    /// The crimes of an `offences.raw` partition, read only from the partition's state file (the instances on one
-    /// machine share the state directory); nil while the partition has none.
+    /// The crimes of an `offences.raw` partition, read only from the partition's state file; nil while this
+    /// instance's data directory has none (another instance owns it, on a directory of its own). A record judged
+    /// new here for want of the file is judged again by the partition's owner, which counts it as what it is.
     private func crimeFile(_ partition: Int32) throws -> DatabaseQueue? {
         let path = PartitionDatabase.path(directory: stateDirectory, topic: topics.offencesRaw, partition: partition)
         guard FileManager.default.fileExists(atPath: path) else { return nil }

@@ -72,7 +72,9 @@ final class AlertDelivery: Service, Sendable {
             var request = HTTPClientRequest(url: delivery.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "X-HarmRank-Alert", value: delivery.alert.id)
+            // The same alert may be delivered again (a retry whose answer was lost, a new leader): the id lets the
+            // receiver see that.
+            request.headers.add(name: "X-HarmRank-Alert-Id", value: delivery.alert.id)
             if let signature = signature(of: body) { request.headers.add(name: "X-HarmRank-Signature", value: signature) }
             request.body = .bytes(ByteBuffer(bytes: body))
             let problem: String?

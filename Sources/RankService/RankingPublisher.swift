@@ -3,10 +3,16 @@ import GRDB
 import Logging
 import ServiceLifecycle
 import Shared
+import Synchronization
 
 /// Publishes each list's top entries to `rankings` when they change, with the diff from the previous snapshot, when
 /// its `PublishSchedule` says. The last snapshot of each list is kept on disk, so versions go on rising and diffs
 /// stay right across restarts.
+///
+/// Every replica keeps every list, but only the leader publishes (`Leadership`). Every replica also follows the
+/// snapshots on `rankings` (`followed(_:)`), whoever sent them, and keeps the latest of each list as its own: a
+/// follower serves the versions the leader published, and a replica elected leader first reads the topic to its
+/// end, so its snapshots follow the last one sent and no version is used twice.
 ///
 /// Its own state is touched only by its `run` loop; the partitions tell it of changes through `listsChanged()`.
 final class RankingPublisher: Service, @unchecked Sendable {
@@ -24,10 +30,18 @@ final class RankingPublisher: Service, @unchecked Sendable {
     private let changes = Doorbell()
     private let live: LiveRankings
     private let status: ServiceStatus
+    /// Who publishes; nil publishes always (no election). Set once, at the end of `init`.
+    private var leadership: Leadership?
+    /// Reads `rankings` for `followed(_:)`; with `leadership`.
+    private var tail: TopicTail?
+    /// Snapshots read from the topic, not yet taken in by the run loop.
+    private let inbox = Mutex<[(RankingMessage, [UInt8])]>([])
+    /// Elected and not yet caught up with the topic: the next wake reads it to its end before publishing.
+    private let elected = Atomic<Bool>(false)
 
     init(
         board: Board, producer: KafkaProducer, topic: String, interval: Duration, directory: String, live: LiveRankings,
-        status: ServiceStatus, logger: Logger
+        status: ServiceStatus, election: (kafka: KafkaConfiguration, group: String)? = nil, logger: Logger
     ) throws {
         self.board = board
         self.status = status
@@ -53,6 +67,37 @@ final class RankingPublisher: Service, @unchecked Sendable {
             board.setPublishedVersion(published[list]!.version, of: list)
             live.published([(name, Array(json.utf8))])
         }
+        if let election {
+            leadership = Leadership(kafka: election.kafka, group: election.group, topic: topic, logger: logger) {
+                [weak self] leads in if leads { self?.elected.store(true, ordering: .releasing); self?.changes.ring() }
+            }
+            tail = try TopicTail(kafka: election.kafka, topic: topic, logger: logger) { [weak self] message in
+                self?.followed(message)
+            }
+        }
+    }
+
+    /// The election and the reading of the topic, to run beside the publisher; none without an election.
+    var followingServices: [Service] { [leadership as Service?, tail as Service?].compactMap { $0 } }
+
+    /// A snapshot read from `rankings`: taken in at the run loop's next wake.
+    private func followed(_ message: KafkaMessage) {
+        guard let value = message.value, let snapshot = try? RankingMessage.decode(value) else { return }
+        inbox.withLock { $0.append((snapshot, value)) }
+        changes.ring()
+    }
+
+    /// Keeps the snapshots followed that are newer than the replica's own of their list: as the last published.
+    private func takeInFollowed() {
+        for (snapshot, json) in inbox.withLock({ inbox in defer { inbox = [] }; return inbox }) {
+            guard let list = HarmList(rawValue: snapshot.list), snapshot.version > published[list]?.version ?? 0 else {
+                continue
+            }
+            published[list] = snapshot
+            unsaved[list] = json
+            board.setPublishedVersion(snapshot.version, of: list)
+            live.published([(snapshot.list, json)])
+        }
     }
 
     /// The board has changed: publish what is due.
@@ -76,6 +121,19 @@ final class RankingPublisher: Service, @unchecked Sendable {
 
     /// Publishes the changed lists that are due; returns how long until the next pending one is.
     private func publishDue() async throws -> Duration? {
+        takeInFollowed()
+        if let leadership {
+            guard leadership.isLeader else {
+                await saveSent()
+                return .seconds(1)
+            }
+            if elected.exchange(false, ordering: .acquiring) {
+                // Readers hold what is on the topic: read it to its end, then judge every list against it.
+                try await tail?.caughtUp()
+                takeInFollowed()
+                schedule.changed(Set(HarmList.allCases), at: .now)
+            }
+        }
         // The board fills a partition at a time as the assigned partitions' state is loaded, and empties the same
         // way when they are revoked: a snapshot of it then would show readers a list emptied and refilled.
         guard status.isAssigned else { return .milliseconds(100) }

@@ -21,7 +21,9 @@ enum RankService: ServiceDefinition {
         let live = LiveRankings()
         let publisher = try RankingPublisher(
             board: board, producer: producer, topic: settings.topics.rankings, interval: own.publishInterval,
-            directory: stateDirectory, live: live, status: status, logger: logger)
+            directory: stateDirectory, live: live, status: status,
+            // Replicas (each its own group, so each reads every partition) elect the one that publishes.
+            election: (settings.kafka, "\(settings.topics.prefix)rank-leader"), logger: logger)
         let context = RankPartition.Context(board: board, publisher: publisher, status: status, logger: logger)
         let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try RankPartition(partition, directory: stateDirectory, context: context)
@@ -31,7 +33,8 @@ enum RankService: ServiceDefinition {
         let dashboard = DashboardRoutes(
             page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards,
             alertsURL: own.alertsURL)
-        return ServiceParts(services: [producer, publisher, consumer]) { router in
+        // Services stop in reverse order: the consumer first, the election and the producer last.
+        return ServiceParts(services: [producer] + publisher.followingServices + [publisher, consumer]) { router in
             routes.register(on: router)
             dashboard.register(on: router)
         }

@@ -15,6 +15,17 @@ struct CreateTopicsCommand: AsyncParsableCommand {
     @Option(help: "Replication factor of new topics (-1: the cluster's default).")
     var replicationFactor: Int32 = -1
 
+    @Option(help: "min.insync.replicas of new topics: how many replicas must have a write before it is acknowledged (default: the cluster's).")
+    var minInsyncReplicas: Int32?
+
+    func validate() throws {
+        if let minInsyncReplicas, minInsyncReplicas < 1 || (replicationFactor > 0 && minInsyncReplicas > replicationFactor) {
+            throw ValidationError(
+                "--min-insync-replicas \(minInsyncReplicas): from 1 to the replication factor (\(replicationFactor)); "
+                    + "2 with a factor of 3 keeps writes going while one broker is down")
+        }
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "create-topics")
@@ -23,6 +34,7 @@ struct CreateTopicsCommand: AsyncParsableCommand {
         let specifications = kafka.topics().specifications(partitions: partitions).map {
             var specification = $0
             specification.replicationFactor = replicationFactor
+            if let minInsyncReplicas { specification.configs["min.insync.replicas"] = String(minInsyncReplicas) }
             return specification
         }
         let created = try await administration.ensureTopics(specifications)

@@ -6,35 +6,61 @@ import Logging
 #endif
 
 /// The four services as `up` and `bench` run them: separate processes of the executables installed beside
-/// `harmrank`, on consecutive ports from `firstPort` (RankService first), sharing one broker and data dir.
+/// `harmrank`, on consecutive ports from `firstPort` (RankService first), sharing one broker. The first instance of
+/// each uses the data dir; further instances (`instances`) take the ports after the first four and a data dir of
+/// their own under `hosts/`, as they would on hosts of their own.
 struct ServiceStack {
     static let names = ["RankService", "IngestService", "NotifyService", "ScoreService"]
 
     let firstPort: Int
     let services: [SupervisedProcess]
+    /// The HTTP port of each of `services`, in the same order.
+    let ports: [Int]
     let logDirectory: URL?
 
-    /// `logDirectory` takes each service's output as `<name>.log`; without it the output is printed, prefixed.
-    init(environment: [String: String], firstPort: Int, logDirectory: URL? = nil, logger: Logger) {
+    /// `instances` is how many of each service to run (one unless given); `logDirectory` takes each instance's
+    /// output as `<name>.log`, without it the output is printed, prefixed.
+    init(
+        environment: [String: String], firstPort: Int, instances: ServiceInstances = ServiceInstances(),
+        logDirectory: URL? = nil, logger: Logger
+    ) {
         self.firstPort = firstPort
         self.logDirectory = logDirectory
-        services = Self.names.enumerated().map { index, name in
-            SupervisedProcess(
-                name: name, executable: Self.siblingExecutable(name),
-                arguments: ["--http-port", String(firstPort + index)], environment: environment,
-                logFile: logDirectory?.appendingPathComponent("\(name).log"), logger: logger)
+        let dataDirectory = environment["HARMRANK_DATA_DIR"].map { URL(fileURLWithPath: $0) }
+        var members: [(name: String, executable: String, port: Int, environment: [String: String])] =
+            Self.names.enumerated().map { index, name in (name, name, firstPort + index, environment) }
+        for name in Self.names {
+            for number in stride(from: 2, through: instances.count(of: name), by: 1) {
+                let instance = "\(name)-\(number)"
+                var own = environment
+                own["HARMRANK_DATA_DIR"] = dataDirectory?.appendingPathComponent("hosts/\(instance)").path
+                if ServiceInstances.replicated.contains(name) {
+                    // A replica reads every partition: in a group of its own.
+                    let short = ServiceInstances.shortNames.first { $0.value == name }?.key ?? name
+                    own["HARMRANK_GROUP_ID"] = "harmrank-\(short)-\(number)"
+                }
+                members.append((instance, name, firstPort + members.count, own))
+            }
         }
+        services = members.map { member in
+            SupervisedProcess(
+                name: member.name, executable: Self.siblingExecutable(member.executable),
+                arguments: ["--http-port", String(member.port)], environment: member.environment,
+                logFile: logDirectory?.appendingPathComponent("\(member.name).log"), logger: logger)
+        }
+        ports = members.map(\.port)
     }
 
+    /// The port of a service's first instance.
     func port(of name: String) -> Int { firstPort + (Self.names.firstIndex(of: name) ?? 0) }
 
     /// Starts the services once their ports are known to be free: a port held by another stack (a second `up` or
     /// `bench`) would leave this one's requests answered by the other's services.
     func start() throws {
-        for (index, name) in Self.names.enumerated() where !Self.isFree(port: firstPort + index) {
+        for (service, port) in zip(services, ports) where !Self.isFree(port: port) {
             throw StackError(
-                "port \(firstPort + index) (\(name)) is in use: stop whatever holds it, or choose another first port "
-                    + "with --http-port (the services take it and the next three)")
+                "port \(port) (\(service.name)) is in use: stop whatever holds it, or choose another first port "
+                    + "with --http-port (the services take it and the next \(ports.count - 1))")
         }
         for service in services { service.start() }
     }
@@ -67,8 +93,9 @@ struct ServiceStack {
     /// Waits until every service answers `/health/ready` (its partitions assigned and loaded).
     func waitUntilReady(timeout: Duration = .seconds(120)) async throws {
         let deadline = ContinuousClock.now + timeout
-        for name in Self.names {
-            let url = URL(string: "http://127.0.0.1:\(port(of: name))/health/ready")!
+        for (service, port) in zip(services, ports) {
+            let name = service.name
+            let url = URL(string: "http://127.0.0.1:\(port)/health/ready")!
             while true {
                 let response = try? await URLSession.shared.data(from: url).1 as? HTTPURLResponse
                 if response?.statusCode == 200 { break }

@@ -45,10 +45,14 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
     var httpPort = 8080
 
+    @Option(help: "More instances, e.g. ingest=2,score=3,rank=2: each further one takes the next port after the first four and a data dir of its own (<data dir>/hosts/<service>-<n>), as on a host of its own. IngestService and ScoreService instances share their group's partitions, which move between them as they join, leave or fail; RankService replicas each read every partition (group harmrank-rank-<n>) and one, elected, publishes. NotifyService runs one instance.")
+    var instances: String?
+
     @Option(help: "When the services' state was built on another incarnation of a topic: fail or keep-state (passed on as HARMRANK_ON_NEW_TOPIC; default keep-state on the embedded broker, whose logs are new at every start, and the services' default, fail, with --bootstrap).")
     var onNewTopic: String?
 
     func validate() throws {
+        if let instances { _ = try ServiceInstances(parsing: instances) }
         if let onNewTopic, NewTopicPolicy(rawValue: onNewTopic) == nil {
             throw ValidationError("--on-new-topic '\(onNewTopic)': use 'fail' or 'keep-state'")
         }
@@ -80,8 +84,13 @@ struct UpCommand: AsyncParsableCommand {
         environment["HARMRANK_DASHBOARD_ORIGINS"] = "http://127.0.0.1:\(httpPort),http://localhost:\(httpPort)"
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
-        let services = ServiceStack(environment: environment, firstPort: httpPort, logger: logger)
+        let services = ServiceStack(
+            environment: environment, firstPort: httpPort,
+            instances: try instances.map(ServiceInstances.init(parsing:)) ?? ServiceInstances(), logger: logger)
         try services.start()
+        let further = zip(services.services, services.ports).dropFirst(ServiceStack.names.count)
+            .map { "  \($0.name)\(String(repeating: " ", count: max(1, 15 - $0.name.count)))http://127.0.0.1:\($1)\n" }
+            .joined()
 
         FileHandle.standardOutput.write(Data("""
             HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)
@@ -91,7 +100,7 @@ struct UpCommand: AsyncParsableCommand {
               IngestService  http://127.0.0.1:\(httpPort + 1)
               NotifyService  http://127.0.0.1:\(httpPort + 2)
               ScoreService   http://127.0.0.1:\(httpPort + 3)
-            \(developmentToken.map { "  development token (admin): \($0)   (in \(tokens))" } ?? "  tokens: \(tokens)")
+            \(further)\(developmentToken.map { "  development token (admin): \($0)   (in \(tokens))" } ?? "  tokens: \(tokens)")
               try: curl -H "Authorization: Bearer \(developmentToken ?? "<token>")" http://127.0.0.1:\(httpPort)/v1/lists/vawg100?limit=10
             \(demo ? "  demo feed: a generated past year now, then a new crime every few seconds\n" : "")
             Ctrl-C stops everything.

@@ -234,6 +234,8 @@ import FoundationNetworking
             let expected = "sha256=" + HMAC<SHA256>.authenticationCode(for: delivery.body, using: key)
                 .map { String(format: "%02x", $0) }.joined()
             #expect(delivery.signature == expected)
+            let id = (try? JSONSerialization.jsonObject(with: delivery.body) as? [String: Any])?["id"] as? String
+            #expect(delivery.alertID != nil && delivery.alertID == id, "X-HarmRank-Alert-Id names the alert delivered")
         }
         let deliveredIDs = Set(webhook.deliveries.compactMap {
             (try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any])?["id"] as? String

@@ -5,8 +5,9 @@ import GRDB
 /// offset written in the same transaction as the state it produced (DESIGN.md section 3). A crash loses either
 /// both or neither, so the service resumes from the stored offset and applies nothing twice.
 ///
-/// One file per partition lets a partition change owner: the instances on one machine share the state directory,
-/// and whichever owns the partition after a rebalance opens its file.
+/// One file per partition lets a partition change owner: instances that share a state directory open the file of
+/// whichever partition they are given; an instance with a directory of its own rebuilds a partition it has no file
+/// for from Kafka (`StateRestoring`).
 public final class PartitionDatabase: Sendable {
     public let topic: String
     public let partition: Int32

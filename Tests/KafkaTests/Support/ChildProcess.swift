@@ -130,10 +130,18 @@ func eventually(
 /// Waits until IngestService has judged `judged` records and no service has anything left to read: the lists
 /// are then final.
 func pipelineSettled(judged: Int, ingest: Int, all: [Int], token: String) async -> Bool {
+    await pipelineSettled(judged: judged, ingest: [ingest], all: all, token: token)
+}
+
+/// The same with several IngestService instances, whose outcomes together are the partitions' all.
+func pipelineSettled(judged: Int, ingest: [Int], all: [Int], token: String) async -> Bool {
     await eventually(within: .seconds(300)) {
-        let status = try? await get("http://127.0.0.1:\(ingest)/v1/status", token: token)
-        let outcomes = status?.json?["outcomes"] as? [String: Int] ?? [:]
-        guard outcomes.values.reduce(0, +) == judged else { return false }
+        var total = 0
+        for port in ingest {
+            let status = try? await get("http://127.0.0.1:\(port)/v1/status", token: token)
+            total += (status?.json?["outcomes"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        }
+        guard total == judged else { return false }
         for port in all {
             let status = try? await get("http://127.0.0.1:\(port)/v1/status", token: token)
             let lag = status?.json?["lag"] as? [[String: Any]] ?? []

@@ -8,6 +8,7 @@ final class WebhookReceiver: Sendable {
     struct Delivery: Sendable {
         let body: Data
         let signature: String?
+        let alertID: String?
     }
 
     let port: Int
@@ -24,7 +25,10 @@ final class WebhookReceiver: Sendable {
         router.post("/hook") { [inbox] request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 1 << 20)
             inbox.deliveries.withLock {
-                $0.append(Delivery(body: Data(buffer: body), signature: request.headers[.init("X-HarmRank-Signature")!]))
+                $0.append(
+                    Delivery(
+                        body: Data(buffer: body), signature: request.headers[.init("X-HarmRank-Signature")!],
+                        alertID: request.headers[.init("X-HarmRank-Alert-Id")!]))
             }
             return .ok
         }
