@@ -12,14 +12,14 @@ final class CrimeChangelog: StateRestoring {
     private let producer: KafkaProducer
     private let administration: KafkaAdministration
     private let logger: Logger
-    /// Whether the cluster compacts the changelog, learnt the first time it matters.
-    private let compacted = Mutex<Bool?>(nil)
+    private let compacted: CompactedTopics
 
     init(topics: TopicCatalogue, kafka: KafkaConfiguration, producer: KafkaProducer, logger: Logger) throws {
         self.topics = topics
         self.kafka = kafka
         self.producer = producer
         administration = try KafkaAdministration(configuration: kafka, logger: logger)
+        compacted = CompactedTopics([topics.crimesChangelog], administration: administration, logger: logger)
         self.logger = logger
     }
 
@@ -38,7 +38,7 @@ final class CrimeChangelog: StateRestoring {
         guard let held = try await administration.heldOffsets(of: [changelog])[changelog], !held.isEmpty else {
             return nil
         }
-        if held.lowerBound > 0, try await !isCompacted() {
+        if held.lowerBound > 0, try await !compacted.contains(changelog.topic) {
             throw IncompleteChangelog(changelog: changelog, oldestHeld: held.lowerBound)
         }
         let rebuilt = Mutex(Rebuild())
@@ -73,19 +73,6 @@ final class CrimeChangelog: StateRestoring {
             try await producer.send(Array(messages[start..<min(start + 5_000, messages.count)]))
         }
         logger.notice("\(partition): \(crimes.count) crimes of the state file copied to \(changelog), which held none")
-    }
-
-    private func isCompacted() async throws -> Bool {
-        if let known = compacted.withLock({ $0 }) { return known }
-        let found: Bool
-        do {
-            found = try await administration.compactedTopics([topics.crimesChangelog]).contains(topics.crimesChangelog)
-        } catch {
-            // The embedded broker does not describe topics, and compacts nothing.
-            found = false
-        }
-        compacted.withLock { $0 = found }
-        return found
     }
 
     /// The changelog read so far: the latest message of each key.

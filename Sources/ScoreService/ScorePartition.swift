@@ -12,8 +12,9 @@ import Shared
 /// A crash between publishing and committing sends those scores again, from the committed state and possibly
 /// batched differently; so every opening moves the numbers far ahead, and readers apply what is sent again
 /// instead of skipping it as a repeat. The numbers start from the higher of the file's and the score partition's
-/// last (`PublishedSequences`), so an instance on another host, or with an older file, never reuses one. Each crime a change names is stated whole, so applying it twice, or after
-/// the lost run's later changes, ends where the input does.
+/// last (`ScoreRestore`), so an instance on another host, or with an older file, never reuses one. Each crime a
+/// change names is stated whole, so applying it twice, or after the lost run's later changes, ends where the input
+/// does.
 final class ScorePartition: PartitionProcessor {
     struct Context: Sendable {
         let producer: KafkaProducer

@@ -20,10 +20,9 @@ enum ScoreService: ServiceDefinition {
         let context = ScorePartition.Context(
             producer: producer, topics: settings.topics, clockMode: settings.clockMode, status: status, logger: logger)
         let stateDirectory = settings.stateDirectory.path
-        let sequences = PublishedSequences(
-            topics: settings.topics, kafka: settings.kafka,
-            administration: try KafkaAdministration(configuration: settings.kafka, logger: logger), logger: logger)
-        let consumer = try settings.partitionedConsumer(status: status, logger: logger, restoring: sequences) { partition in
+        let restoring = try ScoreRestore(
+            topics: settings.topics, kafka: settings.kafka, group: settings.groupID, logger: logger)
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger, restoring: restoring) { partition in
             try ScorePartition(partition, directory: stateDirectory, context: context)
         }
         return ServiceParts(services: [producer, consumer])

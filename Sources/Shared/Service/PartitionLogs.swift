@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Keeps each partition's state on the log it was built from. Before a partition's state is opened, its stored
 /// position is judged against what the broker holds now (`LogVerdict`) and the outcome is written to the
@@ -9,24 +8,23 @@ import Synchronization
 /// Nothing is skipped in silence.
 final class PartitionLogs: Sendable {
     private let directory: String
-    private let inputTopics: [String]
     private let administration: KafkaAdministration
     private let policy: NewTopicPolicy
     private let restoring: StateRestoring?
     private let status: ServiceStatus
     private let logger: Logger
-    /// The input topics the cluster compacts, learnt at the first gap in offsets.
-    private let compacted = Mutex<Set<String>?>(nil)
+    /// The input topics the cluster compacts, asked at the first gap in offsets.
+    private let compacted: CompactedTopics
 
     init(
         directory: String, inputTopics: [String], administration: KafkaAdministration, policy: NewTopicPolicy,
         restoring: StateRestoring?, status: ServiceStatus, logger: Logger
     ) {
         self.directory = directory
-        self.inputTopics = inputTopics
         self.administration = administration
         self.policy = policy
         self.restoring = restoring
+        compacted = CompactedTopics(inputTopics, administration: administration, logger: logger)
         self.status = status
         self.logger = logger
     }
@@ -109,7 +107,7 @@ final class PartitionLogs: Sendable {
     /// Records offsets that were not in the log when read, between what the state expected and what came. A
     /// compacted topic skips offsets on purpose; anywhere else the messages were deleted before they were read.
     func recordGap(_ offsets: Range<Int64>, of partition: TopicPartition) async throws {
-        guard try await !compactedTopics().contains(partition.topic) else {
+        guard try await !compacted.contains(partition.topic) else {
             logger.debug("\(partition): offsets \(offsets) compacted away")
             return
         }
@@ -123,20 +121,6 @@ final class PartitionLogs: Sendable {
         let description = "\(partition): \(offsets.count) messages, offsets \(offsets.lowerBound)..<\(offsets.upperBound), \(how)"
         logger.error("\(description); they are lost to this service's state and counted in /v1/status")
         status.recordLoss(description)
-    }
-
-    private func compactedTopics() async throws -> Set<String> {
-        if let known = compacted.withLock({ $0 }) { return known }
-        let found: Set<String>
-        do {
-            found = try await administration.compactedTopics(inputTopics)
-        } catch {
-            // The embedded broker does not describe topics; it compacts nothing either.
-            logger.info("topic configurations cannot be read (\(error)); every gap in offsets counts as missing messages")
-            found = []
-        }
-        compacted.withLock { $0 = found }
-        return found
     }
 
     private func database(_ partition: TopicPartition) throws -> PartitionDatabase {

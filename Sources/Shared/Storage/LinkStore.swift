@@ -68,6 +68,9 @@ public enum LinkStore {
         try StoredLink.fetchAll(db).map(\.change)
     }
 
+    /// Forgets every link: before a partition's links are rebuilt from its topic.
+    public static func removeAll(in db: Database) throws { try db.execute(sql: "DELETE FROM links") }
+
     /// Forgets links that occurred at or before `instant`: they count nowhere any more.
     public static func purge(occurredAtOrBefore instant: Instant, in db: Database) throws {
         try db.execute(sql: "DELETE FROM links WHERE occurredAt <= ?", arguments: [instant.milliseconds])

@@ -1,0 +1,33 @@
+import Logging
+import Synchronization
+
+/// Which of some topics the cluster compacts (`cleanup.policy` including `compact`), asked once. On a compacted
+/// topic a gap in offsets, or a log that no longer starts at 0, is compaction at work; anywhere else it means
+/// messages were deleted.
+public final class CompactedTopics: Sendable {
+    private let administration: KafkaAdministration
+    private let topics: [String]
+    private let logger: Logger
+    private let known = Mutex<Set<String>?>(nil)
+
+    public init(_ topics: [String], administration: KafkaAdministration, logger: Logger) {
+        self.topics = topics
+        self.administration = administration
+        self.logger = logger
+    }
+
+    /// Whether the cluster compacts `topic` (one of those given).
+    public func contains(_ topic: String) async throws -> Bool {
+        if let known = known.withLock({ $0 }) { return known.contains(topic) }
+        let found: Set<String>
+        do {
+            found = try await administration.compactedTopics(topics)
+        } catch {
+            // The embedded broker does not describe topics; it compacts nothing either.
+            logger.info("topic configurations cannot be read (\(error)); \(topics.joined(separator: ", ")) taken as not compacted")
+            found = []
+        }
+        known.withLock { $0 = found }
+        return found.contains(topic)
+    }
+}
