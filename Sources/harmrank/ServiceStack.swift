@@ -108,7 +108,7 @@ struct ServiceStack {
     }
 
     /// The service executables are installed beside `harmrank`.
-    private static func siblingExecutable(_ name: String) -> URL {
+    static func siblingExecutable(_ name: String) -> URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent(name)
     }

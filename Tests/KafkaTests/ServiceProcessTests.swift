@@ -138,7 +138,7 @@ import FoundationNetworking
         for pid in services where !hasEnded(pid) { kill(pid, SIGKILL) }
     }
 
-    /// A small `harmrank bench`: every figure the issue asks for is written, and every probe is seen. Its timings
+    /// A small `harmrank bench`: every figure is written, and every probe is seen. Its timings
     /// are not judged here (a debug build on a shared machine); `harmrank bench` itself is for that.
     @Test(.timeLimit(.minutes(10)))
     func harmrankBenchWritesEveryFigureAndSeesEveryProbe() async throws {
@@ -196,6 +196,13 @@ import FoundationNetworking
         let atRest = try #require(idle["cpuPercent"] as? [String: Double])
         #expect(Set(atRest.keys) == Set(memory.keys).union(["harmrank bench (broker)"]))
         #expect(atRest.values.allSatisfy { $0 >= 0 && $0 <= 100 * Double(ProcessInfo.processInfo.activeProcessorCount) })
+        // ScoreService restored twice: from its files, and from the link topics on an empty data dir, reading every
+        // link the backfill and the live phase wrote that it had scored.
+        let restore = try #require(figures["restore"] as? [String: Any])
+        for figure in ["fromCacheToReadySeconds", "fromKafkaToReadySeconds", "fromKafkaRebuildSeconds"] {
+            #expect((restore[figure] as? Double ?? 0) > 0, "\(figure): \(restore)")
+        }
+        #expect((restore["linksFromKafka"] as? Int ?? 0) > 0, "\(restore)")
     }
 
     @Test func aServiceWithoutTokensRefusesToStartAndSaysHowToFixIt() async throws {

@@ -84,17 +84,18 @@ struct BenchCommand: AsyncParsableCommand {
         try await cluster.createTopics(topics.specifications(partitions: partitions))
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
         let token = TokenRegistry.randomToken()
-        let stack = ServiceStack(
-            environment: UpCommand.embeddedBrokerEnvironment.merging([
-                "HARMRANK_BOOTSTRAP": cluster.bootstrapServers, "HARMRANK_DATA_DIR": directory.path,
-                "HARMRANK_TOKENS": "\(token) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
-                "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
-            ]) { $1 },
-            firstPort: httpPort, logDirectory: directory, logger: logger)
+        let environment = UpCommand.embeddedBrokerEnvironment.merging([
+            "HARMRANK_BOOTSTRAP": cluster.bootstrapServers, "HARMRANK_DATA_DIR": directory.path,
+            "HARMRANK_TOKENS": "\(token) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
+            "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
+        ]) { $1 }
+        let stack = ServiceStack(environment: environment, firstPort: httpPort, logDirectory: directory, logger: logger)
         try stack.start()
         let figures: Figures
         do {
-            figures = try await measure(cluster: cluster, stack: stack, records: records, liveSeconds: liveSeconds, token: token, kafka: kafka, topics: topics, logger: logger)
+            figures = try await measure(
+                cluster: cluster, stack: stack, environment: environment, records: records, liveSeconds: liveSeconds,
+                token: token, kafka: kafka, topics: topics, logger: logger)
         } catch {
             await stack.stop()
             throw error
@@ -107,8 +108,8 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func measure(
-        cluster: CommandCluster, stack: ServiceStack, records: Int, liveSeconds: Int, token: String, kafka: KafkaConfiguration,
-        topics: TopicCatalogue, logger: Logger
+        cluster: CommandCluster, stack: ServiceStack, environment: [String: String], records: Int, liveSeconds: Int,
+        token: String, kafka: KafkaConfiguration, topics: TopicCatalogue, logger: Logger
     ) async throws -> Figures {
         try await stack.waitUntilReady()
         progress("services ready; logs in \(stack.logDirectory?.path ?? "-")")
@@ -142,10 +143,13 @@ struct BenchCommand: AsyncParsableCommand {
         let idle = try await self.idle(stack)
         watcher.cancel()
         _ = await watcher.result
+        let restore = try await BenchRestore(
+            stack: stack, environment: environment, directory: stack.logDirectory!, logger: logger, progress: { progress($0) }
+        ).measure()
         return Figures(
             machine: .current, backfill: backfill, reference: reference, kafkaAlone: kafkaAlone,
             ratio: Figures.ratio(backfill.recordsPerSecond, over: reference.rawConsumePerSecond),
-            latency: live, memory: .init(peakRssMB: memory), idle: idle)
+            latency: live, memory: .init(peakRssMB: memory), idle: idle, restore: restore)
     }
 
     // MARK: - Phases

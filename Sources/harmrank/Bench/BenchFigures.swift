@@ -123,6 +123,20 @@ extension BenchCommand {
             var cpuPercent: [String: Double]
         }
 
+        /// ScoreService's state rebuilt after the live phase (`BenchRestore`).
+        struct Restore: Encodable {
+            /// From starting the process on its own data dir to its readiness: a restart.
+            var fromCacheToReadySeconds: Double
+            /// What its partitions reported for loading their files.
+            var fromCacheRebuildSeconds: Double
+            /// From starting the process on an empty data dir to its readiness: another host.
+            var fromKafkaToReadySeconds: Double
+            /// What its partitions reported for reading the link topics and loading what they rebuilt.
+            var fromKafkaRebuildSeconds: Double
+            /// The link changes read from the topics.
+            var linksFromKafka: Int
+        }
+
         var machine: Machine
         var backfill: Backfill
         var reference: Reference
@@ -132,6 +146,7 @@ extension BenchCommand {
         var latency: Latency
         var memory: Memory
         var idle: Idle
+        var restore: Restore
 
         /// `rate` over `reference`, to three significant digits. A small run against a fast reference read can
         /// come out far below 0.001, which a fixed number of decimals would report as 0.
@@ -178,6 +193,13 @@ extension BenchCommand {
             for (service, megabytes) in memory.peakRssMB.sorted(by: { $0.key < $1.key }) {
                 lines.append(row("peak resident memory, \(service)", "\(Int(megabytes)) MB"))
             }
+            lines.append(row(
+                "ScoreService restored from its files",
+                "ready in \(restore.fromCacheToReadySeconds) s, of which loading \(restore.fromCacheRebuildSeconds) s"))
+            lines.append(row(
+                "ScoreService restored from Kafka",
+                "ready in \(restore.fromKafkaToReadySeconds) s, of which rebuilding \(restore.fromKafkaRebuildSeconds) s "
+                    + "(\(restore.linksFromKafka) link changes read)"))
             lines.append(row(
                 "CPU at rest over \(idle.seconds) s (100% a core)",
                 idle.cpuPercent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)%" }.joined(separator: ", ")))
