@@ -127,9 +127,11 @@ final class RankingPublisher: Service, @unchecked Sendable {
                 await saveSent()
                 return .seconds(1)
             }
-            if elected.exchange(false, ordering: .acquiring) {
-                // Readers hold what is on the topic: read it to its end, then judge every list against it.
+            if elected.load(ordering: .acquiring) {
+                // Readers hold what is on the topic: read it to its end, then judge every list against it. Until
+                // that succeeds nothing is published (a failure is retried at the next wake).
                 try await tail?.caughtUp()
+                elected.store(false, ordering: .releasing)
                 takeInFollowed()
                 schedule.changed(Set(HarmList.allCases), at: .now)
             }
