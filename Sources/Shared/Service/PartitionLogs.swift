@@ -139,9 +139,9 @@ public struct NewTopicError: Error, CustomStringConvertible {
         \(partition): the state in \(path) was built on another incarnation of this topic: \(reason). \
         Reading on would skip the new log's messages up to the stored offset, so the service stops. Either start on a \
         new data directory (--data-dir / HARMRANK_DATA_DIR), which builds the state again from what the topics hold \
-        now, or, if the new topic carries only data this state has not seen, keep the state and read the new log from \
-        its beginning with --on-new-topic keep-state (HARMRANK_ON_NEW_TOPIC=keep-state). Restoring the state from \
-        Kafka is not available yet.
+        now (their changelogs, where the service has one), or, if the new topic carries only data this state has not \
+        seen, keep the state and read the new log from its beginning with --on-new-topic keep-state \
+        (HARMRANK_ON_NEW_TOPIC=keep-state).
         """
     }
 }
