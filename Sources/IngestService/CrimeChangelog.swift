@@ -35,12 +35,8 @@ final class CrimeChangelog: StateRestoring {
 
     func restore(_ partition: TopicPartition, directory: String, cluster: String, beyond: Int64?) async throws -> Int64? {
         let changelog = TopicPartition(topics.crimesChangelog, partition.partition)
-        guard let held = try await administration.heldOffsets(of: [changelog])[changelog], !held.isEmpty else {
-            return nil
-        }
-        if held.lowerBound > 0, try await !compacted.contains(changelog.topic) {
-            throw IncompleteChangelog(changelog: changelog, oldestHeld: held.lowerBound)
-        }
+        let held = try await compacted.wholeLog(of: changelog)
+        guard !held.isEmpty else { return nil }
         let rebuilt = Mutex(Rebuild())
         try await PartitionReader.read([changelog: held], configuration: kafka, logger: logger) { messages in
             try rebuilt.withLock { rebuild in for message in messages { try rebuild.apply(message) } }

@@ -35,12 +35,9 @@ final class ScoreRestore: StateRestoring {
         guard let kind = LinkMessage.kind(of: partition.topic, in: topics) else { return nil }
         let committed = try await administration.lag(group: group, topics: [partition.topic])
             .first { $0.partition == partition.partition }?.committedOffset
-        guard let held = try await administration.heldOffsets(of: [partition])[partition], let committed,
-            committed > max(held.lowerBound, beyond ?? -1)
-        else { return nil }
-        if held.lowerBound > 0, try await !compacted.contains(partition.topic) {
-            throw IncompleteChangelog(changelog: partition, oldestHeld: held.lowerBound)
-        }
+        guard let committed, committed > beyond ?? -1 else { return nil }
+        let held = try await compacted.wholeLog(of: partition)
+        guard committed > held.lowerBound else { return nil }
         let read = Mutex((changes: [LinkChange](), clock: Instant?.none, unreadable: 0))
         try await PartitionReader.read([partition: held.lowerBound..<committed], configuration: kafka, logger: logger) {
             messages in

@@ -30,4 +30,15 @@ public final class CompactedTopics: Sendable {
         known.withLock { $0 = found }
         return found.contains(topic)
     }
+
+    /// The offsets `partition` (of one of the topics given) holds, when they are all a rebuild needs: a compacted
+    /// log keeps the newest message of every key, any other log must still start at 0. Throws
+    /// `IncompleteChangelog` when its oldest messages were deleted.
+    public func wholeLog(of partition: TopicPartition) async throws -> Range<Int64> {
+        let held = try await administration.heldOffsets(of: [partition])[partition] ?? 0..<0
+        if held.lowerBound > 0, try await !contains(partition.topic) {
+            throw IncompleteChangelog(changelog: partition, oldestHeld: held.lowerBound)
+        }
+        return held
+    }
 }

@@ -51,11 +51,9 @@ final class PartitionLogs: Sendable {
                 try database.continueLog(at: offsets.lowerBound, cluster: cluster)
             case .continues(let position):
                 if position.cluster == nil { try database.continueLog(at: position.nextOffset, cluster: cluster) }
-                try await restoring?.seedIfEmpty(partition, directory: directory)
             case .missing(let lost):
                 try database.continueLog(at: lost.upperBound, cluster: cluster, missing: lost)
                 reportLoss(lost, of: partition, "they were deleted from the log before this service read them")
-                try await restoring?.seedIfEmpty(partition, directory: directory)
             case .anotherLog(let reason):
                 switch policy {
                 case .fail:
@@ -63,9 +61,10 @@ final class PartitionLogs: Sendable {
                 case .keepState:
                     try database.continueLog(at: offsets.lowerBound, cluster: cluster)
                     moved[partition] = reason
-                    try await restoring?.seedIfEmpty(partition, directory: directory)
                 }
             }
+            // A state with no copy on Kafka yet (a changelog new to the cluster) is copied there.
+            try await restoring?.seedIfEmpty(partition, directory: directory)
             status.reportMissing(try database.missingOffsets(), for: partition)
         }
         try await restoring?.reconcile(partitions, directory: directory)

@@ -17,8 +17,8 @@ public protocol StateRestoring: Sendable {
     func reconcile(_ partitions: [TopicPartition], directory: String) async throws
 }
 
-/// A service whose input topics are its changelog has nothing to rebuild or copy; one with nothing to reconcile
-/// leaves the files as they are.
+/// What a service does not need: nothing to rebuild (its files are rebuilt from its input's beginning), nothing to
+/// copy to Kafka (its input topics are its changelog), or nothing to reconcile.
 extension StateRestoring {
     public func restore(_ partition: TopicPartition, directory: String, cluster: String, beyond: Int64?) async throws
         -> Int64?
