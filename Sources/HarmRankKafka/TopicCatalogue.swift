@@ -25,6 +25,9 @@ public struct TopicCatalogue: Sendable {
     /// IngestService's changelog: the latest accepted version of each crime (key crimeRef) and each partition's
     /// progress, partitioned as `offencesRaw`, from which an instance with no state of its own rebuilds a partition.
     public var crimesChangelog: String { prefix + "crimes.changelog" }
+    /// NotifyService's changelog: every alert published, each webhook delivery made and each acknowledgement, from
+    /// which every replica keeps every alert and a replica with no state of its own rebuilds them.
+    public var alertsChangelog: String { prefix + "alerts.changelog" }
 
     /// Every topic with its partition count and settings. Link and score topics are compacted by key, so that on a
     /// real cluster they double as changelogs and a retraction (tombstone) erases the personal data it replaces.
@@ -45,6 +48,9 @@ public struct TopicCatalogue: Sendable {
             // Compaction keeps each crime's latest version and the latest progress; a forgotten crime's tombstone
             // erases it.
             TopicSpecification(name: crimesChangelog, partitions: partitions, configs: compacted),
+            // One partition, so every replica reads an alert before its deliveries and acknowledgement; each key is
+            // one fact that never changes, so compaction removes nothing a rebuild needs.
+            TopicSpecification(name: alertsChangelog, partitions: 1, configs: compacted),
         ]
     }
 }

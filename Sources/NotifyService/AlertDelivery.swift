@@ -5,41 +5,62 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import Shared
+import Synchronization
 
-/// Empties the alert store's outbox: every alert onto `alerts.dauntless` (key suspect), and to every webhook as a
-/// JSON POST signed with HMAC-SHA256 (`X-HarmRank-Signature: sha256=<hex>` over the body). A failed delivery is
-/// retried with exponential back-off (1 s doubling to an hour) and never given up: the alert stays in the store,
-/// and `/v1/status` and the log show what is pending. A redirect is a failed delivery: a signed alert goes only to
-/// the address configured for it.
+/// Empties the alert store's outbox, on the leader alone: every alert onto `alerts.dauntless` (key suspect) and
+/// then onto `alerts.changelog`, and to every webhook as a JSON POST signed with HMAC-SHA256
+/// (`X-HarmRank-Signature: sha256=<hex>` over the body), each delivery recorded on the changelog. A failed delivery
+/// is retried with exponential back-off (1 s doubling to an hour) and never given up: the alert stays in the store,
+/// and the log shows what is pending. A redirect is a failed delivery: a signed alert goes only to the address
+/// configured for it.
+///
+/// A replica elected leader first reads both alert topics to their ends (`AlertChangelog.caughtUp`): what its
+/// predecessor published and delivered is then marked so in its store, and is not sent again.
 final class AlertDelivery: Service, Sendable {
     private let store: AlertStore
     private let producer: KafkaProducer
     private let topic: String
+    private let changelog: AlertChangelog
     private let secret: [UInt8]?
     private let alertsRaised: Doorbell
+    private let leadership: Leadership
+    /// The term of leadership in which this replica last caught up with the alert topics.
+    private let caughtUpTerm = Atomic<Int>(0)
     private let logger: Logger
     /// Its own client, not the shared one, so that redirects are not followed; shut down when `run` ends.
     private let client = HTTPClient(
         eventLoopGroupProvider: .singleton,
         configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
 
-    /// `alertsRaised` rings when NotifyService has stored new alerts.
+    /// `alertsRaised` rings when NotifyService has stored new alerts; the replicas elect the leader in `group` on
+    /// the changelog (one partition).
     init(
-        store: AlertStore, producer: KafkaProducer, topic: String, secret: String?, alertsRaised: Doorbell,
-        logger: Logger
+        store: AlertStore, producer: KafkaProducer, kafka: KafkaConfiguration, topics: TopicCatalogue,
+        changelog: AlertChangelog, group: String, secret: String?, alertsRaised: Doorbell, logger: Logger
     ) {
         self.store = store
         self.alertsRaised = alertsRaised
         self.producer = producer
-        self.topic = topic
+        topic = topics.alertsDauntless
+        self.changelog = changelog
         self.secret = secret.map { Array($0.utf8) }
         self.logger = logger
+        leadership = Leadership(kafka: kafka, group: group, topic: topics.alertsChangelog, logger: logger) { _ in
+            alertsRaised.ring()
+        }
     }
+
+    /// The election, to run beside the delivery.
+    var leadershipService: Service { leadership }
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    guard try await self.leads() else {
+                        await self.alertsRaised.wait(timeout: .seconds(1))
+                        continue
+                    }
                     let published = try await self.publish()
                     let delivered = try await self.deliver()
                     // Webhook retries fall due with time alone: look again within a second.
@@ -55,13 +76,33 @@ final class AlertDelivery: Service, Sendable {
         try? await client.shutdown()
     }
 
-    /// Publishes alerts not yet on the topic; true when there were some.
+    /// Whether this replica leads and has read what its predecessors published and delivered. Until the reading
+    /// succeeds nothing is sent; it is tried again at the next wake.
+    private func leads() async throws -> Bool {
+        guard leadership.isLeader else { return false }
+        let term = leadership.term
+        if caughtUpTerm.load(ordering: .acquiring) != term {
+            try await changelog.caughtUp()
+            caughtUpTerm.store(term, ordering: .releasing)
+            logger.notice("alerts: read what earlier leaders published and delivered; publishing and delivering from here")
+        }
+        return true
+    }
+
+    /// Publishes alerts not yet on the topic, then records those published on the changelog; true when there were
+    /// some.
     private func publish() async throws -> Bool {
         let alerts = try store.unpublished(limit: 500)
-        guard !alerts.isEmpty else { return false }
-        try await producer.send(alerts.map { OutgoingMessage(topic: topic, key: $0.suspect, value: Self.body($0)) })
-        try store.markPublished(alerts.map(\.id), at: .now)
-        return true
+        if !alerts.isEmpty {
+            try await producer.send(alerts.map { OutgoingMessage(topic: topic, key: $0.suspect, value: Self.body($0)) })
+            try store.markPublished(alerts.map(\.id), at: .now)
+        }
+        let unrecorded = try store.unrecorded(limit: 500)
+        if !unrecorded.isEmpty {
+            try await changelog.record(unrecorded.map { .alert($0) })
+            try store.markRecorded(unrecorded.map(\.id), at: .now)
+        }
+        return !alerts.isEmpty || !unrecorded.isEmpty
     }
 
     /// Makes the webhook deliveries that are due; true when there were some.
@@ -91,6 +132,9 @@ final class AlertDelivery: Service, Sendable {
                 try store.failed(delivery, error: problem, retryAt: .now + delay)
                 logger.warning("webhook \(delivery.url) for alert \(delivery.alert.id): \(problem); attempt \(delivery.attempts + 1), next in \(delay / 1000) s")
             } else {
+                // On the changelog before in the store: a leader killed between the two delivers again, which the id
+                // makes harmless.
+                try await changelog.record([.delivered(alertId: delivery.alert.id, url: delivery.url, at: .now)])
                 try store.delivered(delivery, at: .now)
             }
         }

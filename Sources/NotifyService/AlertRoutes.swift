@@ -2,9 +2,11 @@ import Hummingbird
 import Shared
 
 /// The alerts API (CONTRACT.md section 8): alerts listed by status and time, acknowledged by a supervisor. Alerts
-/// are about people, so every read is audited.
+/// are about people, so every read is audited. An acknowledgement is recorded on `alerts.changelog` before it is
+/// answered, so every replica shows it and none forgets it.
 struct AlertRoutes: Sendable {
     let store: AlertStore
+    let changelog: AlertChangelog
     let audit: AuditLog
 
     func register(on router: Router<HarmRankRequestContext>) {
@@ -29,8 +31,14 @@ struct AlertRoutes: Sendable {
         }
         router.requiring(.supervisor).post("/v1/alerts/:id/acknowledge") { _, context in
             let id = try context.parameters.require("id")
-            guard let alert = try store.acknowledge(id, by: context.principal.name, at: .now) else {
+            guard let open = try store.alert(id) else {
                 throw APIError(.notFound, code: "not-found", detail: "no alert '\(id)'")
+            }
+            var alert = open
+            if open.acknowledgedAt == nil {
+                let now = Instant.now
+                try await changelog.record([.acknowledged(alertId: id, by: context.principal.name, at: now)])
+                alert = try store.acknowledge(id, by: context.principal.name, at: now) ?? open
             }
             audit.record(context.principal, read: "alert \(id) (acknowledged)")
             return try jsonResponse(alert)

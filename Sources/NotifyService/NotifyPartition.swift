@@ -90,15 +90,7 @@ final class NotifyPartition: PartitionProcessor {
                 if entry.score.offences.isEmpty {
                     try db.executeCached("DELETE FROM suspects WHERE suspect = ?") { values in values.bind(suspect) }
                 } else {
-                    let listed = (entry.score.standing(in: .dauntless)?.score ?? 0) > 0
-                    try db.executeCached(
-                        "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
-                            + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score"
-                    ) { values in
-                        values.bind(suspect)
-                        values.bind(entry.memory.json)
-                        if listed { values.bind(utf8: entry.json) } else { values.bindNull() }
-                    }
+                    try Self.remember(suspect, entry.memory, entry.score, json: entry.json, in: db)
                 }
             }
             try batch.saveAppliedSequence(in: db)
@@ -107,6 +99,21 @@ final class NotifyPartition: PartitionProcessor {
         for (suspect, entry) in changed { memories[suspect] = entry.score.offences.isEmpty ? nil : entry.memory }
         appliedSequence = batch.appliedSequence
         if let clock = alerts.map(\.1).max() ?? changed.values.map(\.score.clock).max() { context.status.advanceClock(to: clock) }
+    }
+
+    /// Stores what is remembered of a suspect, with the score itself while the suspect has a Dauntless+ score.
+    static func remember(
+        _ suspect: String, _ memory: AlertRules.SuspectMemory, _ score: EntityScore, json: [UInt8], in db: Database
+    ) throws {
+        let listed = (score.standing(in: .dauntless)?.score ?? 0) > 0
+        try db.executeCached(
+            "INSERT INTO suspects (suspect, memory, score) VALUES (?, ?, ?) "
+                + "ON CONFLICT(suspect) DO UPDATE SET memory = excluded.memory, score = excluded.score"
+        ) { values in
+            values.bind(suspect)
+            values.bind(memory.json)
+            if listed { values.bind(utf8: json) } else { values.bindNull() }
+        }
     }
 
     func revoked() { context.cohort.remove(memories.keys) }

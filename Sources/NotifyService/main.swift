@@ -26,15 +26,26 @@ enum NotifyService: ServiceDefinition {
         let context = NotifyPartition.Context(
             rules: rules, store: store, cohort: Cohort(size: rules.cohortSize), webhooks: webhooks,
             alertsRaised: alertsRaised, status: status, logger: logger)
-        let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
+        let restoring = try NotifyRestore(
+            topics: settings.topics, kafka: settings.kafka, group: settings.groupID, store: store,
+            cohortSize: rules.cohortSize, logger: logger)
+        let consumer = try settings.partitionedConsumer(status: status, logger: logger, restoring: restoring) { partition in
             try NotifyPartition(partition, directory: stateDirectory, context: context)
         }
+        let changelog = try AlertChangelog(
+            store: store, producer: producer, kafka: settings.kafka, topics: settings.topics, coolDown: rules.coolDown,
+            webhooks: webhooks, logger: logger)
+        // Replicas (each its own group, so each reads every partition) elect the one that publishes and delivers.
         let delivery = AlertDelivery(
-            store: store, producer: producer, topic: settings.topics.alertsDauntless, secret: secret,
-            alertsRaised: alertsRaised, logger: logger)
+            store: store, producer: producer, kafka: settings.kafka, topics: settings.topics, changelog: changelog,
+            group: "\(settings.topics.prefix)notify-leader", secret: secret, alertsRaised: alertsRaised, logger: logger)
         let routes = AlertRoutes(
-            store: store, audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
-        return ServiceParts(services: [producer, delivery, consumer], routes: routes.register(on:))
+            store: store, changelog: changelog,
+            audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
+        // Services stop in reverse order: the consumer first, the tails, the election and the producer last.
+        return ServiceParts(
+            services: [producer, delivery.leadershipService] + changelog.services + [delivery, consumer],
+            routes: routes.register(on:))
     }
 }
 

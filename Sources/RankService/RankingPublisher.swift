@@ -36,8 +36,9 @@ final class RankingPublisher: Service, @unchecked Sendable {
     private var tail: TopicTail?
     /// Snapshots read from the topic, not yet taken in by the run loop.
     private let inbox = Mutex<[(RankingMessage, [UInt8])]>([])
-    /// Elected and not yet caught up with the topic: the next wake reads it to its end before publishing.
-    private let elected = Atomic<Bool>(false)
+    /// The term of leadership in which this replica last read the topic to its end: a new term reads it again
+    /// before publishing.
+    private var caughtUpTerm = 0
 
     init(
         board: Board, producer: KafkaProducer, topic: String, interval: Duration, directory: String, live: LiveRankings,
@@ -69,7 +70,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
         }
         if let election {
             leadership = Leadership(kafka: election.kafka, group: election.group, topic: topic, logger: logger) {
-                [weak self] leads in if leads { self?.elected.store(true, ordering: .releasing); self?.changes.ring() }
+                [changes] _ in changes.ring()
             }
             tail = try TopicTail(kafka: election.kafka, topic: topic, logger: logger) { [weak self] message in
                 self?.followed(message)
@@ -127,11 +128,12 @@ final class RankingPublisher: Service, @unchecked Sendable {
                 await saveSent()
                 return .seconds(1)
             }
-            if elected.load(ordering: .acquiring) {
+            if caughtUpTerm != leadership.term {
                 // Readers hold what is on the topic: read it to its end, then judge every list against it. Until
                 // that succeeds nothing is published (a failure is retried at the next wake).
+                let term = leadership.term
                 try await tail?.caughtUp()
-                elected.store(false, ordering: .releasing)
+                caughtUpTerm = term
                 takeInFollowed()
                 schedule.changed(Set(HarmList.allCases), at: .now)
             }

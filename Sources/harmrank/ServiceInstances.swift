@@ -7,8 +7,8 @@ struct ServiceInstances: Equatable {
     /// Services whose instances share their group's partitions.
     static let sharing: Set<String> = ["IngestService", "ScoreService"]
     /// Services whose instances are replicas: each reads every partition (a group of its own) and one, elected,
-    /// publishes. NotifyService is to become one; until then it runs alone.
-    static let replicated: Set<String> = ["RankService"]
+    /// publishes.
+    static let replicated: Set<String> = ["RankService", "NotifyService"]
 
     private var counts: [String: Int] = [:]
 
@@ -25,11 +25,6 @@ struct ServiceInstances: Equatable {
             }
             guard let count = Int(pair[1]), (1...16).contains(count) else {
                 throw ValidationError("--instances '\(part)': the count must be a whole number from 1 to 16")
-            }
-            guard count == 1 || Self.sharing.contains(service) || Self.replicated.contains(service) else {
-                throw ValidationError(
-                    "--instances '\(part)': \(service) runs one instance for now; it keeps every alert, so more "
-                        + "instances would have to be replicas with one leader, which it is not yet")
             }
             counts[service] = count
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -137,6 +138,104 @@ import FoundationNetworking
         for port in replicas.values {
             #expect(await eventually(within: .seconds(60)) { await listed("S-LEAD-2", on: port) }, "port \(port)")
         }
+        up.signal(SIGINT)
+        #expect(await up.exitStatus(within: .seconds(60)) == 0, "\(up.output.suffix(3000))")
+    }
+
+    /// Two NotifyService replicas: both keep every alert, the leader publishes and delivers them, and an
+    /// acknowledgement made on either shows on both. The leader killed outright, the other takes over and delivers
+    /// the next alert; no alert id is on `alerts.dauntless` twice and the webhook has every alert. A third replica
+    /// on an empty data directory takes every alert, acknowledgement included, from Kafka, and again after its
+    /// data directory is lost, rebuilding its suspects from the score topic without raising anything again.
+    @Test(.timeLimit(.minutes(8)))
+    func notifyServiceReplicasElectOneDeliveryAndKeepEveryAlertWhenItIsKilled() async throws {
+        let directory = try temporaryDirectory()
+        let webhook = WebhookReceiver()
+        defer { webhook.stop() }
+        let base = freePorts(6)
+        let replicas = ["NotifyService": base + 2, "NotifyService-2": base + 4]
+        let up = try ChildProcess(
+            "harmrank",
+            ["up", "--data-dir", directory.path, "--http-port", String(base), "--partitions", "2", "--instances", "notify=2"],
+            environment: ["HARMRANK_WEBHOOKS": webhook.url])
+        defer { up.signal(SIGINT) }
+        let token = try await RestartTests.readyStack(up, ports: Array(base..<base + 5), directory: directory)
+        let bootstrap = try String(contentsOf: directory.appendingPathComponent("bootstrap.txt"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        func report(_ number: Int) async throws {
+            let crime = RestartTests.domesticCrime("CR-ALERT-\(number)", suspect: "S-ALERT-\(number)", occurredAt: Date() - 3_600)
+            let answer = try await post("http://127.0.0.1:\(base + 1)/v1/offences", token: token, body: Data(crime.utf8))
+            #expect(answer.json?["accepted"] as? Int == 1)
+        }
+        func alerts(on port: Int) async -> [[String: Any]] {
+            let answer = try? await get("http://127.0.0.1:\(port)/v1/alerts", token: token)
+            return answer?.json?["alerts"] as? [[String: Any]] ?? []
+        }
+        func suspects(on port: Int) async -> [String] { await alerts(on: port).compactMap { $0["suspect"] as? String }.sorted() }
+        func delivered(_ suspect: String) -> Bool {
+            webhook.deliveries.contains { String(decoding: $0.body, as: UTF8.self).contains("\"\(suspect)\"") }
+        }
+
+        try await report(1)
+        for port in replicas.values {
+            #expect(await eventually(within: .seconds(60)) { await suspects(on: port) == ["S-ALERT-1"] }, "port \(port)")
+        }
+        #expect(await eventually(within: .seconds(60)) { delivered("S-ALERT-1") }, "\(up.output.suffix(4000))")
+        let leaders = replicas.keys.filter { Self.leads($0, in: up.output) }
+        try #require(leaders.count == 1, "\(leaders): \(up.output.suffix(4000))")
+        let leader = leaders[0]
+        let follower = replicas.keys.first { $0 != leader }!
+
+        let first = try #require(await alerts(on: replicas[follower]!).first?["id"] as? String)
+        let acknowledged = try await post(
+            "http://127.0.0.1:\(replicas[follower]!)/v1/alerts/\(first)/acknowledge", token: token, body: Data())
+        #expect(acknowledged.status == 200)
+        #expect(await eventually(within: .seconds(30)) {
+            await alerts(on: replicas[leader]!).first?["acknowledgedBy"] as? String != nil
+        }, "the leader shows the acknowledgement made on the follower")
+
+        let kill = try ChildProcess("pkill", ["-KILL", "-f", "NotifyService --http-port \(replicas[leader]!)"])
+        #expect(await kill.exitStatus(within: .seconds(10)) == 0)
+        let killed = ContinuousClock.now
+        try await report(2)
+        #expect(await eventually(within: .seconds(90)) { delivered("S-ALERT-2") }, "\(up.output.suffix(4000))")
+        print("alerts failover: the next alert delivered \(killed.duration(to: .now)) after the leader was killed")
+        for port in replicas.values {
+            #expect(await eventually(within: .seconds(60)) { await suspects(on: port) == ["S-ALERT-1", "S-ALERT-2"] }, "port \(port)")
+        }
+
+        // A replica of its own on an empty data directory, then on another after the first is lost.
+        let own = freePort()
+        let environment = [
+            "HARMRANK_BOOTSTRAP": bootstrap, "HARMRANK_TOKENS_FILE": directory.appendingPathComponent("tokens.txt").path,
+            "HARMRANK_GROUP_ID": "harmrank-notify-9", "HARMRANK_WEBHOOKS": webhook.url,
+        ]
+        var third = try ChildProcess(
+            "NotifyService", ["--http-port", String(own)],
+            environment: environment.merging(["HARMRANK_DATA_DIR": try temporaryDirectory().path]) { $1 })
+        #expect(await eventually(within: .seconds(90)) { await suspects(on: own) == ["S-ALERT-1", "S-ALERT-2"] }, "\(third.errors.suffix(3000))")
+        #expect(await alerts(on: own).first?["acknowledgedBy"] as? String != nil, "the acknowledgement came from Kafka")
+        // Its group's offsets are committed after its state: wait for them, the point a successor rebuilds up to.
+        #expect(await eventually(within: .seconds(30)) {
+            let lag = (try? await get("http://127.0.0.1:\(own)/v1/status", token: token))?.json?["lag"] as? [[String: Any]] ?? []
+            return !lag.isEmpty && lag.allSatisfy { ($0["committedOffset"] as? Int ?? 0) == $0["endOffset"] as? Int }
+        }, "\(third.errors.suffix(3000))")
+        third.signal(SIGKILL)
+        _ = await third.exitStatus(within: .seconds(10))
+        third = try ChildProcess(
+            "NotifyService", ["--http-port", String(own)],
+            environment: environment.merging(["HARMRANK_DATA_DIR": try temporaryDirectory().path]) { $1 })
+        defer { third.signal(SIGINT) }
+        #expect(await eventually(within: .seconds(90)) { await suspects(on: own) == ["S-ALERT-1", "S-ALERT-2"] }, "\(third.errors.suffix(3000))")
+        #expect(await eventually(within: .seconds(30)) { third.errors.contains("state rebuilt from Kafka") }, "\(third.errors.suffix(3000))")
+
+        let onTopic = try await readTopic(TopicCatalogue().alertsDauntless, bootstrap: bootstrap).compactMap { message in
+            message.value.flatMap { try? JSONDecoder().decode(Alert.self, from: Data($0)) }
+        }
+        #expect(onTopic.map(\.suspect).sorted() == ["S-ALERT-1", "S-ALERT-2"], "\(onTopic.map(\.id))")
+        #expect(Set(onTopic.map(\.id)).count == onTopic.count, "an alert id twice on the topic: \(onTopic.map(\.id))")
+        #expect(Set(webhook.deliveries.compactMap(\.alertID)) == Set(onTopic.map(\.id)), "every alert delivered")
+        third.signal(SIGINT)
         up.signal(SIGINT)
         #expect(await up.exitStatus(within: .seconds(60)) == 0, "\(up.output.suffix(3000))")
     }

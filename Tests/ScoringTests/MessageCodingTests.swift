@@ -259,4 +259,22 @@ extension MessageCodingTests {
             }
         }
     }
+
+    /// Every fact on `alerts.changelog` reads back as written, each under a key of its own; a message of
+    /// another kind is refused by name.
+    @Test func alertChangelogFactsReadBackAsWrittenUnderKeysOfTheirOwn() throws {
+        let alert = Alert(
+            id: "a1", suspect: "S1", kind: .newVictim, raisedAt: "2025-06-01T00:00:00.000Z", score: 12.5, components: nil,
+            crimes: [.init(crimeRef: "CR-1", offenceCode: "8N", cchiDays: 10, occurredAt: "2025-05-30T10:00:00.000Z")])
+        let at = Instant(milliseconds: 1_750_000_000_123)
+        let facts: [AlertChangelogMessage] = [
+            .alert(alert), .delivered(alertId: "a1", url: "https://unit.example/hook", at: at),
+            .acknowledged(alertId: "a1", by: "sergeant.lee", at: at),
+        ]
+        let messages = facts.map { $0.outgoing(topic: "t") }
+        #expect(messages.map { String(decoding: $0.key ?? [], as: UTF8.self) }
+            == ["a1", "a1/delivered/https://unit.example/hook", "a1/acknowledged"])
+        #expect(try messages.map { try AlertChangelogMessage.decode($0.value ?? []) } == facts)
+        #expect(throws: JSONValue.FieldError.self) { try AlertChangelogMessage.decode(Array(#"{"other":1}"#.utf8)) }
+    }
 }

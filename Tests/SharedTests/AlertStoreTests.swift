@@ -22,12 +22,15 @@ import Testing
         #expect(try store.raise(alert("c", "S1", .newVictim), at: t + Instant.days(27), coolDown: coolDown, webhooks: []),
                 "another kind has its own cool-down")
         #expect(try store.raise(alert("d"), at: t + Instant.days(28), coolDown: coolDown, webhooks: []))
+        #expect(try store.alerts(status: nil, since: nil).isEmpty, "none shown before it is published")
+        try store.markPublished(["a", "c", "d"], at: t)
         #expect(try store.alerts(status: "open", since: nil).map(\.id) == ["a", "c", "d"])
     }
 
     @Test func anAcknowledgementRecordsWhoAndWhenOnceAndMovesTheAlert() throws {
         let store = try store()
         _ = try store.raise(alert("a"), at: t, coolDown: 0, webhooks: [])
+        try store.markPublished(["a"], at: t)
         let acknowledged = try #require(try store.acknowledge("a", by: "sergeant.lee", at: t + 1_000))
         #expect(acknowledged.status == "acknowledged")
         #expect(acknowledged.acknowledgedBy == "sergeant.lee")
@@ -44,6 +47,10 @@ import Testing
         #expect(try store.unpublished(limit: 10).map(\.id) == ["a"])
         try store.markPublished(["a"], at: t)
         #expect(try store.unpublished(limit: 10).isEmpty)
+        #expect(try store.dueDeliveries(at: .now, limit: 10).isEmpty, "delivered only once recorded on the changelog")
+        #expect(try store.unrecorded(limit: 10).map(\.id) == ["a"])
+        try store.markRecorded(["a"], at: t)
+        #expect(try store.unrecorded(limit: 10).isEmpty)
         let now = Instant.now
         let first = try #require(try store.dueDeliveries(at: now, limit: 10).first)
         try store.failed(first, error: "HTTP 503", retryAt: now + 60_000)
@@ -52,5 +59,30 @@ import Testing
         #expect(retry.attempts == 1)
         try store.delivered(retry, at: now + 60_000)
         #expect(try store.pendingDeliveries() == 0)
+    }
+
+    /// A replica takes in what the leader published: the alert marked published (and recorded, from the
+    /// changelog), its deliveries queued until the leader's record of them arrives, and its own unpublished alert
+    /// for the same suspect and kind within the cool-down dropped.
+    @Test func anAlertTakenInFromKafkaIsPublishedAndReplacesTheReplicasOwnVersionOfIt() throws {
+        let store = try store()
+        let coolDown = Instant.days(28)
+        let hook = "http://unit.example/hook"
+        #expect(try store.raise(alert("own", "S1", .enteredCohort), at: t, coolDown: coolDown, webhooks: [hook]))
+        #expect(try store.raise(alert("other", "S2", .enteredCohort), at: t, coolDown: coolDown, webhooks: [hook]))
+        var leaders = alert("leaders", "S1", .enteredCohort)
+        leaders.raisedAt = Instant(milliseconds: t.milliseconds + 1_000).rfc3339
+        try store.adopt(leaders, recorded: false, coolDown: coolDown, webhooks: [hook], at: t)
+        #expect(try store.alerts(status: nil, since: nil).map(\.id) == ["leaders"], "the replica's own unpublished one not shown")
+        #expect(try store.unpublished(limit: 10).map(\.id) == ["other"])
+        #expect(try store.unrecorded(limit: 10).map(\.id) == ["leaders"], "on alerts.dauntless, not yet on the changelog")
+        try store.adopt(leaders, recorded: true, coolDown: coolDown, webhooks: [hook], at: t)
+        #expect(try store.unrecorded(limit: 10).isEmpty)
+        #expect(try store.dueDeliveries(at: .now, limit: 10).map(\.alert.id) == ["leaders"])
+        try store.delivered(alertId: "leaders", url: hook, at: t)
+        #expect(try store.dueDeliveries(at: .now, limit: 10).isEmpty)
+        #expect(try store.pendingDeliveries() == 1, "only the replica's own unpublished alert waits")
+        #expect(try !store.raise(alert("again", "S1", .enteredCohort), at: t, coolDown: coolDown, webhooks: [hook]),
+                "the adopted alert counts for the cool-down")
     }
 }

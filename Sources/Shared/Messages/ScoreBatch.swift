@@ -49,9 +49,12 @@ public struct ScoreBatch {
         try Int64.fetchOne(db, sql: "SELECT sequence FROM appliedSequence WHERE id = 0") ?? 0
     }
 
-    public func saveAppliedSequence(in db: Database) throws {
+    public func saveAppliedSequence(in db: Database) throws { try Self.saveAppliedSequence(appliedSequence, in: db) }
+
+    /// Stores `sequence` as the highest applied (a rebuilt state's).
+    public static func saveAppliedSequence(_ sequence: Int64, in db: Database) throws {
         try db.execute(
             sql: "INSERT INTO appliedSequence (id, sequence) VALUES (0, ?) ON CONFLICT(id) DO UPDATE SET sequence = excluded.sequence",
-            arguments: [appliedSequence])
+            arguments: [sequence])
     }
 }

@@ -13,6 +13,7 @@ import Synchronization
 public final class Leadership: Service, Sendable {
     private let configuration: ConsumerConfiguration
     private let leading = Atomic<Bool>(false)
+    private let terms = Atomic<Int>(0)
     private let changed: @Sendable (Bool) async -> Void
     private let logger: Logger
 
@@ -35,12 +36,17 @@ public final class Leadership: Service, Sendable {
     /// Whether this replica leads now.
     public var isLeader: Bool { leading.load(ordering: .acquiring) }
 
+    /// How many times this replica has been elected: a leader that has caught up with what its predecessors did in
+    /// one term must do so again in the next.
+    public var term: Int { terms.load(ordering: .acquiring) }
+
     public func run() async throws {
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        try await withTaskCancellationOrGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             for await event in consumer.events {
                 switch event {
                 case .assigned(let assignment) where !assignment.partitions.isEmpty:
+                    terms.add(1, ordering: .releasing)
                     leading.store(true, ordering: .releasing)
                     logger.notice("leading: this replica now does what the group '\(configuration.groupID)' does once")
                     await changed(true)

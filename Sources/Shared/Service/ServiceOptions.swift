@@ -171,7 +171,7 @@ public struct ServiceSettings: Sendable {
     public var logLevel: Logger.Level
 
     /// Where the service keeps its per-partition state files, one directory per service (two services may read the
-    /// same topic); the instances of a service on one machine share it, so a partition can change owner.
+    /// same topic) under the instance's data dir.
     public var stateDirectory: URL {
         dataDirectory.appendingPathComponent("state", isDirectory: true).appendingPathComponent(identity.name, isDirectory: true)
     }

@@ -10,14 +10,16 @@ public final class TopicTail: Service, Sendable {
     private let configuration: ConsumerConfiguration
     private let topic: String
     private let administration: KafkaAdministration
-    private let each: @Sendable (KafkaMessage) -> Void
+    private let each: @Sendable (KafkaMessage) throws -> Void
     private let logger: Logger
     /// The next offset to read of each partition, as far as messages have been handed over.
     private let reached = Mutex<[TopicPartition: Int64]>([:])
 
-    /// `each` is called with every message, on one task, in offset order within each partition.
+    /// `each` is called with every message, on one task, in offset order within each partition. A message it throws
+    /// on is handed to it again a second later, until it takes it: the tail never reads past a message it lost.
     public init(
-        kafka: KafkaConfiguration, topic: String, logger: Logger, each: @escaping @Sendable (KafkaMessage) -> Void
+        kafka: KafkaConfiguration, topic: String, logger: Logger,
+        each: @escaping @Sendable (KafkaMessage) throws -> Void
     ) throws {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: "harmrank-tail-\(UUID())", topics: [topic])
         configuration.offsetReset = .earliest
@@ -30,10 +32,18 @@ public final class TopicTail: Service, Sendable {
 
     public func run() async throws {
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        try await withTaskCancellationOrGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             for await event in consumer.events {
                 guard case .message(let message) = event else { continue }
-                each(message)
+                while true {
+                    do {
+                        try each(message)
+                        break
+                    } catch {
+                        logger.error("\(message.topicPartition)@\(message.offset): \(error); trying again in a second")
+                        guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
+                    }
+                }
                 reached.withLock { $0[message.topicPartition] = message.offset + 1 }
             }
         } onCancelOrGracefulShutdown: {

@@ -1,0 +1,80 @@
+import Foundation
+
+/// What flows on `alerts.changelog` (internal): NotifyService's alerts as facts that never change once written,
+/// each under a key of its own, so a compacted topic keeps every one.
+///
+/// - An alert, key its id: written by the leader once the alert is on `alerts.dauntless`.
+/// - A delivery, key `<id>/delivered/<url>`: written by the leader once the webhook answered 2xx.
+/// - An acknowledgement, key `<id>/acknowledged`: written by the replica a supervisor acknowledged the alert on.
+///
+/// The topic has one partition, so an alert is read before its deliveries and acknowledgement.
+public enum AlertChangelogMessage: Sendable, Equatable {
+    /// An alert published on `alerts.dauntless`.
+    case alert(Alert)
+    /// The alert was delivered to the webhook `url` at `at`.
+    case delivered(alertId: String, url: String, at: Instant)
+    /// A supervisor acknowledged the alert.
+    case acknowledged(alertId: String, by: String, at: Instant)
+
+    /// The alert this fact is about.
+    public var alertId: String {
+        switch self {
+        case .alert(let alert): alert.id
+        case .delivered(let alertId, _, _), .acknowledged(let alertId, _, _): alertId
+        }
+    }
+
+    /// The message for `topic`.
+    public func outgoing(topic: String) -> OutgoingMessage {
+        let key: String
+        switch self {
+        case .alert(let alert): key = alert.id
+        case .delivered(let alertId, let url, _): key = "\(alertId)/delivered/\(url)"
+        case .acknowledged(let alertId, _, _): key = "\(alertId)/acknowledged"
+        }
+        return OutgoingMessage(topic: topic, key: key, value: Array(try! JSONEncoder.api.encode(Envelope(self))))
+    }
+
+    /// Reads a changelog message; throws naming what is wrong with one HarmRank did not write.
+    public static func decode(_ value: [UInt8]) throws -> AlertChangelogMessage {
+        let envelope = try JSONDecoder().decode(Envelope.self, from: Data(value))
+        if let alert = envelope.alert { return .alert(alert) }
+        if let fact = envelope.delivered, let url = fact.url {
+            return .delivered(alertId: fact.alertId, url: url, at: try fact.instant())
+        }
+        if let fact = envelope.acknowledged, let by = fact.by {
+            return .acknowledged(alertId: fact.alertId, by: by, at: try fact.instant())
+        }
+        throw JSONValue.FieldError(
+            description: "an alerts changelog message needs 'alert', 'delivered' (with url) or 'acknowledged' (with by)")
+    }
+
+    /// The JSON: one member naming the kind of fact.
+    private struct Envelope: Codable {
+        struct Fact: Codable {
+            var alertId: String
+            var url: String?
+            var by: String?
+            var at: String
+
+            func instant() throws -> Instant {
+                guard case .success(let instant) = Instant.parseRFC3339(at) else {
+                    throw JSONValue.FieldError(description: "'at' '\(at)' is not an RFC 3339 time")
+                }
+                return instant
+            }
+        }
+
+        var alert: Alert?
+        var delivered: Fact?
+        var acknowledged: Fact?
+
+        init(_ message: AlertChangelogMessage) {
+            switch message {
+            case .alert(let alert): self.alert = alert
+            case .delivered(let alertId, let url, let at): delivered = Fact(alertId: alertId, url: url, at: at.rfc3339)
+            case .acknowledged(let alertId, let by, let at): acknowledged = Fact(alertId: alertId, by: by, at: at.rfc3339)
+            }
+        }
+    }
+}
