@@ -83,10 +83,12 @@ let package = Package(
         .executableTarget(
             name: "harmrank",
             dependencies: [
-                "Shared",
+                // `harmrank chaos` checks a run against the brute-force recomputation the tests use.
+                "Shared", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(

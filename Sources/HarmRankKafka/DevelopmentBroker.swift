@@ -53,4 +53,35 @@ public final class DevelopmentBroker: @unchecked Sendable {
     public func setBrokerUp(_ id: Int32) throws(KafkaError) {
         try KafkaError.check(rd_kafka_mock_broker_set_up(cluster, id), "bringing broker \(id) up")
     }
+
+    /// Delays every response of broker `id` (or of every broker, with nil) by `milliseconds`; 0 ends the delay.
+    public func setRoundTripTime(_ milliseconds: Int, broker id: Int32? = nil) throws(KafkaError) {
+        try KafkaError.check(
+            rd_kafka_mock_broker_set_rtt(cluster, id ?? -1, Int32(milliseconds)),
+            "setting the round-trip time of \(id.map { "broker \($0)" } ?? "every broker")")
+    }
+
+    /// Kinds of Kafka request a fault can be injected into.
+    public enum RequestKind: Int16, CaseIterable, Sendable {
+        case produce = 0, fetch = 1, offsetCommit = 8, joinGroup = 11, heartbeat = 12
+    }
+
+    /// Errors a broker can be made to answer with; all are ones a client is expected to ride out.
+    public enum InjectedError: Int32, CaseIterable, Sendable {
+        /// The broker closes the connection instead of answering.
+        case disconnect = -195
+        case notLeaderOrFollower = 6
+        case requestTimedOut = 7
+        case coordinatorNotAvailable = 15
+        case notEnoughReplicas = 19
+        case rebalanceInProgress = 27
+    }
+
+    /// Fails the next `errors.count` requests of `kind` from any client, each with the next error.
+    public func failRequests(_ kind: RequestKind, with errors: [InjectedError]) {
+        let codes = errors.map { rd_kafka_resp_err_t(rawValue: $0.rawValue) }
+        codes.withUnsafeBufferPointer { codes in
+            rd_kafka_mock_push_request_errors_array(cluster, kind.rawValue, codes.count, codes.baseAddress)
+        }
+    }
 }

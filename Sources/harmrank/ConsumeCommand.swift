@@ -23,18 +23,14 @@ struct ConsumeCommand: AsyncParsableCommand {
     var idleSeconds: Double?
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        let logger = quietLogging("consume")
         let catalogue = kafka.topics()
         let name = topic.hasPrefix(catalogue.prefix) ? topic : catalogue.prefix + topic
         let groupID = group ?? "harmrank-consume-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         let consumer = try KafkaConsumer(
             configuration: ConsumerConfiguration(
                 kafka: try kafka.kafkaConfiguration(clientID: "harmrank-consume"), groupID: groupID, topics: [name]),
-            logger: Logger(label: "consume"))
+            logger: logger)
 
         let lastMessage = LastMessageClock()
         let idleWatch = Task { [idleSeconds] in

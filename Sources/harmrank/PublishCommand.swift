@@ -32,12 +32,7 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        let logger = Logger(label: "publish")
+        let logger = quietLogging("publish")
         let configuration = try kafka.kafkaConfiguration(clientID: "harmrank-publish")
         let topic = kafka.topics().offencesRaw
         let producer = try KafkaProducer(configuration: ProducerConfiguration(kafka: configuration), logger: logger)

@@ -16,6 +16,9 @@ struct ServiceStack {
     let services: [SupervisedProcess]
     /// The HTTP port of each of `services`, in the same order.
     let ports: [Int]
+    /// The directory of each of `services` that holds its state files, in the same order: what a host of its own
+    /// that was lost would take with it.
+    let stateDirectories: [URL?]
     let logDirectory: URL?
 
     /// `instances` is how many of each service to run (one unless given); `logDirectory` takes each instance's
@@ -49,6 +52,11 @@ struct ServiceStack {
                 logFile: logDirectory?.appendingPathComponent("\(member.name).log"), logger: logger)
         }
         ports = members.map(\.port)
+        stateDirectories = members.map { member in
+            member.environment["HARMRANK_DATA_DIR"].map {
+                URL(fileURLWithPath: $0).appendingPathComponent("state/\(member.executable)", isDirectory: true)
+            }
+        }
     }
 
     /// The port of a service's first instance.

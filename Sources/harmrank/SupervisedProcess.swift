@@ -14,6 +14,9 @@ final class SupervisedProcess: @unchecked Sendable {
     private var process: Process?
     private var stopping = false
     private var restarts = 0
+    private var startedAt = ContinuousClock.now
+    /// Removed once the process has ended, before it is started again (`crash(removing:)`).
+    private var removeBeforeRestart: URL?
 
     init(
         name: String, executable: URL, arguments: [String], environment: [String: String], logFile: URL? = nil,
@@ -56,19 +59,33 @@ final class SupervisedProcess: @unchecked Sendable {
         }
         do {
             try process.run()
-            lock.withLock { self.process = process }
+            lock.withLock {
+                self.process = process
+                startedAt = .now
+            }
         } catch {
             logger.error("\(name) could not start from \(executable.path): \(error)")
         }
     }
 
     private func ended(status: Int32) {
-        let restart = lock.withLock { () -> Int? in
-            guard !stopping else { return nil }
+        let (restart, removing) = lock.withLock { () -> (Int?, URL?) in
+            defer { removeBeforeRestart = nil }
+            guard !stopping else { return (nil, nil) }
+            // One that ran a while before it ended is not failing to start: its back-off starts again.
+            if startedAt.duration(to: .now) > .seconds(30) { restarts = 0 }
             restarts += 1
-            return restarts
+            return (restarts, removeBeforeRestart)
         }
         guard let restart else { return }
+        if let removing, FileManager.default.fileExists(atPath: removing.path) {
+            do {
+                try FileManager.default.removeItem(at: removing)
+                logger.notice("\(name): removed \(removing.path) before restarting it")
+            } catch {
+                logger.error("\(name): could not remove \(removing.path): \(error)")
+            }
+        }
         // Back off so a service that cannot start does not spin: 1, 2, 4 ... at most 30 seconds.
         let delay = min(30, 1 << min(restart - 1, 5))
         logger.error("\(name) exited with status \(status); restarting in \(delay) s (restart \(restart))")
@@ -81,6 +98,19 @@ final class SupervisedProcess: @unchecked Sendable {
     /// The running process's id, if it is running.
     var processIdentifier: Int32? {
         lock.withLock { process?.isRunning == true ? process?.processIdentifier : nil }
+    }
+
+    /// Kills the running process outright (SIGKILL), as a crash or a lost host would, and removes `directory` (its
+    /// state, as a new host would lack it) before it is started again. False when it was not running.
+    @discardableResult
+    func crash(removing directory: URL? = nil) -> Bool {
+        let pid = lock.withLock { () -> Int32? in
+            guard let process, process.isRunning else { return nil }
+            removeBeforeRestart = directory
+            return process.processIdentifier
+        }
+        guard let pid else { return false }
+        return kill(pid, SIGKILL) == 0
     }
 
     func stop(grace: Duration = .seconds(15)) async {

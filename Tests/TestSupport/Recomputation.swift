@@ -2,7 +2,7 @@ import Shared
 
 /// What the pipeline should make of the lines, worked out without it: versions judged per crime in feed order,
 /// the event clock as the latest occurredAt accepted, and the lists recomputed from the latest versions.
-public struct Recomputation {
+public struct Recomputation: Sendable {
     public private(set) var accepted = 0
     public private(set) var duplicates = 0
     public private(set) var stale = 0

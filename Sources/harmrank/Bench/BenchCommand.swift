@@ -67,12 +67,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        let logger = Logger(label: "bench")
+        let logger = quietLogging("bench")
         let (records, liveSeconds) = quick ? (30_000, 10) : (self.records, self.liveSeconds)
         let directory = dataDir.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("harmrank-bench-\(UUID())")

@@ -35,12 +35,7 @@ struct BenchKafkaCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        let logger = Logger(label: "bench-kafka")
+        let logger = quietLogging("bench-kafka")
         let cluster = try CommandCluster(bootstrap: bootstrap, logger: logger)
         let kafka = KafkaConfiguration(bootstrapServers: cluster.bootstrapServers, clientID: "harmrank-bench")
         let run = "bench-\(UInt32.random(in: 0...UInt32.max))"
