@@ -29,8 +29,17 @@ public struct TopicCatalogue: Sendable {
     /// which every replica keeps every alert and a replica with no state of its own rebuilds them.
     public var alertsChangelog: String { prefix + "alerts.changelog" }
 
-    /// Every topic with its partition count and settings. Link and score topics are compacted by key, so that on a
-    /// real cluster they double as changelogs and a retraction (tombstone) erases the personal data it replaces.
+    /// How long `scores.place` keeps a message. A place's score is sent as a change (the crimes added and retracted,
+    /// each whole, with the place's new standings), since a ward's whole list of crimes would be a large message at
+    /// every crime; compacting by place would keep only the last change and lose the crimes before it. Kept by time
+    /// instead: a message is never older than the crimes it adds (a crime is sent once it has occurred), so one
+    /// deleted after the window and a month more adds only crimes that have left every window, and a reader that
+    /// reads the topic from its oldest message builds every place whole.
+    public static let placeScoreRetentionDays = 365 + 31
+
+    /// Every topic with its partition count and settings. Link topics and `scores.suspect` are compacted by key, so
+    /// that on a real cluster they double as changelogs and a retraction (tombstone) erases the personal data it
+    /// replaces. `scores.place` is not: see `placeScoreRetentionDays`.
     public func specifications(partitions: Int32 = 12) -> [TopicSpecification] {
         let day = 86_400_000
         let compacted = ["cleanup.policy": "compact"]
@@ -42,7 +51,9 @@ public struct TopicCatalogue: Sendable {
             TopicSpecification(name: linksSuspect, partitions: partitions, configs: compacted),
             TopicSpecification(name: linksPlace, partitions: partitions, configs: compacted),
             TopicSpecification(name: scoresSuspect, partitions: partitions, configs: compacted),
-            TopicSpecification(name: scoresPlace, partitions: partitions, configs: compacted),
+            TopicSpecification(
+                name: scoresPlace, partitions: partitions,
+                configs: ["cleanup.policy": "delete", "retention.ms": String(Self.placeScoreRetentionDays * day)]),
             TopicSpecification(name: rankings, partitions: 1, configs: compacted),
             TopicSpecification(name: alertsDauntless, partitions: 1, configs: ["retention.ms": String(30 * day)]),
             // Compaction keeps each crime's latest version and the latest progress; a forgotten crime's tombstone

@@ -118,13 +118,16 @@ final class NotifyPartition: PartitionProcessor {
 
     func revoked() { context.cohort.remove(memories.keys) }
 
-    /// Suspects who entered the top N since it was last looked at, each with every counting domestic crime.
+    /// Suspects who entered the top N since it was last looked at, each with every counting domestic crime. While
+    /// a partition is still reading what its log held when it was assigned, the top N is not yet whole: it is
+    /// taken as seen, and raises nothing (those scores' alerts were raised when they were first read).
     private func cohortAlerts() throws -> [(Alert, Instant)] {
         let top = context.cohort.top()
         let before = try context.store.cohort()
         let now = Set(top.map(\.id))
         let entered = top.filter { !before.contains($0.id) }
         try context.store.updateCohort(entered: entered.map(\.id), left: before.subtracting(now))
+        guard context.status.isCaughtUp else { return [] }
         return entered.compactMap { suspect, score in
             let domestic = score.offences.filter { $0.lists.contains(.dauntless) }
             guard let latest = domestic.map(\.occurredAt).max(), context.rules.isRecent(latest, at: score.clock) else {

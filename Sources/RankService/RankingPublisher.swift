@@ -139,8 +139,10 @@ final class RankingPublisher: Service, @unchecked Sendable {
             }
         }
         // The board fills a partition at a time as the assigned partitions' state is loaded, and empties the same
-        // way when they are revoked: a snapshot of it then would show readers a list emptied and refilled.
-        guard status.isAssigned else { return .milliseconds(100) }
+        // way when they are revoked: a snapshot of it then would show readers a list emptied and refilled. A
+        // partition still reading what its log held when it was assigned (a replica on an empty data dir) would
+        // show them a list half built.
+        guard status.isAssigned, status.isCaughtUp else { return .milliseconds(100) }
         // Hotspot risk decays as the clock crosses each record's week boundaries, scored or not; this loop wakes
         // at least once a second, which is when wall-clock time is worth reading.
         if board.clockMode == .wall { board.advanceHotspots(to: .now) }

@@ -26,6 +26,13 @@ public struct OperationsRoutes: Sendable {
                     detail: "input was lost before this service read it (\(loss)); see `missing` in /v1/status. "
                         + "The loss stays counted there and in /metrics; readiness returns when the service is restarted")
             }
+            let behind = status.partitionsCatchingUp
+            if let (partition, end) = behind.min(by: { $0.key < $1.key }) {
+                throw APIError(
+                    .serviceUnavailable, code: "catching-up",
+                    detail: "reading what \(behind.count) partitions held when they were assigned (\(partition) up to "
+                        + "offset \(end)): until then what this instance serves is not yet whole")
+            }
             return try jsonResponse(["status": "ready", "detail": detail])
         }
         let callers = router.authenticated()

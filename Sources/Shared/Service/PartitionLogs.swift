@@ -63,6 +63,13 @@ final class PartitionLogs: Sendable {
                     moved[partition] = reason
                 }
             }
+            // A partition built from nothing by reading its input is not whole until it has read what the log
+            // held; one that goes on from a state of its own (a file, or Kafka's copy) is whole from the start.
+            switch verdict {
+            case .noState: status.catchUp(partition, to: offsets.upperBound)
+            case .anotherLog where policy == .keepState: status.catchUp(partition, to: offsets.upperBound)
+            default: break
+            }
             // A state with no copy on Kafka yet (a changelog new to the cluster) is copied there.
             try await restoring?.seedIfEmpty(partition, directory: directory)
             status.reportMissing(try database.missingOffsets(), for: partition)

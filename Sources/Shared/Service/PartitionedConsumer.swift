@@ -80,6 +80,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                     for partition in assignment.partitions {
                         let processor = try await opened(partition)
                         processors[partition] = processor
+                        status.reached(partition, processor.nextOffset)
                         assignment.resume(partition, at: processor.nextOffset)
                     }
                     status.markAssigned()
@@ -189,6 +190,7 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
     private func finished(_ partition: TopicPartition, _ processor: Processor) {
         processors[partition] = processor
         uncommitted[partition] = processor.nextOffset
+        status.reached(partition, processor.nextOffset)
     }
 
     /// Applies a batch, retrying from the stored state until it succeeds: nothing is skipped and, because the

@@ -12,6 +12,7 @@ public final class ServiceStatus: Sendable {
     private let partitionOutcomes = Mutex<[TopicPartition: [String: Int]]>([:])
     private let partitionMissing = Mutex<[TopicPartition: [MissingOffsets]]>([:])
     private let losses = Mutex<[String]>([])
+    private let catchingUp = Mutex<[TopicPartition: Int64]>([:])
     private let missingGauge = Gauge(label: "harmrank_messages_missing")
     private let processedCounter = Counter(label: "harmrank_records_processed_total")
     private let batchesCounter = Counter(label: "harmrank_batches_applied_total")
@@ -61,8 +62,28 @@ public final class ServiceStatus: Sendable {
     /// What `recordLoss` recorded, oldest first.
     public var lossesSinceStart: [String] { losses.withLock { $0 } }
 
+    /// A partition with no state was assigned while its log ended at `end`: until it has read that far, what the
+    /// service shows of it is half built (a replica's lists, a cohort).
+    public func catchUp(_ partition: TopicPartition, to end: Int64) {
+        catchingUp.withLock { $0[partition] = end }
+    }
+
+    /// The partition's next offset to read is now `next`.
+    public func reached(_ partition: TopicPartition, _ next: Int64) {
+        catchingUp.withLock { catchingUp in
+            if let end = catchingUp[partition], next >= end { catchingUp[partition] = nil }
+        }
+    }
+
+    /// Partitions not yet read up to where their logs ended when they were assigned, with those ends.
+    public var partitionsCatchingUp: [TopicPartition: Int64] { catchingUp.withLock { $0 } }
+
+    /// Every partition owned has been read at least to where its log ended when it was assigned.
+    public var isCaughtUp: Bool { catchingUp.withLock { $0.isEmpty } }
+
     /// The partition moved to another instance, which reports it from now on.
     public func forget(_ partition: TopicPartition) {
+        _ = catchingUp.withLock { $0.removeValue(forKey: partition) }
         _ = partitionOutcomes.withLock { $0.removeValue(forKey: partition) }
         reportMissing([], for: partition)
     }
