@@ -16,7 +16,6 @@ import TestSupport
 ///   NotifyService replica showing exactly those alerts.
 struct ChaosChecks {
     let stack: ServiceStack
-    let counts: ServiceInstances
     let kafka: KafkaConfiguration
     let topics: TopicCatalogue
     let token: String

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Shared
 import TestSupport
+import UnixSignals
 
 /// `harmrank chaos`: a generated year replayed through every service, several instances of each, while a seeded
 /// schedule of faults strikes (`FaultSchedule`); then the checks of `ChaosChecks`. It exits non-zero when one fails,
@@ -78,35 +79,62 @@ struct ChaosCommand: AsyncParsableCommand {
         let stack = ServiceStack(
             environment: environment, firstPort: httpPort, instances: counts, logDirectory: directory, logger: logger)
         try stack.start()
-        let passed: Bool
+        let outcome: Bool?
         do {
-            try await stack.waitUntilReady()
-            say("services ready; logs in \(directory.path)")
-            let schedule = FaultSchedule(
-                seed: seed, duration: .milliseconds(Int64(minutes * 60_000)), instances: stack.services.map(\.name),
-                brokers: brokers)
-            let started = ContinuousClock.now
-            async let fed: Void = feed(lines, kafka: kafka, topics: topics, over: .milliseconds(Int64(minutes * 45_000)), logger: logger)
-            try await strike(schedule, started: started, stack: stack, broker: broker, webhook: webhook)
-            try await fed
-            say("faults over after \(Self.clock(started.duration(to: .now))); waiting for the services to finish the input")
-            let checks = ChaosChecks(
-                stack: stack, counts: counts, kafka: kafka, topics: topics, token: token, webhook: webhook,
-                expected: try await expected.value, records: lines.count, logger: logger, say: { say($0) })
-            passed = try await checks.run(settle: .milliseconds(Int64(settleMinutes * 60_000)))
+            // Ctrl-C or SIGTERM ends the run early, the services stopped as after a run.
+            outcome = try await withThrowingTaskGroup(of: Bool?.self) { group in
+                group.addTask {
+                    try await self.exercise(
+                        stack: stack, broker: broker, webhook: webhook, lines: lines, expected: expected, kafka: kafka,
+                        topics: topics, token: token, logger: logger)
+                }
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+                    return nil
+                }
+                let first = try await group.next()!
+                group.cancelAll()
+                return first
+            }
         } catch {
             await stack.stop()
             throw error
         }
         await stack.stop()
         withExtendedLifetime(cluster) {}
-        if passed {
+        switch outcome {
+        case true:
             say("seed \(seed): passed")
             if dataDir == nil { try? FileManager.default.removeItem(at: directory) }
-        } else {
+        case false:
             say("seed \(seed): FAILED; state and logs kept in \(directory.path)")
             throw ExitCode.failure
+        default:
+            say("seed \(seed): interrupted; state and logs kept in \(directory.path)")
+            throw ExitCode(130)
         }
+    }
+
+    /// Waits for the services, strikes the schedule while the year is fed, and runs the checks; whether they passed.
+    private func exercise(
+        stack: ServiceStack, broker: DevelopmentBroker, webhook: ChaosWebhook, lines: [String],
+        expected: Task<Recomputation, Error>, kafka: KafkaConfiguration, topics: TopicCatalogue, token: String,
+        logger: Logger
+    ) async throws -> Bool {
+        try await stack.waitUntilReady()
+        say("services ready; logs in \(stack.logDirectory?.path ?? "-")")
+        let schedule = FaultSchedule(
+            seed: seed, duration: .milliseconds(Int64(minutes * 60_000)), instances: stack.services.map(\.name),
+            brokers: brokers)
+        let started = ContinuousClock.now
+        async let fed: Void = feed(lines, kafka: kafka, topics: topics, over: .milliseconds(Int64(minutes * 45_000)), logger: logger)
+        try await strike(schedule, started: started, stack: stack, broker: broker, webhook: webhook)
+        try await fed
+        say("faults over after \(Self.clock(started.duration(to: .now))); waiting for the services to finish the input")
+        let checks = ChaosChecks(
+            stack: stack, kafka: kafka, topics: topics, token: token, webhook: webhook,
+            expected: try await expected.value, records: lines.count, logger: logger, say: { say($0) })
+        return try await checks.run(settle: .milliseconds(Int64(settleMinutes * 60_000)))
     }
 
     /// The generated year's records, one per line, in the order they are reported.
