@@ -46,6 +46,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Mock brokers in the embedded cluster.")
     var brokers: Int32 = DevelopmentBroker.defaultBrokerCount
 
+    @Option(help: "ScoreService instances sharing its partitions (the restore phase needs one).")
+    var scoreInstances = 1
+
     @Flag(help: "A small run, under a minute: 30,000 records and 10 live seconds.")
     var quick = false
 
@@ -63,6 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--records, --rate, --live-seconds, --probes and --publish-interval-ms must be positive")
         }
         guard (1...16).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 16") }
+        guard (1...16).contains(scoreInstances) else { throw ValidationError("--score-instances must be from 1 to 16") }
         guard 2 * probes <= rate else { throw ValidationError("--probes must be at most half of --rate (each is two records)") }
     }
 
@@ -84,7 +88,9 @@ struct BenchCommand: AsyncParsableCommand {
             "HARMRANK_TOKENS": "\(token) bench admin", "HARMRANK_TOPIC_PREFIX": topics.prefix,
             "HARMRANK_PUBLISH_INTERVAL_MS": String(publishIntervalMs),
         ]) { $1 }
-        let stack = ServiceStack(environment: environment, firstPort: httpPort, logDirectory: directory, logger: logger)
+        let stack = ServiceStack(
+            environment: environment, firstPort: httpPort,
+            instances: try ServiceInstances(parsing: "score=\(scoreInstances)"), logDirectory: directory, logger: logger)
         try stack.start()
         let figures: Figures
         do {
@@ -138,9 +144,12 @@ struct BenchCommand: AsyncParsableCommand {
         let idle = try await self.idle(stack)
         watcher.cancel()
         _ = await watcher.result
-        let restore = try await BenchRestore(
-            stack: stack, environment: environment, directory: stack.logDirectory!, logger: logger, progress: { progress($0) }
-        ).measure()
+        let restore = scoreInstances > 1
+            ? [:]
+            : try await BenchRestore(
+                stack: stack, environment: environment, directory: stack.logDirectory!, kafka: kafka, topics: topics,
+                logger: logger, progress: { progress($0) }
+            ).measure()
         return Figures(
             machine: .current, backfill: backfill, reference: reference, kafkaAlone: kafkaAlone,
             ratio: Figures.ratio(backfill.recordsPerSecond, over: reference.rawConsumePerSecond),

@@ -123,18 +123,18 @@ extension BenchCommand {
             var cpuPercent: [String: Double]
         }
 
-        /// ScoreService's state rebuilt after the live phase (`BenchRestore`).
+        /// A service's state rebuilt after the live phase (`BenchRestore`).
         struct Restore: Encodable {
             /// From starting the process on its own data dir to its readiness: a restart.
             var fromCacheToReadySeconds: Double
-            /// What its partitions reported for loading their files.
-            var fromCacheRebuildSeconds: Double
+            /// What its partitions reported for loading their files, when they report it.
+            var fromCacheLoadSeconds: Double?
             /// From starting the process on an empty data dir to its readiness: another host.
-            var fromKafkaToReadySeconds: Double
-            /// What its partitions reported for reading the link topics and loading what they rebuilt.
-            var fromKafkaRebuildSeconds: Double
-            /// The link changes read from the topics.
-            var linksFromKafka: Int
+            var fromKafkaToReadySeconds: Double?
+            /// What its partitions reported for reading Kafka and loading what they rebuilt.
+            var fromKafkaRebuildSeconds: Double?
+            /// Why there is no figure from Kafka.
+            var notFromKafka: String?
         }
 
         var machine: Machine
@@ -146,7 +146,8 @@ extension BenchCommand {
         var latency: Latency
         var memory: Memory
         var idle: Idle
-        var restore: Restore
+        /// By service; none with several ScoreService instances (the partitions of one stopped would move).
+        var restore: [String: Restore]
 
         /// `rate` over `reference`, to three significant digits. A small run against a fast reference read can
         /// come out far below 0.001, which a fixed number of decimals would report as 0.
@@ -193,13 +194,16 @@ extension BenchCommand {
             for (service, megabytes) in memory.peakRssMB.sorted(by: { $0.key < $1.key }) {
                 lines.append(row("peak resident memory, \(service)", "\(Int(megabytes)) MB"))
             }
-            lines.append(row(
-                "ScoreService restored from its files",
-                "ready in \(restore.fromCacheToReadySeconds) s, of which loading \(restore.fromCacheRebuildSeconds) s"))
-            lines.append(row(
-                "ScoreService restored from Kafka",
-                "ready in \(restore.fromKafkaToReadySeconds) s, of which rebuilding \(restore.fromKafkaRebuildSeconds) s "
-                    + "(\(restore.linksFromKafka) link changes read)"))
+            for (service, restore) in restore.sorted(by: { $0.key < $1.key }) {
+                func seconds(_ value: Double?, _ what: String) -> String { value.map { ", of which \(what) \($0) s" } ?? "" }
+                lines.append(row(
+                    "\(service) restored from its files",
+                    "ready in \(restore.fromCacheToReadySeconds) s\(seconds(restore.fromCacheLoadSeconds, "loading"))"))
+                lines.append(row(
+                    "\(service) restored from Kafka",
+                    restore.fromKafkaToReadySeconds.map { "ready in \($0) s\(seconds(restore.fromKafkaRebuildSeconds, "rebuilding"))" }
+                        ?? "not measured: \(restore.notFromKafka ?? "")"))
+            }
             lines.append(row(
                 "CPU at rest over \(idle.seconds) s (100% a core)",
                 idle.cpuPercent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)%" }.joined(separator: ", ")))

@@ -30,8 +30,9 @@ final class ChaosWebhook: Sendable {
                 return id == nil ? .badRequest : .ok
             }
         }
+        // Stopping it cancels the server, which it logs as errors: nothing a run needs to see.
         var logger = Logger(label: "chaos.webhook")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let application = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
         task.withLock { $0 = Task { try? await application.runService() } }
