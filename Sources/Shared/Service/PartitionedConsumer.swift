@@ -98,6 +98,9 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                     for partition in partitions {
                         processors.removeValue(forKey: partition)?.revoked()
                         status.forget(partition)
+                        // A commit that failed (the group had already moved on) is not retried for a partition no
+                        // longer owned: Kafka refuses it, and the refusal would hold back every later commit.
+                        uncommitted[partition] = nil
                     }
                 }
             }

@@ -76,6 +76,7 @@ struct FaultSchedule {
                 webhookUntil = min(at + seconds(5...20), duration)
                 events += [Event(at: at, fault: .webhookFailing(true)), Event(at: webhookUntil, fault: .webhookFailing(false))]
             default:
+                // A lasting fault drawn while the last of its kind is still under way: a crash instead.
                 events.append(Event(at: at, fault: .crash(instance: instances[random.below(instances.count)], losingState: false)))
             }
             at += seconds(2...7)
