@@ -18,7 +18,7 @@ import Testing
         for fault in ["kill -9", "data dir removed", "down", "up", "requests fail", "late", "fails every delivery"] {
             #expect(output.contains(fault), "the schedule struck no '\(fault)': \(output.prefix(3000))")
         }
-        #expect(output.components(separatedBy: "\nchaos: ok ").count - 1 == 7, "\(output.suffix(3000))")
+        #expect(output.components(separatedBy: "\nchaos: ok ").count - 1 == 8, "\(output.suffix(3000))")
         #expect(output.contains("seed 2: passed"))
     }
 }

@@ -82,6 +82,10 @@ public final class PartitionedConsumer<Processor: PartitionProcessor>: Service, 
                         processors[partition] = processor
                         status.reached(partition, processor.nextOffset)
                         assignment.resume(partition, at: processor.nextOffset)
+                        // The group learns where the state stands even if no message comes: a predecessor killed
+                        // before its last commit left the group's offset behind the state, and the lag shown and
+                        // a later rebuild's starting point would stay there.
+                        uncommitted[partition] = processor.nextOffset
                     }
                     status.markAssigned()
                 case .messages(let messages):

@@ -7,6 +7,7 @@ import TestSupport
 /// What a chaos run must end with, once the services have finished the input: each check printed, and false when
 /// any failed.
 ///
+/// - the services finish: IngestService has judged every record and no instance's group lags;
 /// - every record accounted for: IngestService's outcomes over all its instances equal the recomputation's
 ///   (accepted, duplicate, stale, rejected), and each rejected record has its dead letter;
 /// - nothing lost: no instance reports missing messages, and every instance is ready;
@@ -27,12 +28,12 @@ struct ChaosChecks {
 
     func run(settle: Duration) async throws -> Bool {
         let settled = await eventually(within: settle) { await self.settled() }
-        say(settled ? "the services have finished the input" : "the services did not finish the input within \(settle)")
         var failures: [String] = []
         func check(_ passed: Bool, _ what: String, _ detail: @autoclosure () -> String) {
             say((passed ? "ok    " : "FAIL  ") + what + (passed ? "" : ": " + detail()))
             if !passed { failures.append(what) }
         }
+        check(settled, "every record judged and every group caught up", "not within \(settle)")
 
         var outcomes: [String: Int] = [:]
         for port in ports(of: "IngestService") {
