@@ -49,30 +49,20 @@ public final class KafkaConsumer: Service, @unchecked Sendable {
         thread.start()
     }
 
-    /// Records how far the application has applied each partition: the offset of the next message to read.
-    /// Stored offsets reach the group with `commit()`. Only partitions this member owns can be stored.
-    public func store(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
-        let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        try KafkaError.check(rd_kafka_offsets_store(client.handle, list), "storing consumer offsets")
-        for entry in list.entries where entry.error != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(entry.error, context: "storing the offset of \(entry.topicPartition)")
-        }
-    }
-
-    /// Commits the stored offsets to the group and waits for the broker's answer. The group's committed offsets
-    /// are what `KafkaAdministration.lag` and a new member without local state start from.
-    public func commit() async throws(KafkaError) {
-        let result = await offloaded { [client] in rd_kafka_commit(client.handle, nil, 0) }
-        // Nothing stored since the last commit is not a failure.
-        guard result != RD_KAFKA_RESP_ERR__NO_OFFSET else { return }
-        try KafkaError.check(result, "committing consumer offsets")
-    }
-
-    /// Stores and commits `offsets` in one step.
+    /// Commits exactly `offsets` (for each partition, the offset of the next message to read) to the group and
+    /// waits for the broker's answer. The group's committed offsets are what `KafkaAdministration.lag` and a new
+    /// member without local state start from. Explicit offsets, not librdkafka's stored ones: it commits a stored
+    /// offset only past the one it last saw committed, so a position a member opened from its own state, where no
+    /// message has been read yet, would never reach the group.
     public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
-        try store(offsets)
-        try await commit()
+        guard !offsets.isEmpty else { return }
+        let entries = offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let result = await offloaded { [client] in
+            let list = NativePartitionList.make(entries)
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            return rd_kafka_commit(client.handle, list, 0)
+        }
+        try KafkaError.check(result, "committing consumer offsets")
     }
 
     /// Asks the consumer to leave its group. The final `revoked` event still arrives, then `events` ends.
