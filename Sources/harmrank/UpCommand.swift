@@ -45,7 +45,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
     var httpPort = 8080
 
-    @Option(help: "More instances, e.g. ingest=2,score=3,rank=2: each further one takes the next port after the first four and a data dir of its own (<data dir>/hosts/<service>-<n>), as on a host of its own. IngestService and ScoreService instances share their group's partitions, which move between them as they join, leave or fail; RankService replicas each read every partition (group harmrank-rank-<n>) and one, elected, publishes. NotifyService runs one instance.")
+    @Option(help: "More instances, e.g. ingest=2,score=3,rank=2,notify=2: each further one takes the next port after the first four and a data dir of its own (<data dir>/hosts/<service>-<n>), as on a host of its own. IngestService and ScoreService instances share their group's partitions, which move between them as they join, leave or fail; RankService and NotifyService replicas each read every partition (groups harmrank-rank-<n>, harmrank-notify-<n>) and one of each, elected, publishes the rankings or publishes and delivers the alerts.")
     var instances: String?
 
     @Option(help: "When the services' state was built on another incarnation of a topic: fail or keep-state (passed on as HARMRANK_ON_NEW_TOPIC; default keep-state on the embedded broker, whose logs are new at every start, and the services' default, fail, with --bootstrap).")
