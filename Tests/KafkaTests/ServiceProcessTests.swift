@@ -196,13 +196,16 @@ import FoundationNetworking
         let atRest = try #require(idle["cpuPercent"] as? [String: Double])
         #expect(Set(atRest.keys) == Set(memory.keys).union(["harmrank bench (broker)"]))
         #expect(atRest.values.allSatisfy { $0 >= 0 && $0 <= 100 * Double(ProcessInfo.processInfo.activeProcessorCount) })
-        // ScoreService restored twice: from its files, and from the link topics on an empty data dir, reading every
-        // link the backfill and the live phase wrote that it had scored.
-        let restore = try #require(figures["restore"] as? [String: Any])
-        for figure in ["fromCacheToReadySeconds", "fromKafkaToReadySeconds", "fromKafkaRebuildSeconds"] {
-            #expect((restore[figure] as? Double ?? 0) > 0, "\(figure): \(restore)")
+        // Every service restored twice: from its files, and from Kafka on an empty data dir (or a reason why not, a
+        // topic the embedded broker has cut); ScoreService's rebuild from the links is timed by its partitions.
+        let restore = try #require(figures["restore"] as? [String: [String: Any]])
+        #expect(Set(restore.keys) == Set(memory.keys), "\(restore)")
+        for (service, figures) in restore {
+            #expect((figures["fromCacheToReadySeconds"] as? Double ?? 0) > 0, "\(service): \(figures)")
+            #expect((figures["fromKafkaToReadySeconds"] as? Double ?? 0) > 0 || figures["notFromKafka"] is String,
+                    "\(service): \(figures)")
         }
-        #expect((restore["linksFromKafka"] as? Int ?? 0) > 0, "\(restore)")
+        #expect((restore["ScoreService"]?["fromKafkaRebuildSeconds"] as? Double ?? 0) > 0, "\(restore)")
     }
 
     @Test func aServiceWithoutTokensRefusesToStartAndSaysHowToFixIt() async throws {
