@@ -45,7 +45,7 @@ final class AlertDelivery: Service, Sendable {
         self.changelog = changelog
         self.secret = secret.map { Array($0.utf8) }
         self.logger = logger
-        leadership = Leadership(kafka: kafka, group: group, topic: topics.alertsChangelog, logger: logger) { _ in
+        leadership = Leadership(kafka: kafka, group: group, topic: topics.alertsChangelog, logger: logger) {
             alertsRaised.ring()
         }
     }

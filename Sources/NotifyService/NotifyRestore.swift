@@ -15,7 +15,6 @@ final class NotifyRestore: StateRestoring {
     private let group: String
     private let store: AlertStore
     private let cohortSize: Int
-    private let administration: KafkaAdministration
     private let compacted: CompactedTopics
     private let logger: Logger
 
@@ -26,19 +25,16 @@ final class NotifyRestore: StateRestoring {
         self.group = group
         self.store = store
         self.cohortSize = cohortSize
-        administration = try KafkaAdministration(configuration: kafka, logger: logger)
-        compacted = CompactedTopics([topics.scoresSuspect], administration: administration, logger: logger)
+        compacted = CompactedTopics(
+            [topics.scoresSuspect], administration: try KafkaAdministration(configuration: kafka, logger: logger), logger: logger)
         self.logger = logger
     }
 
     func restore(_ partition: TopicPartition, directory: String, cluster: String, beyond: Int64?) async throws -> Int64? {
-        let committed = try await administration.lag(group: group, topics: [partition.topic])
-            .first { $0.partition == partition.partition }?.committedOffset
-        guard let committed, committed > beyond ?? -1 else { return nil }
-        let held = try await compacted.wholeLog(of: partition)
-        guard committed > held.lowerBound else { return nil }
+        guard let range = try await compacted.rebuildRange(of: partition, group: group, beyond: beyond) else { return nil }
+        let committed = range.upperBound
         let read = Mutex((latest: [String: (score: EntityScore, json: [UInt8])](), applied: Int64(0), counted: [String: Int]()))
-        try await PartitionReader.read([partition: held.lowerBound..<committed], configuration: kafka, logger: logger) {
+        try await PartitionReader.read([partition: range], configuration: kafka, logger: logger) {
             messages in
             read.withLock { read in
                 let batch = ScoreBatch(messages.filter { $0.offset < committed }[...], after: read.applied)

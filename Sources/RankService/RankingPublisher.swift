@@ -70,7 +70,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
         }
         if let election {
             leadership = Leadership(kafka: election.kafka, group: election.group, topic: topic, logger: logger) {
-                [changes] _ in changes.ring()
+                [changes] in changes.ring()
             }
             tail = try TopicTail(kafka: election.kafka, topic: topic, logger: logger) { [weak self] message in
                 self?.followed(message)

@@ -33,13 +33,10 @@ final class ScoreRestore: StateRestoring {
 
     func restore(_ partition: TopicPartition, directory: String, cluster: String, beyond: Int64?) async throws -> Int64? {
         guard let kind = LinkMessage.kind(of: partition.topic, in: topics) else { return nil }
-        let committed = try await administration.lag(group: group, topics: [partition.topic])
-            .first { $0.partition == partition.partition }?.committedOffset
-        guard let committed, committed > beyond ?? -1 else { return nil }
-        let held = try await compacted.wholeLog(of: partition)
-        guard committed > held.lowerBound else { return nil }
+        guard let range = try await compacted.rebuildRange(of: partition, group: group, beyond: beyond) else { return nil }
+        let committed = range.upperBound
         let read = Mutex((changes: [LinkChange](), clock: Instant?.none, unreadable: 0))
-        try await PartitionReader.read([partition: held.lowerBound..<committed], configuration: kafka, logger: logger) {
+        try await PartitionReader.read([partition: range], configuration: kafka, logger: logger) {
             messages in
             read.withLock { read in
                 for message in messages where message.offset < committed {

@@ -41,4 +41,17 @@ public final class CompactedTopics: Sendable {
         }
         return held
     }
+
+    /// What a partition restored from nothing must read of `partition` (of one of the topics given): from where its
+    /// log starts to where `group` has committed, since that is what the group's members have taken in. Nil when the
+    /// group has committed nothing there, or nothing past `beyond` (how far a local copy already reaches), or when
+    /// nothing held precedes the commit.
+    public func rebuildRange(of partition: TopicPartition, group: String, beyond: Int64?) async throws -> Range<Int64>? {
+        let committed = try await administration.lag(group: group, topics: [partition.topic])
+            .first { $0.partition == partition.partition }?.committedOffset
+        guard let committed, committed > beyond ?? -1 else { return nil }
+        let held = try await wholeLog(of: partition)
+        guard committed > held.lowerBound else { return nil }
+        return held.lowerBound..<committed
+    }
 }

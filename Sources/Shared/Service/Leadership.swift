@@ -14,14 +14,14 @@ public final class Leadership: Service, Sendable {
     private let configuration: ConsumerConfiguration
     private let leading = Atomic<Bool>(false)
     private let terms = Atomic<Int>(0)
-    private let changed: @Sendable (Bool) async -> Void
+    private let changed: @Sendable () -> Void
     private let logger: Logger
 
-    /// Members of `group` on `topic` (which must have one partition); `changed` is told when this replica becomes
-    /// leader (true) and when it stops being one (false), and a revoked leader hands over only once it returns.
+    /// Members of `group` on `topic` (which must have one partition); `changed` is called when this replica becomes
+    /// leader and when it stops being one, so the work it gates looks at ``isLeader`` again.
     public init(
         kafka: KafkaConfiguration, group: String, topic: String, logger: Logger,
-        changed: @escaping @Sendable (Bool) async -> Void
+        changed: @escaping @Sendable () -> Void
     ) {
         var configuration = ConsumerConfiguration(kafka: kafka, groupID: group, topics: [topic])
         configuration.offsetReset = .latest
@@ -49,11 +49,11 @@ public final class Leadership: Service, Sendable {
                     terms.add(1, ordering: .releasing)
                     leading.store(true, ordering: .releasing)
                     logger.notice("leading: this replica now does what the group '\(configuration.groupID)' does once")
-                    await changed(true)
+                    changed()
                 case .revoked(let partitions) where !partitions.isEmpty:
                     leading.store(false, ordering: .releasing)
                     logger.notice("no longer leading the group '\(configuration.groupID)'")
-                    await changed(false)
+                    changed()
                 default:
                     // The leader reads what it writes to the topic; nothing to do with it.
                     continue
