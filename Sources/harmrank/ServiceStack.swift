@@ -45,6 +45,13 @@ struct ServiceStack {
                 members.append((instance, name, firstPort + members.count, own))
             }
         }
+        if environment["HARMRANK_DOWNSTREAM_MAX_LAG"] != nil {
+            // ScoreService's outputs are read by the replicas: it holds back for every one, not only the first.
+            let replicas = ServiceInstances.replicated.map { instances.count(of: $0) }.max() ?? 1
+            for index in members.indices where members[index].executable == "ScoreService" {
+                members[index].environment["HARMRANK_DOWNSTREAM_REPLICAS"] = String(replicas)
+            }
+        }
         services = members.map { member in
             SupervisedProcess(
                 name: member.name, executable: Self.siblingExecutable(member.executable),

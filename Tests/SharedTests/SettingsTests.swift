@@ -54,9 +54,29 @@ import Testing
         #expect(flags.dashboardOrigins == ["http://a:1", "http://b:2"])
     }
 
+    @Test func backPressureWaitsForEveryReplicaOfEachReader() throws {
+        let scorer = ServiceIdentity(
+            name: "ScoreService", defaultPort: 8083, defaultGroup: "harmrank-score",
+            readers: { [("harmrank-rank", [$0.scoresSuspect]), ("harmrank-notify", [$0.scoresSuspect])] }
+        ) { [$0.linksSuspect] }
+        var environment = ["HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens]
+        let one = try ServiceOptions.parse([]).resolve(for: scorer, SettingSource(environment: environment))
+        #expect(one.downstreamReaders.map(\.group) == ["harmrank-rank", "harmrank-notify"])
+
+        environment["HARMRANK_DOWNSTREAM_REPLICAS"] = "3"
+        let three = try ServiceOptions.parse([]).resolve(for: scorer, SettingSource(environment: environment))
+        #expect(
+            three.downstreamReaders.map(\.group) == [
+                "harmrank-rank", "harmrank-rank-2", "harmrank-rank-3", "harmrank-notify", "harmrank-notify-2",
+                "harmrank-notify-3",
+            ])
+        #expect(three.downstreamReaders.allSatisfy { $0.topics == [three.topics.scoresSuspect] })
+    }
+
     @Test(arguments: [
         ("HARMRANK_FETCH_WAIT_MS", "0", "--fetch-wait-ms / HARMRANK_FETCH_WAIT_MS '0': use a whole number of at least 1"),
         ("HARMRANK_BUSY_WAIT_MS", "-5", "--busy-wait-ms / HARMRANK_BUSY_WAIT_MS '-5': use a whole number (0 or more)"),
+        ("HARMRANK_DOWNSTREAM_REPLICAS", "0", "--downstream-replicas / HARMRANK_DOWNSTREAM_REPLICAS '0': use a whole number of at least 1"),
         ("HARMRANK_SUPERVISOR_PID", "up", "--supervisor-pid / HARMRANK_SUPERVISOR_PID 'up': use a whole number of at least 1"),
     ])
     func aNumberOutOfRangeSaysWhatIsAllowed(variable: String, value: String, message: String) throws {

@@ -351,6 +351,14 @@ public final class DownstreamBackPressure: Sendable {
 }
 
 extension ServiceSettings {
+    /// The groups reading the service's outputs, with the topics they read: each reader's default group and the
+    /// groups of its further replicas.
+    public var downstreamReaders: [(group: String, topics: [String])] {
+        identity.readers(topics).flatMap { reader in
+            [reader] + stride(from: 2, through: downstreamReplicas, by: 1).map { ("\(reader.group)-\($0)", reader.topics) }
+        }
+    }
+
     /// The service's group consumer of its input topics, held back by its readers' lag when that is asked for.
     /// `independentPartitions`: see `PartitionedConsumer.init`.
     public func partitionedConsumer<Processor: PartitionProcessor>(
@@ -360,7 +368,7 @@ extension ServiceSettings {
         let backPressure = try downstreamMaxLag.map { maxLag in
             DownstreamBackPressure(
                 administration: try KafkaAdministration(configuration: kafka, logger: logger),
-                readers: identity.readers(topics), maxLagPerPartition: maxLag)
+                readers: downstreamReaders, maxLagPerPartition: maxLag)
         }
         let logs = PartitionLogs(
             directory: stateDirectory.path, inputTopics: inputTopics,

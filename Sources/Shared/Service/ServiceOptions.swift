@@ -52,6 +52,9 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "Wait while a reader of this service's outputs is more than this many messages behind on a partition (HARMRANK_DOWNSTREAM_MAX_LAG; default: never; 'harmrank up' sets 500 on the embedded broker, which keeps only the newest ~5 MB of a partition).")
     public var downstreamMaxLag: String?
 
+    @Option(help: "How many replicas each service reading this one's outputs runs, in groups <group>, <group>-2 .. <group>-N: back-pressure waits for every one (HARMRANK_DOWNSTREAM_REPLICAS; default 1; 'harmrank up' sets the most RankService or NotifyService replicas it starts).")
+    public var downstreamReplicas: String?
+
     @Option(help: "Milliseconds the broker may hold a fetch that finds nothing new (HARMRANK_FETCH_WAIT_MS; default 10; 'harmrank up' sets 2 on the embedded broker).")
     public var fetchWaitMs: String?
 
@@ -97,6 +100,8 @@ public struct ServiceOptions: ParsableArguments {
             downstreamMaxLag: try source.wholeNumber(
                 downstreamMaxLag, "--downstream-max-lag", "HARMRANK_DOWNSTREAM_MAX_LAG"
             ).map(Int64.init),
+            downstreamReplicas: try source.wholeNumber(
+                downstreamReplicas, "--downstream-replicas", "HARMRANK_DOWNSTREAM_REPLICAS") ?? 1,
             fetchWait: .milliseconds(try source.wholeNumber(fetchWaitMs, "--fetch-wait-ms", "HARMRANK_FETCH_WAIT_MS") ?? 10),
             busyWait: .milliseconds(
                 try source.wholeNumber(busyWaitMs, "--busy-wait-ms", "HARMRANK_BUSY_WAIT_MS", atLeast: 0) ?? 300),
@@ -156,6 +161,8 @@ public struct ServiceSettings: Sendable {
     public var newTopicPolicy: NewTopicPolicy
     /// Wait while a reader of the service's outputs is more than this many messages behind on a partition.
     public var downstreamMaxLag: Int64?
+    /// How many replicas each reader of the service's outputs runs (groups `<group>`, `<group>-2`, ...).
+    public var downstreamReplicas: Int
     /// How long the broker may hold a fetch that finds nothing new (`ConsumerConfiguration.fetchWaitMilliseconds`).
     public var fetchWait: Duration
     /// How long the consumer lets a busy batch grow (`BatchGathering`); zero never waits.
