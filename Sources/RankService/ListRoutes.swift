@@ -53,6 +53,8 @@ struct ListRoutes: Sendable {
             var occurredAt: String
             var expiresAt: String
             var lists: [String]
+            /// A suspect's domestic offence: the ward it was recorded in, which routes alerts to units.
+            var ward: String?
         }
         var id: String
         var entity: String
@@ -158,7 +160,7 @@ struct ListRoutes: Sendable {
                         crimeRef: offence.crimeRef, offenceCode: offence.offenceCode,
                         title: board.harmTable[offence.offenceCode]?.title, cchiDays: Harm(hundredths: offence.harm).days,
                         occurredAt: offence.occurredAt.rfc3339, expiresAt: offence.expiresAt.rfc3339,
-                        lists: offence.lists.inListOrder.map(\.rawValue))
+                        lists: offence.lists.inListOrder.map(\.rawValue), ward: offence.ward)
                 })
         }
     }

@@ -31,7 +31,8 @@ import Testing
                 .init(
                     crimeRef: text(), version: number(), offenceCode: text(), harm: number(),
                     occurredAt: Instant(milliseconds: number()), expiresAt: Instant(milliseconds: number()),
-                    lists: ListSet(HarmList.allCases.filter { _ in random.below(2) == 0 }))
+                    lists: ListSet(HarmList.allCases.filter { _ in random.below(2) == 0 }),
+                    ward: random.below(2) == 0 ? nil : text())
             },
             withdrawn: random.below(2) == 0 ? nil : (0..<random.below(4)).map { _ in text() })
     }
@@ -164,7 +165,7 @@ extension MessageCodingTests {
             let link = CrimeLink(
                 crimeRef: score.id, version: score.sequence, offenceCode: score.id + "x", harm: Harm(hundredths: score.sequence),
                 lists: ListSet(rawValue: UInt8(random.below(16))), occurredAt: score.clock,
-                victims: score.offences.map(\.crimeRef))
+                victims: score.offences.map(\.crimeRef), ward: score.offences.first?.ward)
             #expect((try? LinkMessage.link(from: LinkMessage.payload(link))) == link)
 
             func snapshot(_ version: Int64) -> TopSnapshot {

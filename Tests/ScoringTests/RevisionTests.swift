@@ -79,6 +79,22 @@ import Testing
         #expect(added(result)[EntityRef(.suspect, "A")]?.occurredAt == v2.occurredAt)
     }
 
+    @Test func aSuspectsDomesticOffenceCarriesItsWardAndAMoveRevisesIt() {
+        let domestic = Fixtures.record("C1", code: "8N", ward: "E05009317", flags: [.domestic], suspects: ["A"], victims: ["V"])
+        #expect(added(changes(domestic, over: nil))[EntityRef(.suspect, "A")]?.ward == "E05009317")
+        // Only domestic offences route alerts: other links carry no ward, wards' and cells' none either.
+        let other = Fixtures.record("C2", code: "8N", ward: "E05009317", suspects: ["A"])
+        #expect(added(changes(other, over: nil)).values.allSatisfy { $0.ward == nil })
+        var moved = domestic
+        moved.version = 2
+        moved.wardCode = "E05009318"
+        #expect(added(changes(moved, over: domestic))[EntityRef(.suspect, "A")]?.ward == "E05009318")
+        var otherMoved = other
+        otherMoved.version = 2
+        otherMoved.wardCode = "E05009318"
+        #expect(added(changes(otherMoved, over: other))[EntityRef(.suspect, "A")] == nil)
+    }
+
     @Test func duplicatesStaleVersionsAndConflicts() {
         let v2 = Fixtures.record("C1", version: 2, code: "8N", suspects: ["A"])
         #expect(revision.apply(v2, over: v2) == .duplicate)

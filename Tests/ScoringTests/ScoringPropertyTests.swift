@@ -64,6 +64,11 @@ import TestSupport
         func check(_ context: @autoclosure () -> String) {
             for (entity, kept) in explained {
                 #expect(kept.offences == EntityScore(entity, in: windows, sequence: 0).offences, "\(entity.id) after \(context())")
+                // A suspect's domestic offence names the ward of the crime's latest version, which routes alerts.
+                for offence in kept.offences where entity.kind == .suspect {
+                    let ward = offence.lists.contains(.dauntless) ? ledger[offence.crimeRef]?.wardCode : nil
+                    #expect(offence.ward == ward, "\(offence.crimeRef) of \(entity.id) after \(context())")
+                }
             }
             for list in HarmList.allCases {
                 for (id, standing) in standings[list] ?? [:] where standing.offences > 0 {

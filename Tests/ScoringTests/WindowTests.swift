@@ -142,7 +142,7 @@ import Testing
         #expect(Int64(Contribution.harmLimit) >= HarmTable.maximumHarm.hundredths)
         var contribution = Contribution(
             version: 1, occurredAt: Instant(milliseconds: 0), harm: Int32(HarmTable.maximumHarm.hundredths), crime: 7,
-            victims: .none, offenceCode: 3, lists: domesticLists, isCounting: true)
+            victims: .none, place: 3, lists: domesticLists, isCounting: true)
         #expect(contribution.harm == Int32(HarmTable.maximumHarm.hundredths))
         #expect(contribution.lists == domesticLists && contribution.isCounting)
         contribution.isCounting = false

@@ -15,11 +15,14 @@ public struct CrimeLink: Sendable, Hashable {
     public let occurredAt: Instant
     /// Only on suspect links of domestic offences, where Dauntless+ counts distinct victims.
     public let victims: [String]
+    /// Only on suspect links of domestic offences: the ward the crime was recorded in, by which an alert about the
+    /// suspect reaches the units covering it.
+    public let ward: String?
 
     /// What the crime contributes to one entity.
     public init(
         crimeRef: String, version: Int64, offenceCode: String, harm: Harm, lists: ListSet, occurredAt: Instant,
-        victims: [String] = []
+        victims: [String] = [], ward: String? = nil
     ) {
         self.crimeRef = crimeRef
         self.version = version
@@ -28,12 +31,13 @@ public struct CrimeLink: Sendable, Hashable {
         self.lists = lists
         self.occurredAt = occurredAt
         self.victims = victims
+        self.ward = ward
     }
 
     /// Equal apart from the version: a revision that changed nothing this entity scores needs no link change.
     func sameEffect(as other: CrimeLink) -> Bool {
         offenceCode == other.offenceCode && harm == other.harm && lists == other.lists
-            && occurredAt == other.occurredAt && victims == other.victims
+            && occurredAt == other.occurredAt && victims == other.victims && ward == other.ward
     }
 }
 

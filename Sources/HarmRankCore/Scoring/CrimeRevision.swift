@@ -58,10 +58,11 @@ public struct CrimeRevision: Sendable {
         var links: [EntityRef: CrimeLink] = [:]
         let suspectLists = ListSet.counting(offence, flags: record.flags, for: .suspect)
         if !suspectLists.isEmpty {
+            let domestic = suspectLists.contains(.dauntless)
             let link = CrimeLink(
                 crimeRef: record.crimeRef, version: record.version, offenceCode: code, harm: offence.harm,
                 lists: suspectLists, occurredAt: record.occurredAt,
-                victims: suspectLists.contains(.dauntless) ? record.victims : [])
+                victims: domestic ? record.victims : [], ward: domestic ? record.wardCode : nil)
             for suspect in record.suspects { links[EntityRef(.suspect, suspect)] = link }
         }
         let wardLists = ListSet.counting(offence, flags: record.flags, for: .ward)

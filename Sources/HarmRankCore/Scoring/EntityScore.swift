@@ -51,10 +51,12 @@ public struct EntityScore: Sendable, Equatable {
         /// A bit set, not an array: a ward's score holds thousands of these and RankService copies them with
         /// every change, so an offence is plain data with nothing to retain.
         public var lists: ListSet
+        /// A suspect's domestic offence only: the ward it was recorded in, where known.
+        public var ward: String?
 
         package init(
             crimeRef: String, version: Int64, offenceCode: String, harm: Int64, occurredAt: Instant, expiresAt: Instant,
-            lists: ListSet
+            lists: ListSet, ward: String? = nil
         ) {
             self.crimeRef = crimeRef
             self.version = version
@@ -63,6 +65,7 @@ public struct EntityScore: Sendable, Equatable {
             self.occurredAt = occurredAt
             self.expiresAt = expiresAt
             self.lists = lists
+            self.ward = ward
         }
 
         /// The order of `offences`: latest first, then by crime reference.
@@ -127,7 +130,7 @@ public struct EntityScore: Sendable, Equatable {
             Offence(
                 crimeRef: offence.crimeRef, version: offence.version, offenceCode: offence.offenceCode,
                 harm: offence.harm.hundredths, occurredAt: offence.occurredAt, expiresAt: offence.expiresAt,
-                lists: offence.lists)
+                lists: offence.lists, ward: offence.ward)
         }
         withdrawn = changedCrimes.map { changed in
             let counting = Set(offences.map(\.crimeRef))

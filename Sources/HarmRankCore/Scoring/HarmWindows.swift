@@ -24,7 +24,7 @@ public struct HarmWindows: Sendable {
     private var states: [EntityState] = []
     private var crimes = Interner<String>()
     private var victims = VictimStore()
-    private var offenceCodes = Interner<String>()
+    private var places = Interner<OffencePlace>()
     private var timeline = MinHeap<TimelineEntry>()
     private var recencyChecks = MinHeap<RecencyCheck>()
     private var changed: [Int32] = []
@@ -64,16 +64,17 @@ public struct HarmWindows: Sendable {
             return
         }
         // Names the replaced version shares keep their ids: a revision rarely hashes them again.
-        let offenceCode: Int32
-        if let replaced, offenceCodes[replaced.offenceCode] == link.offenceCode {
-            offenceCode = replaced.offenceCode
-            offenceCodes.retain(id: offenceCode)
+        let place = OffencePlace(offenceCode: link.offenceCode, ward: link.ward)
+        let placeID: Int32
+        if let replaced, places[replaced.place] == place {
+            placeID = replaced.place
+            places.retain(id: placeID)
         } else {
-            offenceCode = offenceCodes.retain(link.offenceCode)
+            placeID = places.retain(place)
         }
         let contribution = Contribution(
             version: link.version, occurredAt: link.occurredAt, harm: Int32(clamping: link.harm.hundredths),
-            crime: crimeID, victims: victims.store(link.victims, sameAs: replaced?.victims), offenceCode: offenceCode,
+            crime: crimeID, victims: victims.store(link.victims, sameAs: replaced?.victims), place: placeID,
             lists: lists, isCounting: link.occurredAt <= clock)
         if let index { removeContribution(at: index, of: entityID) }
         crimes.retain(id: crimeID)
@@ -195,11 +196,12 @@ public struct HarmWindows: Sendable {
         guard let id = entities.id(of: entity) else { return [] }
         let wanted = crimeRefs.map { Set($0.compactMap { crimes.id(of: $0) }) }
         return states[Int(id)].contributions.filter { $0.isCounting && wanted?.contains($0.crime) ?? true }.map { contribution in
-            CountingOffence(
+            let place = places[contribution.place]
+            return CountingOffence(
                 crimeRef: crimes[contribution.crime], version: contribution.version,
-                offenceCode: offenceCodes[contribution.offenceCode], harm: Harm(hundredths: Int64(contribution.harm)),
+                offenceCode: place.offenceCode, harm: Harm(hundredths: Int64(contribution.harm)),
                 occurredAt: contribution.occurredAt, expiresAt: contribution.expiresAt, lists: contribution.lists,
-                victims: victims.names(of: contribution.victims).sortedBytewise())
+                victims: victims.names(of: contribution.victims).sortedBytewise(), ward: place.ward)
         }.sorted {
             $0.occurredAt != $1.occurredAt ? $0.occurredAt > $1.occurredAt : $0.crimeRef.precedesBytewise($1.crimeRef)
         }
@@ -223,7 +225,7 @@ public struct HarmWindows: Sendable {
             if contribution.lists.contains(.dauntless) { scheduleRecencyCheck(of: entityID) }
         }
         crimes.release(contribution.crime)
-        offenceCodes.release(contribution.offenceCode)
+        places.release(contribution.place)
         victims.release(contribution.victims)
         return contribution
     }
@@ -306,6 +308,15 @@ public struct CountingOffence: Sendable, Hashable {
     public let lists: ListSet
     /// Domestic offences of a suspect only: the victims, for V.
     public let victims: [String]
+    /// Domestic offences of a suspect only: the ward it was recorded in, where known.
+    public let ward: String?
+}
+
+/// An offence code, and for a suspect's domestic offence the ward: interned together, so a contribution stays
+/// 32 bytes. There are few distinct pairs (codes times wards), however many contributions share them.
+struct OffencePlace: Hashable, Sendable {
+    var offenceCode: String
+    var ward: String?
 }
 
 /// What one crime contributes to one entity. Plain data in 32 bytes: there are hundreds of thousands of them, so
@@ -314,7 +325,8 @@ struct Contribution: Sendable {
     var version: Int64
     var occurredAt: Instant
     var crime: Int32
-    var offenceCode: Int32
+    /// The offence code and ward (`OffencePlace`), interned.
+    var place: Int32
     var victims: VictimRef
     /// Harm in the low 26 bits, the lists in the next 5, whether it counts in the top bit.
     private var packed: UInt32
@@ -323,13 +335,13 @@ struct Contribution: Sendable {
     static let harmLimit: Int32 = (1 << 26) - 1
 
     init(
-        version: Int64, occurredAt: Instant, harm: Int32, crime: Int32, victims: VictimRef, offenceCode: Int32,
+        version: Int64, occurredAt: Instant, harm: Int32, crime: Int32, victims: VictimRef, place: Int32,
         lists: ListSet, isCounting: Bool
     ) {
         self.version = version
         self.occurredAt = occurredAt
         self.crime = crime
-        self.offenceCode = offenceCode
+        self.place = place
         self.victims = victims
         packed = 0
         self.harm = harm

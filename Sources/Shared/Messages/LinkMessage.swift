@@ -87,7 +87,7 @@ public enum LinkMessage: Sendable, Equatable {
     }
 
     // The JSON of an add, written and read by hand (every crime makes one or more): harm in hundredths, lists as
-    // their bit set, times in milliseconds, victims left out when there are none.
+    // their bit set, times in milliseconds, victims and ward left out when there are none.
 
     static func payload(_ link: CrimeLink) -> [UInt8] {
         var writer = JSONWriter()
@@ -101,6 +101,7 @@ public enum LinkMessage: Sendable, Equatable {
             if !link.victims.isEmpty {
                 payload.array("victims") { victims in for victim in link.victims { victims.element(victim) } }
             }
+            if let ward = link.ward { payload.field("ward", ward) }
         }
         return writer.bytes
     }
@@ -115,7 +116,7 @@ public enum LinkMessage: Sendable, Equatable {
             crimeRef: try value.string("crimeRef"), version: try value.integer("version"),
             offenceCode: try value.string("offenceCode"), harm: Harm(hundredths: try value.integer("harm")),
             lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: try value.integer("occurredAt")),
-            victims: victims)
+            victims: victims, ward: value["ward"] == nil ? nil : try value.string("ward"))
     }
 }
 

@@ -143,6 +143,7 @@ extension EntityScore.Offence {
         entry.field("occurredAt", occurredAt)
         entry.field("expiresAt", expiresAt)
         entry.array("lists") { lists in for list in self.lists.inListOrder { lists.element(list.rawValue) } }
+        if let ward { entry.field("ward", ward) }
     }
 
     /// The offence's JSON.
@@ -162,7 +163,7 @@ extension EntityScore.Offence {
 
     init(reading reader: inout JSONReader) throws(JSONValue.SyntaxError) {
         var crimeRef: String?, version: Int64?, offenceCode: String?, harm: Int64?, occurredAt: Int64?, expiresAt: Int64?
-        var lists: ListSet?
+        var lists: ListSet?, ward: String?
         try reader.members { reader, key throws(JSONValue.SyntaxError) in
             switch key {
             case "crimeRef": crimeRef = try reader.readString()
@@ -175,6 +176,7 @@ extension EntityScore.Offence {
                 var set = ListSet()
                 try reader.elements { reader throws(JSONValue.SyntaxError) in set.insert(ListSet(try HarmList.read(from: &reader))) }
                 lists = set
+            case "ward": ward = try reader.readString()
             default: try reader.skipValue()
             }
         }
@@ -183,6 +185,7 @@ extension EntityScore.Offence {
         }
         self.init(
             crimeRef: crimeRef, version: version, offenceCode: offenceCode, harm: harm,
-            occurredAt: Instant(milliseconds: occurredAt), expiresAt: Instant(milliseconds: expiresAt), lists: lists)
+            occurredAt: Instant(milliseconds: occurredAt), expiresAt: Instant(milliseconds: expiresAt), lists: lists,
+            ward: ward)
     }
 }

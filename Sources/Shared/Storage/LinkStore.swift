@@ -25,6 +25,10 @@ public enum LinkStore {
                 table.column("sequence", .integer).notNull()
             }
         }
+        migrator.registerMigration("wardOfDomesticOffences") { db in
+            // Links stored before suspects' domestic links carried their ward keep none until the crime is revised.
+            try db.alter(table: StoredLink.databaseTableName) { table in table.add(column: "ward", .text) }
+        }
     }
 
     /// Applies a change as the windows do: a link replaces an older or equal version of the same crime, a
@@ -35,11 +39,11 @@ public enum LinkStore {
         case .add(let entity, let link):
             try db.executeCached(
                 """
-                INSERT INTO links (kind, entity, crimeRef, version, offenceCode, harm, lists, occurredAt, victims)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO links (kind, entity, crimeRef, version, offenceCode, harm, lists, occurredAt, victims, ward)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(kind, entity, crimeRef) DO UPDATE SET version = excluded.version,
                   offenceCode = excluded.offenceCode, harm = excluded.harm, lists = excluded.lists,
-                  occurredAt = excluded.occurredAt, victims = excluded.victims
+                  occurredAt = excluded.occurredAt, victims = excluded.victims, ward = excluded.ward
                 WHERE excluded.version >= links.version
                 """
             ) { values in
@@ -52,6 +56,7 @@ public enum LinkStore {
                 values.bind(Int64(link.lists.rawValue))
                 values.bind(link.occurredAt.milliseconds)
                 values.bind(JSONWriter.stringArray(link.victims))
+                values.bind(link.ward)
             }
         case .retract(let entity, let crimeRef, let version):
             try db.executeCached("DELETE FROM links WHERE kind = ? AND entity = ? AND crimeRef = ? AND version <= ?") { values in
@@ -100,13 +105,15 @@ struct StoredLink: Codable, FetchableRecord, PersistableRecord {
     var lists: UInt8
     var occurredAt: Int64
     var victims: [String]
+    var ward: String?
 
     var change: LinkChange {
         .add(
             EntityRef(kind, entity),
             CrimeLink(
                 crimeRef: crimeRef, version: version, offenceCode: offenceCode, harm: Harm(hundredths: harm),
-                lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: occurredAt), victims: victims))
+                lists: ListSet(rawValue: lists), occurredAt: Instant(milliseconds: occurredAt), victims: victims,
+                ward: ward))
     }
 }
 
