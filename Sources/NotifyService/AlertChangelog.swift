@@ -4,7 +4,7 @@ import ServiceLifecycle
 import Shared
 
 /// The alerts on Kafka, as every replica keeps them: it follows `alerts.dauntless` (what the leader published) and
-/// `alerts.changelog` (what it recorded: alerts, deliveries, acknowledgements) from their oldest messages, and takes
+/// `alerts.changelog` (what it recorded: alerts, deliveries, and the steps people took) from their oldest messages, and takes
 /// each into the `AlertStore`. A replica on an empty data directory so rebuilds every alert, and a replica elected
 /// leader first reads both topics to their ends (`caughtUp`), so it publishes and delivers only what no leader has.
 ///
@@ -18,11 +18,11 @@ final class AlertChangelog: Sendable {
 
     init(
         store: AlertStore, producer: KafkaProducer, kafka: KafkaConfiguration, topics: TopicCatalogue, coolDown: Int64,
-        webhooks: [String], logger: Logger
+        routing: AlertRouting, outbox: Doorbell, logger: Logger
     ) throws {
         self.producer = producer
         topic = topics.alertsChangelog
-        let take = Taking(store: store, coolDown: coolDown, webhooks: webhooks, logger: logger)
+        let take = Taking(store: store, coolDown: coolDown, routing: routing, outbox: outbox, logger: logger)
         published = try TopicTail(kafka: kafka, topic: topics.alertsDauntless, logger: logger) { message in
             try take.published(message)
         }
@@ -51,7 +51,9 @@ final class AlertChangelog: Sendable {
     private struct Taking: Sendable {
         let store: AlertStore
         let coolDown: Int64
-        let webhooks: [String]
+        let routing: AlertRouting
+        /// Rung when a step read here is taken in, so a leader publishes its version at once.
+        let outbox: Doorbell
         let logger: Logger
 
         func published(_ message: KafkaMessage) throws {
@@ -59,7 +61,7 @@ final class AlertChangelog: Sendable {
                 logger.error("\(message.topicPartition)@\(message.offset): passed over: not an alert HarmRank wrote")
                 return
             }
-            try store.adopt(alert, recorded: false, coolDown: coolDown, webhooks: webhooks, at: .now)
+            try store.adopt(alert, recorded: false, coolDown: coolDown, webhooks: routing.webhooks(for: alert), at: .now)
         }
 
         func recorded(_ message: KafkaMessage) throws {
@@ -71,9 +73,18 @@ final class AlertChangelog: Sendable {
                 return
             }
             switch fact {
-            case .alert(let alert): try store.adopt(alert, recorded: true, coolDown: coolDown, webhooks: webhooks, at: .now)
+            case .alert(let alert):
+                try store.adopt(alert, recorded: true, coolDown: coolDown, webhooks: routing.webhooks(for: alert), at: .now)
             case .delivered(let alertId, let url, let at): try store.delivered(alertId: alertId, url: url, at: at)
-            case .acknowledged(let alertId, let by, let at): _ = try store.acknowledge(alertId, by: by, at: at)
+            case .acknowledged(let alertId, let by, let at):
+                _ = try store.acknowledge(alertId, by: by, at: at)
+                outbox.ring()
+            case .assigned(let alertId, let assignee, let by, let at):
+                _ = try store.assign(alertId, to: assignee, by: by, at: at)
+                outbox.ring()
+            case .closed(let alertId, let outcome, let note, let by, let at):
+                _ = try store.close(alertId, outcome: outcome, note: note, by: by, at: at)
+                outbox.ring()
             }
         }
     }

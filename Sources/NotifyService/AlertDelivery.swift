@@ -7,8 +7,8 @@ import ServiceLifecycle
 import Shared
 import Synchronization
 
-/// Empties the alert store's outbox, on the leader alone: every alert onto `alerts.dauntless` (key suspect) and
-/// then onto `alerts.changelog`, and to every webhook as a JSON POST signed with HMAC-SHA256
+/// Empties the alert store's outbox, on the leader alone: every alert onto `alerts.dauntless` (key suspect), and
+/// again as a new version after each step a person takes on it; each new alert then onto `alerts.changelog`, and to every webhook as a JSON POST signed with HMAC-SHA256
 /// (`X-HarmRank-Signature: sha256=<hex>` over the body), each delivery recorded on the changelog. A failed delivery
 /// is retried with exponential back-off (1 s doubling to an hour) and never given up: the alert stays in the store,
 /// and the log shows what is pending. A redirect is a failed delivery: a signed alert goes only to the address
@@ -95,7 +95,7 @@ final class AlertDelivery: Service, Sendable {
         let alerts = try store.unpublished(limit: 500)
         if !alerts.isEmpty {
             try await producer.send(alerts.map { OutgoingMessage(topic: topic, key: $0.suspect, value: Self.body($0)) })
-            try store.markPublished(alerts.map(\.id), at: .now)
+            try store.markPublished(alerts, at: .now)
         }
         let unrecorded = try store.unrecorded(limit: 500)
         if !unrecorded.isEmpty {

@@ -16,14 +16,17 @@ struct NotifyOptions: ParsableArguments {
     @Option(help: "A suspect entering the top this many of dauntless raises entered-cohort (HARMRANK_COHORT_SIZE; default 100).")
     var cohortSize: String?
 
-    @Option(help: "Webhook URLs every alert is posted to, comma-separated (HARMRANK_WEBHOOKS; default none).")
+    @Option(help: "Units file: CSV 'unit,name,boroughs,webhook', boroughs ';'-separated names of the ward registry or *, webhook optional; each alert goes to the units covering the boroughs of the suspect's domestic offences, else to unassigned (HARMRANK_UNITS; default one unit, all, covering everything).")
+    var units: String?
+
+    @Option(help: "Webhook URLs every alert is posted to, whatever its units, comma-separated (HARMRANK_WEBHOOKS; default none).")
     var webhooks: String?
 
     @Option(help: "File holding the key that signs webhook bodies with HMAC-SHA256 (or the key itself in HARMRANK_WEBHOOK_SECRET; default: unsigned, with a warning).")
     var webhookSecretFile: String?
 
     /// The settings these give, checked.
-    func resolve(clockMode: ClockMode, _ source: SettingSource = SettingSource()) throws -> NotifySettings {
+    func resolve(clockMode: ClockMode, wards: WardRegistry, _ source: SettingSource = SettingSource()) throws -> NotifySettings {
         var rules = AlertRules()
         rules.escalationHarm = Harm(
             days: Int64(try source.wholeNumber(escalationDays, "--escalation-days", "HARMRANK_ESCALATION_DAYS") ?? 365))
@@ -38,7 +41,16 @@ struct NotifyOptions: ParsableArguments {
         for url in urls where URL(string: url)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
             throw ConfigurationError("--webhooks / HARMRANK_WEBHOOKS: '\(url)' is not an http or https URL")
         }
-        return NotifySettings(rules: rules, webhooks: urls, webhookSecret: try secret(source))
+        let units = try source.value(units, "HARMRANK_UNITS").map { path in
+            do {
+                return try TaskingUnits(contentsOf: path, wards: wards)
+            } catch {
+                throw ConfigurationError("--units / HARMRANK_UNITS: \(error)")
+            }
+        }
+        return NotifySettings(
+            rules: rules, routing: AlertRouting(units: units ?? TaskingUnits(coveringAll: wards), everyAlert: urls),
+            webhookSecret: try secret(source))
     }
 
     private func secret(_ source: SettingSource) throws -> String? {
@@ -57,6 +69,6 @@ struct NotifyOptions: ParsableArguments {
 /// NotifyService's own settings.
 struct NotifySettings {
     var rules: AlertRules
-    var webhooks: [String]
+    var routing: AlertRouting
     var webhookSecret: String?
 }

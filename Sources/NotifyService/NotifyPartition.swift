@@ -16,7 +16,7 @@ final class NotifyPartition: PartitionProcessor {
         let rules: AlertRules
         let store: AlertStore
         let cohort: Cohort
-        let webhooks: [String]
+        let routing: AlertRouting
         /// Rung once alerts raised here are committed, for `AlertDelivery`.
         let alertsRaised: Doorbell
         let status: ServiceStatus
@@ -70,7 +70,9 @@ final class NotifyPartition: PartitionProcessor {
             }
             let before = changed[score.id]?.memory ?? memories[score.id]
             for candidate in context.rules.candidates(before: before, after: score) {
-                let alert = Self.alert(candidate.kind, score, crimes: candidate.crimes, cause: candidate.crimes.map(\.crimeRef))
+                let alert = Self.alert(
+                    candidate.kind, score, crimes: candidate.crimes, cause: candidate.crimes.map(\.crimeRef),
+                    routed: context.routing.route(score))
                 alerts.append((alert, score.clock))
             }
             changed[score.id] = (AlertRules.SuspectMemory(score), score, json)
@@ -79,7 +81,9 @@ final class NotifyPartition: PartitionProcessor {
         alerts += try cohortAlerts()
         var raised = 0
         for (alert, clock) in alerts
-        where try context.store.raise(alert, at: clock, coolDown: context.rules.coolDown, webhooks: context.webhooks) {
+        where try context.store.raise(
+            alert, at: clock, coolDown: context.rules.coolDown, webhooks: context.routing.webhooks(for: alert))
+        {
             raised += 1
             context.logger.notice("alert \(alert.kind.rawValue) for suspect \(alert.suspect) (\(alert.id))")
         }
@@ -133,12 +137,19 @@ final class NotifyPartition: PartitionProcessor {
             guard let latest = domestic.map(\.occurredAt).max(), context.rules.isRecent(latest, at: score.clock) else {
                 return nil
             }
-            return (Self.alert(.enteredCohort, score, crimes: domestic, cause: ["\(score.clock.milliseconds)"]), score.clock)
+            let alert = Self.alert(
+                .enteredCohort, score, crimes: domestic, cause: ["\(score.clock.milliseconds)"],
+                routed: context.routing.route(score))
+            return (alert, score.clock)
         }
     }
 
-    /// An alert whose id is derived from its kind, suspect and cause, so the same cause gives the same id.
-    static func alert(_ kind: Alert.Kind, _ score: EntityScore, crimes: [EntityScore.Offence], cause: [String]) -> Alert {
+    /// An alert whose id is derived from its kind, suspect and cause, so the same cause gives the same id, routed as
+    /// `routed` says.
+    static func alert(
+        _ kind: Alert.Kind, _ score: EntityScore, crimes: [EntityScore.Offence], cause: [String],
+        routed: (units: [String], wards: [String])
+    ) -> Alert {
         let digest = SHA256.hash(data: Data(([kind.rawValue, score.id] + cause).joined(separator: "|").utf8))
         let standing = score.standing(in: .dauntless)
         return Alert(
@@ -149,6 +160,7 @@ final class NotifyPartition: PartitionProcessor {
                 Alert.Crime(
                     crimeRef: $0.crimeRef, offenceCode: $0.offenceCode, cchiDays: Harm(hundredths: $0.harm).days,
                     occurredAt: $0.occurredAt.rfc3339)
-            })
+            },
+            units: routed.units, wards: routed.wards)
     }
 }

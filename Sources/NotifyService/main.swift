@@ -3,7 +3,7 @@ import Logging
 import Shared
 
 enum NotifyService: ServiceDefinition {
-    static let abstract = "Raises Dauntless+ alerts, delivers them to the alerts topic and webhooks, and keeps them until acknowledged."
+    static let abstract = "Raises Dauntless+ alerts, routes them to the units that act on them, delivers them to the alerts topic and webhooks, and keeps each until a person closes it."
     static let identity = ServiceIdentity(name: "NotifyService", defaultPort: 8082, defaultGroup: "harmrank-notify") { topics in
         [topics.scoresSuspect]
     }
@@ -11,9 +11,9 @@ enum NotifyService: ServiceDefinition {
     static func build(_ settings: ServiceSettings, _ options: NotifyOptions, _ status: ServiceStatus, _ logger: Logger)
         throws -> ServiceParts
     {
-        let own = try options.resolve(clockMode: settings.clockMode)
-        let (rules, webhooks, secret) = (own.rules, own.webhooks, own.webhookSecret)
-        if !webhooks.isEmpty, secret == nil {
+        let own = try options.resolve(clockMode: settings.clockMode, wards: settings.wards)
+        let (rules, routing, secret) = (own.rules, own.routing, own.webhookSecret)
+        if routing.hasWebhooks, secret == nil {
             logger.warning(
                 "webhooks are configured without --webhook-secret-file or HARMRANK_WEBHOOK_SECRET: their bodies will not be signed")
         }
@@ -24,7 +24,7 @@ enum NotifyService: ServiceDefinition {
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "NotifyService.producer"))
         let alertsRaised = Doorbell()
         let context = NotifyPartition.Context(
-            rules: rules, store: store, cohort: Cohort(size: rules.cohortSize), webhooks: webhooks,
+            rules: rules, store: store, cohort: Cohort(size: rules.cohortSize), routing: routing,
             alertsRaised: alertsRaised, status: status, logger: logger)
         let restoring = try NotifyRestore(
             topics: settings.topics, kafka: settings.kafka, group: settings.groupID, store: store,
@@ -34,14 +34,14 @@ enum NotifyService: ServiceDefinition {
         }
         let changelog = try AlertChangelog(
             store: store, producer: producer, kafka: settings.kafka, topics: settings.topics, coolDown: rules.coolDown,
-            webhooks: webhooks, logger: logger)
+            routing: routing, outbox: alertsRaised, logger: logger)
         // Replicas (each its own group, so each reads every partition) elect the one that publishes and delivers.
         let delivery = AlertDelivery(
             store: store, producer: producer, kafka: settings.kafka, topics: settings.topics, changelog: changelog,
             group: "\(settings.topics.prefix)notify-leader", secret: secret, alertsRaised: alertsRaised, logger: logger)
         let routes = AlertRoutes(
-            store: store, changelog: changelog,
-            audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path))
+            store: store, changelog: changelog, units: routing.units,
+            audit: try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path), outbox: alertsRaised)
         // Services stop in reverse order: the consumer first, the tails, the election and the producer last.
         return ServiceParts(
             services: [producer, delivery.leadershipService] + changelog.services + [delivery, consumer],

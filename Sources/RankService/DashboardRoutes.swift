@@ -2,12 +2,15 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// The dashboard's page at `/`, the live `rankings` stream it listens to, and the ward positions its map draws.
+/// The dashboard's page at `/`, the live `rankings` stream it listens to, and the ward positions and boundaries its
+/// map draws.
 struct DashboardRoutes: Sendable {
     let page: String
     let live: LiveRankings
     let audit: AuditLog
     let wards: WardRegistry
+    /// Outlines of the registry's wards where known (the shipped London wards'); the map draws the rest as points.
+    let boundaries: WardBoundaries
     /// Where the page finds NotifyService's alerts API (`HARMRANK_ALERTS_URL`), if anywhere; NotifyService must
     /// list the dashboard's origin in `HARMRANK_DASHBOARD_ORIGINS`.
     let alertsURL: String?
@@ -19,6 +22,15 @@ struct DashboardRoutes: Sendable {
         /// British National Grid metres of the ward's label point.
         var easting: Double
         var northing: Double
+    }
+
+    struct MapBoundaries: Encodable {
+        struct Ward: Encodable {
+            var code: String
+            var polygons: WardBoundaries.Outline
+        }
+        var attribution: String
+        var wards: [Ward]
     }
 
     func register(on router: Router<HarmRankRequestContext>) {
@@ -58,6 +70,18 @@ struct DashboardRoutes: Sendable {
                         easting: (point.easting * 10).rounded() / 10, northing: (point.northing * 10).rounded() / 10)
                 }
             ])
+        }
+        // Public geography, not personal data: not audited. Encoded once, the same for every caller.
+        let outlines = MapBoundaries(
+            attribution: WardBoundaries.attribution,
+            wards: wards.wards.compactMap { ward in
+                boundaries.outlines[ward.code].map { MapBoundaries.Ward(code: ward.code, polygons: $0) }
+            })
+        let body = ByteBuffer(bytes: Array((try? JSONEncoder.api.encode(outlines)) ?? Data()))
+        analysts.get("/v1/map/boundaries") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "private, max-age=3600"],
+                body: .init(byteBuffer: body))
         }
     }
 }

@@ -32,7 +32,7 @@ enum RankService: ServiceDefinition {
         let routes = ListRoutes(board: board, audit: audit)
         let dashboard = DashboardRoutes(
             page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards,
-            alertsURL: own.alertsURL)
+            boundaries: try WardBoundaries.shipped(), alertsURL: own.alertsURL)
         // Services stop in reverse order: the consumer first, the election and the producer last.
         return ServiceParts(services: [producer] + publisher.followingServices + [publisher, consumer]) { router in
             routes.register(on: router)

@@ -39,8 +39,11 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Ward registry CSV replacing the 679 London wards shipped.")
     var wards: String?
 
-    @Flag(help: "Feed the stack a live synthetic London feed: a generated past year at once, then a new crime every few seconds.")
+    @Flag(help: "Feed the stack a live synthetic London feed: a generated past year at once, then a new crime every few seconds; alerts go to the Met's 12 command units (units.csv in the data dir, written the first time, unless --units is given).")
     var demo = false
+
+    @Option(help: "Units file for NotifyService (unit,name,boroughs,webhook): alerts go to the units covering the boroughs of the suspect's domestic offences. Default: one unit covering everything, or with --demo the Met's 12 command units.")
+    var units: String?
 
     @Option(help: "Port of RankService; IngestService, NotifyService and ScoreService take the next three.")
     var httpPort = 8080
@@ -84,6 +87,7 @@ struct UpCommand: AsyncParsableCommand {
         environment["HARMRANK_DASHBOARD_ORIGINS"] = "http://127.0.0.1:\(httpPort),http://localhost:\(httpPort)"
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
+        environment["HARMRANK_UNITS"] = try units.map { URL(fileURLWithPath: $0).path } ?? (demo ? demoUnits(in: directory) : nil)
         let services = ServiceStack(
             environment: environment, firstPort: httpPort,
             instances: try instances.map(ServiceInstances.init(parsing:)) ?? ServiceInstances(), logger: logger)
@@ -134,6 +138,15 @@ struct UpCommand: AsyncParsableCommand {
         "HARMRANK_DOWNSTREAM_MAX_LAG": "500", "HARMRANK_FETCH_WAIT_MS": String(embeddedFetchWaitMilliseconds),
     ]
     static let embeddedFetchWaitMilliseconds = 2
+
+    /// units.csv in the data dir, the Met's command units the first time: a file to edit and try routing with.
+    private func demoUnits(in directory: URL) throws -> String {
+        let file = directory.appendingPathComponent("units.csv")
+        if !FileManager.default.fileExists(atPath: file.path) {
+            try Data(try TaskingUnits.metropolitanCommandUnitsFile().utf8).write(to: file)
+        }
+        return file.path
+    }
 
     /// tokens.txt in the data dir, created with one admin token the first time; returns its path and that token.
     private func developmentTokens(in directory: URL) throws -> (String, String?) {

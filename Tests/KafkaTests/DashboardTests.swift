@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 
 /// The dashboard in a real headless Chromium against a running stack (`harmrank up` on the event clock, fed a
@@ -25,8 +26,11 @@ import Testing
         let (token, analystToken) = ("dashboard-admin-0123456789", "dashboard-analyst-0123456789")
         try "\(token) sergeant.lee admin\n\(analystToken) analyst.kaur analyst\n"
             .write(to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
+        let units = directory.appendingPathComponent("met-units.csv")
+        try TaskingUnits.metropolitanCommandUnitsFile().write(to: units, atomically: true, encoding: .utf8)
         let up = try ChildProcess(
-            "harmrank", ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port)])
+            "harmrank",
+            ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port), "--units", units.path])
         let base = "http://127.0.0.1:\(port)"
         #expect(await eventually(within: .seconds(120)) { (try? await get(base + "/health/ready"))?.status == 200 }, "\(up.output)")
 
@@ -101,9 +105,19 @@ import Testing
         let explanation = try await get("\(stack.base)/v1/suspects/\(suspect)", token: stack.token)
         #expect(crimes.count == (explanation.json?["offences"] as? [Any])?.count, "every counting crime is listed")
 
-        // The map draws every ward of the registry, the top hotspot cells and the borough names.
+        // The map draws every ward of the registry by its boundary, filled by its score, the units' borders, the
+        // top hotspot cells and the borough names, with the boundaries' attribution.
         let map = try await Self.render(stack, "view=map", screenshot: "map")
-        #expect(Self.elements(map, marker: "circle ", attributes: ["data-ward"]).compactMap { $0["data-ward"] }.count == 679)
+        let drawn = Self.elements(map, marker: "path ", attributes: ["data-ward", "data-score"]).filter { $0["data-ward"] != nil }
+        #expect(drawn.count == 679)
+        let stopSearch = try await get("\(stack.base)/v1/lists/stop-search-wards?limit=1000", token: stack.token)
+        let scored = Dictionary(uniqueKeysWithValues: (stopSearch.json?["entries"] as? [[String: Any]] ?? []).compactMap { entry in
+            (entry["id"] as? String).map { ($0, entry["score"] as? Double ?? 0) }
+        })
+        #expect(drawn.allSatisfy { Double($0["data-score"] ?? "") == scored[$0["data-ward"] ?? ""] ?? 0 }, "each ward filled by its score")
+        let borders = Self.elements(map, marker: "path ", attributes: ["data-unit-borders"]).compactMap { $0["data-unit-borders"] }
+        #expect(borders.count == 1 && (Int(borders.first ?? "") ?? 0) > 100, "the 12 units' borders: \(borders)")
+        #expect(map.contains("Open Government Licence"))
         let hotspots = try await get("\(stack.base)/v1/lists/hotspots?limit=100", token: stack.token)
         let cells = Self.elements(map, marker: "rect ", attributes: ["data-cell"]).compactMap { $0["data-cell"] }
         #expect(cells == (hotspots.json?["entries"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
@@ -153,6 +167,52 @@ import Testing
         #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.includes('supervisor')", in: refused))
         let open = try await get("\(stack.notify)/v1/alerts?status=open", token: stack.token)
         #expect((open.json?["alerts"] as? [[String: Any]])?.contains { $0["id"] as? String == other } == true)
+
+        // The acknowledged alert through the rest of its life in the page: the analyst may not assign it, the
+        // supervisor assigns it, and closes it with an outcome.
+        func pressed(_ status: String, in tab: String) throws {
+            try chromium.evaluate(#"document.querySelector('[data-alert-status="\#(status)"]').click()"#, in: tab)
+        }
+        try pressed("acknowledged", in: refused)
+        #expect(try await chromium.waitFor(#"!!document.querySelector('[data-assign="\#(id)"]')"#, in: refused))
+        try chromium.evaluate(#"document.querySelector('[data-assignee="\#(id)"]').value = 'pc.khan'"#, in: refused)
+        try chromium.evaluate(#"document.querySelector('[data-assign="\#(id)"]').click()"#, in: refused)
+        #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.startsWith('Not assigned') && document.getElementById('alerts-message').textContent.includes('supervisor')", in: refused))
+
+        try pressed("acknowledged", in: alerts)
+        #expect(try await chromium.waitFor(#"!!document.querySelector('[data-assign="\#(id)"]')"#, in: alerts))
+        try chromium.evaluate(#"document.querySelector('[data-assign="\#(id)"]').click()"#, in: alerts)
+        #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.includes('must not be blank')", in: alerts),
+                "an empty assignee is refused with the reason")
+        try chromium.evaluate(#"document.querySelector('[data-assignee="\#(id)"]').value = 'pc.khan'"#, in: alerts)
+        try chromium.evaluate(#"document.querySelector('[data-assign="\#(id)"]').click()"#, in: alerts)
+        #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.includes('assigned')", in: alerts))
+        try pressed("assigned", in: alerts)
+        #expect(try await chromium.waitFor(#"!!document.querySelector('[data-close="\#(id)"]')"#, in: alerts))
+        #expect(try chromium.evaluate(#"document.querySelector('tr[data-alert="\#(id)"]').textContent.includes('assigned to pc.khan')"#, in: alerts) as? Bool == true)
+        try chromium.evaluate(#"document.querySelector('[data-outcome="\#(id)"]').value = 'safeguarding-referral'"#, in: alerts)
+        try chromium.evaluate(#"document.querySelector('[data-note="\#(id)"]').value = 'referred to the IDVA'"#, in: alerts)
+        try chromium.evaluate(#"document.querySelector('[data-close="\#(id)"]').click()"#, in: alerts)
+        #expect(try await chromium.waitFor("document.getElementById('alerts-message').textContent.includes('closed')", in: alerts))
+        let closed = try await get("\(stack.notify)/v1/alerts?status=closed", token: stack.token)
+        let closedAlert = (closed.json?["alerts"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+        #expect(closedAlert?["outcome"] as? String == "safeguarding-referral" && closedAlert?["closedBy"] as? String == "sergeant.lee")
+        #expect(closedAlert?["assignee"] as? String == "pc.khan" && closedAlert?["note"] as? String == "referred to the IDVA")
+
+        // A unit's queue shows only its alerts; an alert's explanation shows what routed it there.
+        try pressed("open", in: alerts)
+        let everyOpen = try await get("\(stack.notify)/v1/alerts?status=open", token: stack.token).json?["alerts"] as? [[String: Any]] ?? []
+        let unit = try #require((everyOpen.first?["units"] as? [String])?.first)
+        let ofUnit = everyOpen.filter { ($0["units"] as? [String])?.contains(unit) == true }.count
+        try chromium.evaluate("const s = document.getElementById('alerts-unit'); s.value = '\(unit)'; s.dispatchEvent(new Event('change'))", in: alerts)
+        #expect(try await chromium.waitFor(
+            "document.getElementById('alerts-title').textContent.startsWith('Dauntless+ alerts: \(ofUnit) open for')", in: alerts))
+        #expect(try chromium.evaluate(
+            "[...document.querySelectorAll('#alerts-body tr')].every((row) => row.dataset.units.split(' ').includes('\(unit)'))", in: alerts) as? Bool == true)
+        try chromium.screenshot(alerts, to: Self.screenshots.appendingPathComponent("unit-queue.png"))
+        try chromium.evaluate("document.querySelector('[data-why]').click()", in: alerts)
+        #expect(try await chromium.waitFor("document.getElementById('detail-routing')?.textContent.startsWith('Routed to')", in: alerts))
+        #expect(try await chromium.waitFor("document.querySelectorAll('#detail-alert-crimes tbody tr').length > 0", in: alerts))
 
         stack.up.signal(SIGINT)
         #expect(await stack.up.exitStatus(within: .seconds(30)) == 0)

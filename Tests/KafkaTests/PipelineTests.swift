@@ -12,21 +12,25 @@ import FoundationNetworking
 /// `POST /v1/offences`, one record at a time as they would be reported. When
 /// nothing is left to read, every list must equal a recomputation from scratch, every bad record must be
 /// dead-lettered with its reason, the counts must reconcile, and each planted scenario must have raised its alert
-/// once, on the topic, at the webhook (signed) and in the API, where a supervisor acknowledges one.
+/// once, on the topic, at the webhook (signed) and in the API, routed to the units covering its wards (the Met's
+/// command units), where a supervisor acknowledges and assigns one and the officer it was assigned to closes it.
 @Suite(.serialized) struct PipelineTests {
     static let token = "pipeline-token-0123456789"
     static let supervisorToken = "supervisor-token-0123456789"
     static let analystToken = "analyst-token-0123456789"
+    static let officerToken = "officer-token-0123456789"
     static let webhookSecret = "webhook-secret-for-tests"
 
-    typealias Scenario = (suspect: String, kind: Alert.Kind, records: [String])
+    typealias Scenario = (suspect: String, kind: Alert.Kind, records: [String], units: [String])
 
     /// A suspect who escalates, one who gains a second victim, and one who enters the cohort, in late December. The
     /// last commits enough domestic rapes to score above `cohortThreshold` (the 100th Dauntless+ score before).
     static func planted(cohortThreshold: Harm) -> [Scenario] {
-        func record(_ number: Int, _ code: String, day: Int, _ suspect: String, victim: String) -> String {
-            #"{"crimeRef":"\#(7_000_000 + number)/25","version":1,"offenceCode":"\#(code)","occurredAt":"2025-12-\#(day)T10:00:00Z","flags":["domestic"],"suspects":["\#(suspect)"],"victims":["\#(victim)"]}"#
+        func record(_ number: Int, _ code: String, day: Int, _ suspect: String, victim: String, ward: String? = nil) -> String {
+            let place = ward.map { #","wardCode":"\#($0)""# } ?? ""
+            return #"{"crimeRef":"\#(7_000_000 + number)/25","version":1,"offenceCode":"\#(code)","occurredAt":"2025-12-\#(day)T10:00:00Z","flags":["domestic"],"suspects":["\#(suspect)"],"victims":["\#(victim)"]\#(place)}"#
         }
+        let (islington, sutton, camden) = ("E05013697", "E05013754", "E05013652")
         var rapes = 1
         while true {
             let harm = Harm(days: 2555 * Int64(rapes))
@@ -36,12 +40,14 @@ import FoundationNetworking
         }
         return [
             ("PLANT-ESC", .escalation, [
-                record(1, "105A", day: 10, "PLANT-ESC", victim: "PLANT-V1"), record(2, "8N", day: 17, "PLANT-ESC", victim: "PLANT-V1"),
-            ]),
+                record(1, "105A", day: 10, "PLANT-ESC", victim: "PLANT-V1", ward: islington),
+                record(2, "8N", day: 17, "PLANT-ESC", victim: "PLANT-V1", ward: sutton),
+            ], ["central-north", "south"]),
             ("PLANT-NV", .newVictim, [
-                record(3, "8L", day: 11, "PLANT-NV", victim: "PLANT-V2"), record(4, "8L", day: 18, "PLANT-NV", victim: "PLANT-V3"),
-            ]),
-            ("PLANT-COH", .enteredCohort, (0..<rapes).map { record(10 + $0, "19C", day: 10 + $0 % 18, "PLANT-COH", victim: "PLANT-V4") }),
+                record(3, "8L", day: 11, "PLANT-NV", victim: "PLANT-V2", ward: camden), record(4, "8L", day: 18, "PLANT-NV", victim: "PLANT-V3"),
+            ], ["central-north"]),
+            ("PLANT-COH", .enteredCohort, (0..<rapes).map { record(10 + $0, "19C", day: 10 + $0 % 18, "PLANT-COH", victim: "PLANT-V4") },
+             ["unassigned"]),
         ]
     }
 
@@ -65,17 +71,19 @@ import FoundationNetworking
         let directory = broker.dataDirectory
         let tokens = [
             "\(Self.token) pipeline admin", "\(Self.supervisorToken) sergeant.lee supervisor",
-            "\(Self.analystToken) analyst.kaur analyst",
+            "\(Self.analystToken) analyst.kaur analyst", "\(Self.officerToken) pc.khan analyst",
         ]
         try (tokens.joined(separator: "\n") + "\n").write(
             to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
         let webhook = WebhookReceiver()
         defer { webhook.stop() }
+        let unitsFile = directory.appendingPathComponent("units.csv")
+        try TaskingUnits.metropolitanCommandUnitsFile().write(to: unitsFile, atomically: true, encoding: .utf8)
         let ports = (ingest: freePort(), score: freePort(), rank: freePort(), notify: freePort())
         let environment = [
             "HARMRANK_DATA_DIR": directory.path, "HARMRANK_CLOCK": "event", "HARMRANK_PUBLISH_INTERVAL_MS": "100",
             "HARMRANK_WEBHOOKS": webhook.url, "HARMRANK_WEBHOOK_SECRET": Self.webhookSecret,
-            "HARMRANK_DOWNSTREAM_MAX_LAG": "500",
+            "HARMRANK_DOWNSTREAM_MAX_LAG": "500", "HARMRANK_UNITS": unitsFile.path,
         ]
         var services = try [
             ("IngestService", ports.ingest), ("ScoreService", ports.score), ("RankService", ports.rank),
@@ -191,6 +199,8 @@ import FoundationNetworking
         #expect(reasons.sorted() == expected.rejections.map(\.rawValue).sorted())
 
         try await checkAlerts(planted, notify: "http://127.0.0.1:\(ports.notify)", webhook: webhook, bootstrap: broker.bootstrap)
+        try await checkRouting(notify: "http://127.0.0.1:\(ports.notify)", lines: lines, units: String(contentsOf: unitsFile, encoding: .utf8))
+        try await checkWorkflow(notify: "http://127.0.0.1:\(ports.notify)", bootstrap: broker.bootstrap)
 
         // RankService killed outright comes back with the same lists, from its own state.
         let listsBefore = try await HarmList.allCases.asyncMap { list in
@@ -223,6 +233,7 @@ import FoundationNetworking
             let crimes = (raised.first?["crimes"] as? [[String: Any]] ?? []).compactMap { $0["crimeRef"] as? String }
             #expect(!crimes.isEmpty, "\(scenario.suspect): the alert names the crimes behind it")
             #expect((raised.first?["components"] as? [String: Any])?["rfg"] != nil)
+            #expect(raised.first?["units"] as? [String] == scenario.units, "\(scenario.suspect): routed by \(raised.first?["wards"] ?? "-")")
             if let id = raised.first?["id"] as? String { plantedIDs.append(id) }
         }
 
@@ -254,6 +265,88 @@ import FoundationNetworking
         #expect((closed.json?["alerts"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
         let open = try await get(notify + "/v1/alerts?status=open", token: Self.analystToken)
         #expect((open.json?["alerts"] as? [[String: Any]])?.count == all.count - 1)
+    }
+
+    /// Every alert's units, worked out again from its wards with a reading of the units file of its own; and every
+    /// ward an alert was routed by is one a version of one of the suspect's domestic crimes in the window had.
+    func checkRouting(notify: String, lines: [String], units: String) async throws {
+        let wards = try WardRegistry.shipped()
+        let byUnit: [(unit: String, boroughs: Set<String>?)] = units.split(separator: "\n").dropFirst().map { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return (fields[0], fields[2] == "*" ? nil : Set(fields[2].split(separator: ";").map(String.init)))
+        }
+        var domesticWards: [String: [(ward: String, occurredAt: Instant)]] = [:]
+        let validator = OffenceValidator(harmTable: try HarmTable.shipped(), wards: wards, clockMode: .event)
+        for line in lines {
+            guard case .success(let record) = validator.validate(Array(line.utf8), receivedAt: .now),
+                record.status == .recorded, record.flags.contains(.domestic), let ward = record.wardCode
+            else { continue }
+            for suspect in record.suspects { domesticWards[suspect, default: []].append((ward, record.occurredAt)) }
+        }
+        let alerts = try await get(notify + "/v1/alerts", token: Self.analystToken).json?["alerts"] as? [[String: Any]] ?? []
+        var routed = 0
+        for alert in alerts {
+            let (id, suspect) = (alert["id"] as? String ?? "", alert["suspect"] as? String ?? "")
+            let alertWards = alert["wards"] as? [String] ?? []
+            let raisedAt = try Instant.parseRFC3339(alert["raisedAt"] as? String ?? "").get()
+            let boroughs = Set(alertWards.compactMap { wards[$0]?.borough })
+            let expected = byUnit.filter { unit in !boroughs.isEmpty && (unit.boroughs.map { !$0.isDisjoint(with: boroughs) } ?? true) }
+                .map(\.unit)
+            #expect(alert["units"] as? [String] == (expected.isEmpty ? ["unassigned"] : expected), "alert \(id) by \(alertWards)")
+            let possible = Set((domesticWards[suspect] ?? []).filter {
+                $0.occurredAt <= raisedAt && $0.occurredAt.milliseconds > raisedAt.milliseconds - Instant.days(365)
+            }.map(\.ward))
+            #expect(Set(alertWards).isSubset(of: possible), "alert \(id) routed by \(alertWards), of \(suspect)'s \(possible.sorted())")
+            if !expected.isEmpty { routed += 1 }
+        }
+        #expect(routed > alerts.count / 2, "\(routed) of \(alerts.count) alerts reached a unit")
+    }
+
+    /// The rest of an alert's life through the API: assigned by a supervisor, closed by the officer it was assigned
+    /// to, each step refused with a precise answer when it is out of turn or not the caller's to take, and each
+    /// version on the alerts topic once.
+    func checkWorkflow(notify: String, bootstrap: String) async throws {
+        let acknowledged = try await get(notify + "/v1/alerts?status=acknowledged", token: Self.analystToken)
+        let id = try #require((acknowledged.json?["alerts"] as? [[String: Any]])?.first?["id"] as? String)
+        let open = try #require(
+            (try await get(notify + "/v1/alerts?status=open", token: Self.analystToken).json?["alerts"] as? [[String: Any]])?
+                .first?["id"] as? String)
+        func step(_ action: String, _ alert: String, _ body: String, token: String) async throws -> (status: Int, json: [String: Any]?) {
+            let answer = try await post(notify + "/v1/alerts/\(alert)/\(action)", token: token, body: Data(body.utf8))
+            return (answer.status, answer.json)
+        }
+        let assignee = #"{"assignee":"pc.khan"}"#
+        #expect(try await step("assign", id, assignee, token: Self.analystToken).status == 403, "an analyst may not assign")
+        let early = try await step("assign", open, assignee, token: Self.supervisorToken)
+        #expect(early.status == 409 && early.json?["error"] as? String == "invalid-transition", "\(early.json ?? [:])")
+        #expect(try await step("close", id, #"{"outcome":"arrest"}"#, token: Self.supervisorToken).status == 409, "not before assigned")
+        #expect(try await step("assign", id, "{}", token: Self.supervisorToken).json?["detail"] as? String == "'assignee' is required: a string")
+        #expect(try await step("assign", id, "not json", token: Self.supervisorToken).status == 400)
+        #expect(try await step("assign", "no-such-alert", assignee, token: Self.supervisorToken).status == 404)
+        let assigned = try await step("assign", id, assignee, token: Self.supervisorToken)
+        #expect(assigned.status == 200 && assigned.json?["status"] as? String == "assigned" && assigned.json?["assignedBy"] as? String == "sergeant.lee")
+        #expect(try await step("close", id, #"{"outcome":"arrest"}"#, token: Self.analystToken).status == 403, "neither supervisor nor assignee")
+        let unknown = try await step("close", id, #"{"outcome":"shrug"}"#, token: Self.officerToken)
+        #expect(unknown.status == 400 && (unknown.json?["detail"] as? String)?.contains("safeguarding-referral") == true)
+        let closed = try await step(
+            "close", id, #"{"outcome":"safeguarding-referral","note":"referred to the IDVA"}"#, token: Self.officerToken)
+        #expect(closed.status == 200 && closed.json?["status"] as? String == "closed" && closed.json?["closedBy"] as? String == "pc.khan")
+        #expect(closed.json?["version"] as? Int == 4 && closed.json?["note"] as? String == "referred to the IDVA")
+        #expect(try await step("close", id, #"{"outcome":"arrest"}"#, token: Self.supervisorToken).status == 409, "closed once")
+        let listed = try await get(notify + "/v1/alerts?status=closed", token: Self.analystToken)
+        #expect((listed.json?["alerts"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id])
+        #expect(try await get(notify + "/v1/alerts?unit=nowhere", token: Self.analystToken).status == 400)
+        #expect(try await get(notify + "/v1/alerts?status=done", token: Self.analystToken).status == 400)
+
+        // The leader publishes each version once: raised, acknowledged, assigned, closed.
+        var versions: [Int] = []
+        _ = await eventually(within: .seconds(90)) {
+            let messages = (try? await readTopic(TopicCatalogue().alertsDauntless, bootstrap: bootstrap)) ?? []
+            versions = messages.compactMap { $0.value.flatMap { try? JSONDecoder().decode(Alert.self, from: Data($0)) } }
+                .filter { $0.id == id }.map(\.version)
+            return versions.count >= 4
+        }
+        #expect(versions == [1, 2, 3, 4])
     }
 
     static func hundredths(_ value: Any?) -> Int64? {

@@ -266,16 +266,39 @@ extension MessageCodingTests {
     @Test func alertChangelogFactsReadBackAsWrittenUnderKeysOfTheirOwn() throws {
         let alert = Alert(
             id: "a1", suspect: "S1", kind: .newVictim, raisedAt: "2025-06-01T00:00:00.000Z", score: 12.5, components: nil,
-            crimes: [.init(crimeRef: "CR-1", offenceCode: "8N", cchiDays: 10, occurredAt: "2025-05-30T10:00:00.000Z")])
+            crimes: [.init(crimeRef: "CR-1", offenceCode: "8N", cchiDays: 10, occurredAt: "2025-05-30T10:00:00.000Z")],
+            units: ["central-north", "north"])
         let at = Instant(milliseconds: 1_750_000_000_123)
         let facts: [AlertChangelogMessage] = [
             .alert(alert), .delivered(alertId: "a1", url: "https://unit.example/hook", at: at),
             .acknowledged(alertId: "a1", by: "sergeant.lee", at: at),
+            .assigned(alertId: "a1", assignee: "pc.khan", by: "sergeant.lee", at: at),
+            .closed(alertId: "a1", outcome: .safeguardingReferral, note: "referred to the IDVA", by: "pc.khan", at: at),
+            .closed(alertId: "a1", outcome: .noFurtherAction, note: nil, by: "sergeant.lee", at: at),
         ]
         let messages = facts.map { $0.outgoing(topic: "t") }
         #expect(messages.map { String(decoding: $0.key ?? [], as: UTF8.self) }
-            == ["a1", "a1/delivered/https://unit.example/hook", "a1/acknowledged"])
+            == ["a1", "a1/delivered/https://unit.example/hook", "a1/acknowledged/sergeant.lee", "a1/assigned/sergeant.lee",
+                "a1/closed/pc.khan", "a1/closed/sergeant.lee"])
         #expect(try messages.map { try AlertChangelogMessage.decode($0.value ?? []) } == facts)
         #expect(throws: JSONValue.FieldError.self) { try AlertChangelogMessage.decode(Array(#"{"other":1}"#.utf8)) }
+        #expect(throws: (any Error).self) {
+            try AlertChangelogMessage.decode(Array(#"{"closed":{"alertId":"a1","by":"x","outcome":"shrug","at":"2025-06-01T00:00:00Z"}}"#.utf8))
+        }
+    }
+
+    /// An alert stored or published before alerts had units and steps reads as open and routed nowhere; one written
+    /// now carries its units, status and version.
+    @Test func alertsReadWithOrWithoutUnitsAndSteps() throws {
+        let old = #"{"id":"a1","suspect":"S1","kind":"escalation","raisedAt":"2025-06-01T00:00:00.000Z","score":1,"crimes":[],"status":"open"}"#
+        let read = try JSONDecoder().decode(Alert.self, from: Data(old.utf8))
+        #expect(read.units == [] && read.status == .open && read.version == 1)
+        var alert = read
+        alert.units = ["north"]
+        alert.status = .assigned
+        alert.assignee = "pc.khan"
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder.api.encode(alert)) as? [String: Any]
+        #expect(json?["version"] as? Int == 3 && json?["status"] as? String == "assigned" && json?["units"] as? [String] == ["north"])
+        #expect(try JSONDecoder().decode(Alert.self, from: try JSONEncoder.api.encode(alert)) == alert)
     }
 }

@@ -23,29 +23,76 @@ import Testing
                 "another kind has its own cool-down")
         #expect(try store.raise(alert("d"), at: t + Instant.days(28), coolDown: coolDown, webhooks: []))
         #expect(try store.alerts(status: nil, since: nil).isEmpty, "none shown before it is published")
-        try store.markPublished(["a", "c", "d"], at: t)
-        #expect(try store.alerts(status: "open", since: nil).map(\.id) == ["a", "c", "d"])
+        try store.markPublished([alert("a"), alert("c", "S1", .newVictim), alert("d")], at: t)
+        #expect(try store.alerts(status: .open, since: nil).map(\.id) == ["a", "c", "d"])
     }
 
     @Test func anAcknowledgementRecordsWhoAndWhenOnceAndMovesTheAlert() throws {
         let store = try store()
         _ = try store.raise(alert("a"), at: t, coolDown: 0, webhooks: [])
-        try store.markPublished(["a"], at: t)
+        try store.markPublished([alert("a")], at: t)
         let acknowledged = try #require(try store.acknowledge("a", by: "sergeant.lee", at: t + 1_000))
-        #expect(acknowledged.status == "acknowledged")
+        #expect(acknowledged.status == .acknowledged && acknowledged.version == 2)
         #expect(acknowledged.acknowledgedBy == "sergeant.lee")
         #expect(try store.acknowledge("a", by: "someone.else", at: t + 2_000)?.acknowledgedBy == "sergeant.lee")
         #expect(try store.acknowledge("missing", by: "sergeant.lee", at: t) == nil)
-        #expect(try store.alerts(status: "open", since: nil).isEmpty)
-        #expect(try store.alerts(status: "acknowledged", since: nil).map(\.id) == ["a"])
+        #expect(try store.alerts(status: .open, since: nil).isEmpty)
+        #expect(try store.alerts(status: .acknowledged, since: nil).map(\.id) == ["a"])
         #expect(try store.alerts(status: nil, since: t + 1).isEmpty)
+    }
+
+    /// open -> acknowledged -> assigned -> closed, each step once and in order: a step out of order, or taken
+    /// again by someone else, changes nothing; each step makes a new version to publish.
+    @Test func theWorkflowTakesEachStepOnceAndInOrderAndEachIsPublishedAsANewVersion() throws {
+        let store = try store()
+        var raised = alert("a")
+        raised.units = ["central-north", "north"]
+        _ = try store.raise(raised, at: t, coolDown: 0, webhooks: [])
+        try store.markPublished([raised], at: t)
+        #expect(try store.unpublished(limit: 10).isEmpty)
+        #expect(try store.assign("a", to: "pc.khan", by: "sergeant.lee", at: t)?.status == .open, "not before it is acknowledged")
+        #expect(try store.close("a", outcome: .arrest, note: nil, by: "sergeant.lee", at: t)?.status == .open)
+
+        _ = try store.acknowledge("a", by: "sergeant.lee", at: t + 1_000)
+        #expect(try store.unpublished(limit: 10).map(\.version) == [2])
+        let assigned = try #require(try store.assign("a", to: "pc.khan", by: "sergeant.lee", at: t + 2_000))
+        #expect(assigned.status == .assigned && assigned.assignee == "pc.khan" && assigned.assignedBy == "sergeant.lee")
+        #expect(try store.assign("a", to: "pc.other", by: "inspector.ng", at: t + 2_500)?.assignee == "pc.khan", "the first stands")
+        #expect(try store.unpublished(limit: 10).map(\.version) == [2, 3])
+        let closed = try #require(try store.close("a", outcome: .safeguardingReferral, note: "IDVA", by: "pc.khan", at: t + 3_000))
+        #expect(closed.status == .closed && closed.outcome == .safeguardingReferral && closed.note == "IDVA")
+        #expect(closed.closedBy == "pc.khan" && closed.closedAt == Instant(milliseconds: t.milliseconds + 3_000).rfc3339)
+        #expect(closed.version == 4 && closed.units == ["central-north", "north"])
+        #expect(try store.close("a", outcome: .arrest, note: nil, by: "sergeant.lee", at: t + 4_000)?.outcome == .safeguardingReferral)
+        let latest = try store.unpublished(limit: 10)
+        #expect(latest.map(\.version) == [2, 3, 4], "a leader that has not yet published a step publishes each, in order")
+        #expect(latest[1].assignee == "pc.khan" && latest[1].outcome == nil && latest[1].status == .assigned)
+        #expect(latest[0].assignee == nil && latest[0].acknowledgedBy == "sergeant.lee" && latest[0].status == .acknowledged)
+        try store.markPublished(latest, at: t + 5_000)
+        #expect(try store.unpublished(limit: 10).isEmpty)
+        #expect(try store.alerts(status: .closed, since: nil).map(\.id) == ["a"])
+        #expect(try store.alerts(status: .assigned, since: nil).isEmpty)
+        #expect(try store.alerts(status: nil, unit: "north", since: nil).map(\.id) == ["a"])
+        #expect(try store.alerts(status: nil, unit: "south", since: nil).isEmpty)
+    }
+
+    /// A version read back from `alerts.dauntless` counts as published: a new leader does not publish it again.
+    @Test func aVersionTakenInFromTheTopicIsNotPublishedAgain() throws {
+        let store = try store()
+        _ = try store.raise(alert("a"), at: t, coolDown: 0, webhooks: [])
+        try store.markPublished([alert("a")], at: t)
+        let acknowledged = try #require(try store.acknowledge("a", by: "sergeant.lee", at: t + 1_000))
+        try store.adopt(acknowledged, recorded: false, coolDown: 0, webhooks: [], at: t + 2_000)
+        #expect(try store.unpublished(limit: 10).isEmpty)
+        try store.adopt(alert("a"), recorded: false, coolDown: 0, webhooks: [], at: t + 3_000)
+        #expect(try store.unpublished(limit: 10).isEmpty, "an older version read later changes nothing")
     }
 
     @Test func theOutboxKeepsAFailedWebhookDeliveryUntilItSucceeds() throws {
         let store = try store()
         _ = try store.raise(alert("a"), at: t, coolDown: 0, webhooks: ["http://unit.example/hook"])
         #expect(try store.unpublished(limit: 10).map(\.id) == ["a"])
-        try store.markPublished(["a"], at: t)
+        try store.markPublished([alert("a")], at: t)
         #expect(try store.unpublished(limit: 10).isEmpty)
         #expect(try store.dueDeliveries(at: .now, limit: 10).isEmpty, "delivered only once recorded on the changelog")
         #expect(try store.unrecorded(limit: 10).map(\.id) == ["a"])

@@ -88,8 +88,12 @@ public struct TaskingUnits: Sendable {
 
     /// The Metropolitan Police's 12 basic command units by borough, shipped as an example.
     public static func metropolitanCommandUnits(wards: WardRegistry) throws(DataFileError) -> TaskingUnits {
-        try TaskingUnits(
-            csv: try readResource("met-command-units.csv"), file: "met-command-units.csv (shipped)", wards: wards)
+        try TaskingUnits(csv: try metropolitanCommandUnitsFile(), file: "met-command-units.csv (shipped)", wards: wards)
+    }
+
+    /// The text of the shipped example units file, to start a force's own from.
+    public static func metropolitanCommandUnitsFile() throws(DataFileError) -> String {
+        try readResource("met-command-units.csv")
     }
 
     /// The units an alert about offences in `wards` goes to, in the file's order; `[unassigned]` when none covers

@@ -5,9 +5,11 @@ import Foundation
 ///
 /// - An alert, key its id: written by the leader once the alert is on `alerts.dauntless`.
 /// - A delivery, key `<id>/delivered/<url>`: written by the leader once the webhook answered 2xx.
-/// - An acknowledgement, key `<id>/acknowledged`: written by the replica a supervisor acknowledged the alert on.
+/// - A step a person took (acknowledged, assigned, closed), key `<id>/<step>/<who>`: written by the replica the
+///   person took it on. The key names who, so that should two people take the same step on two replicas at once,
+///   compaction keeps both, and every replica, reading them in order, keeps the first.
 ///
-/// The topic has one partition, so an alert is read before its deliveries and acknowledgement.
+/// The topic has one partition, so an alert is read before its deliveries and steps, and its steps in order.
 public enum AlertChangelogMessage: Sendable, Equatable {
     /// An alert published on `alerts.dauntless`.
     case alert(Alert)
@@ -15,12 +17,18 @@ public enum AlertChangelogMessage: Sendable, Equatable {
     case delivered(alertId: String, url: String, at: Instant)
     /// A supervisor acknowledged the alert.
     case acknowledged(alertId: String, by: String, at: Instant)
+    /// A supervisor assigned the alert to `assignee`.
+    case assigned(alertId: String, assignee: String, by: String, at: Instant)
+    /// The alert was closed with `outcome`.
+    case closed(alertId: String, outcome: Alert.Outcome, note: String?, by: String, at: Instant)
 
     /// The alert this fact is about.
     public var alertId: String {
         switch self {
         case .alert(let alert): alert.id
-        case .delivered(let alertId, _, _), .acknowledged(let alertId, _, _): alertId
+        case .delivered(let alertId, _, _), .acknowledged(let alertId, _, _), .assigned(let alertId, _, _, _),
+            .closed(let alertId, _, _, _, _):
+            alertId
         }
     }
 
@@ -30,7 +38,9 @@ public enum AlertChangelogMessage: Sendable, Equatable {
         switch self {
         case .alert(let alert): key = alert.id
         case .delivered(let alertId, let url, _): key = "\(alertId)/delivered/\(url)"
-        case .acknowledged(let alertId, _, _): key = "\(alertId)/acknowledged"
+        case .acknowledged(let alertId, let by, _): key = "\(alertId)/acknowledged/\(by)"
+        case .assigned(let alertId, _, let by, _): key = "\(alertId)/assigned/\(by)"
+        case .closed(let alertId, _, _, let by, _): key = "\(alertId)/closed/\(by)"
         }
         return OutgoingMessage(topic: topic, key: key, value: Array(try! JSONEncoder.api.encode(Envelope(self))))
     }
@@ -45,8 +55,15 @@ public enum AlertChangelogMessage: Sendable, Equatable {
         if let fact = envelope.acknowledged, let by = fact.by {
             return .acknowledged(alertId: fact.alertId, by: by, at: try fact.instant())
         }
+        if let fact = envelope.assigned, let by = fact.by, let assignee = fact.assignee {
+            return .assigned(alertId: fact.alertId, assignee: assignee, by: by, at: try fact.instant())
+        }
+        if let fact = envelope.closed, let by = fact.by, let outcome = fact.outcome {
+            return .closed(alertId: fact.alertId, outcome: outcome, note: fact.note, by: by, at: try fact.instant())
+        }
         throw JSONValue.FieldError(
-            description: "an alerts changelog message needs 'alert', 'delivered' (with url) or 'acknowledged' (with by)")
+            description: "an alerts changelog message needs 'alert', 'delivered' (with url), 'acknowledged' (with by), "
+                + "'assigned' (with assignee and by) or 'closed' (with outcome and by)")
     }
 
     /// The JSON: one member naming the kind of fact.
@@ -55,6 +72,9 @@ public enum AlertChangelogMessage: Sendable, Equatable {
             var alertId: String
             var url: String?
             var by: String?
+            var assignee: String?
+            var outcome: Alert.Outcome?
+            var note: String?
             var at: String
 
             func instant() throws -> Instant {
@@ -68,12 +88,18 @@ public enum AlertChangelogMessage: Sendable, Equatable {
         var alert: Alert?
         var delivered: Fact?
         var acknowledged: Fact?
+        var assigned: Fact?
+        var closed: Fact?
 
         init(_ message: AlertChangelogMessage) {
             switch message {
             case .alert(let alert): self.alert = alert
             case .delivered(let alertId, let url, let at): delivered = Fact(alertId: alertId, url: url, at: at.rfc3339)
             case .acknowledged(let alertId, let by, let at): acknowledged = Fact(alertId: alertId, by: by, at: at.rfc3339)
+            case .assigned(let alertId, let assignee, let by, let at):
+                assigned = Fact(alertId: alertId, by: by, assignee: assignee, at: at.rfc3339)
+            case .closed(let alertId, let outcome, let note, let by, let at):
+                closed = Fact(alertId: alertId, by: by, outcome: outcome, note: note, at: at.rfc3339)
             }
         }
     }

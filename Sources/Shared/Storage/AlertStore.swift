@@ -1,10 +1,11 @@
 import Foundation
 import GRDB
 
-/// NotifyService's alerts (CONTRACT.md section 5), in one SQLite file: every alert raised with who acknowledged it,
-/// the Dauntless+ cohort as last seen, and an outbox: whether each alert is on `alerts.dauntless` yet, whether it is
-/// recorded on `alerts.changelog`, and each webhook's delivery, retried until it succeeds. Alert ids are derived
-/// from what raised them, so raising the same alert again after a crash changes nothing.
+/// NotifyService's alerts (CONTRACT.md sections 5 and 11), in one SQLite file: every alert raised with the units
+/// it was routed to and the steps people took on it (acknowledged, assigned, closed), the Dauntless+ cohort as last
+/// seen, and an outbox: which version of each alert is on `alerts.dauntless`, whether it is recorded on
+/// `alerts.changelog`, and each webhook's delivery, retried until it succeeds. Alert ids are derived from what
+/// raised them, so raising the same alert again after a crash changes nothing.
 ///
 /// Every replica raises alerts into its own store from the scores it reads, and takes in what the leader published
 /// (`adopt`), so a replica elected leader publishes only what no leader has.
@@ -46,8 +47,21 @@ public final class AlertStore: Sendable {
             // Alerts stored before there was a changelog are recorded by the next leader, as if just published.
             try db.alter(table: "alerts") { table in table.add(column: "recordedAt", .integer) }
         }
+        migrator.registerMigration("tasking") { db in
+            try db.alter(table: "alerts") { table in
+                table.add(column: "units", .jsonText).notNull().defaults(to: "[]")
+                table.add(column: "publishedVersion", .integer)
+                for column in ["assignee", "assignedBy", "outcome", "note", "closedBy"] { table.add(column: column, .text) }
+                for column in ["assignedAt", "closedAt"] { table.add(column: column, .integer) }
+            }
+            try db.execute(sql: "UPDATE alerts SET publishedVersion = \(Self.version) WHERE publishedAt IS NOT NULL")
+        }
         try migrator.migrate(queue)
     }
+
+    /// An alert's version from the steps taken on it, as `Alert.Status.version` counts them.
+    private static let version =
+        "(CASE WHEN closedAt IS NOT NULL THEN 4 WHEN assignedAt IS NOT NULL THEN 3 WHEN acknowledgedAt IS NOT NULL THEN 2 ELSE 1 END)"
 
     /// Stores `alert` unless it was stored before (a replay) or the same suspect and kind was raised less than
     /// `coolDown` of clock time before; queues it for every webhook. Returns whether it was raised.
@@ -59,8 +73,8 @@ public final class AlertStore: Sendable {
                 arguments: [alert.suspect, alert.kind.rawValue, clock.milliseconds - coolDown])
             if recent == true { return false }
             try db.execute(
-                sql: "INSERT INTO alerts (id, suspect, kind, raisedAt, alert) VALUES (?, ?, ?, ?, ?)",
-                arguments: [alert.id, alert.suspect, alert.kind.rawValue, clock.milliseconds, Self.json(alert)])
+                sql: "INSERT INTO alerts (id, suspect, kind, raisedAt, alert, units) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [alert.id, alert.suspect, alert.kind.rawValue, clock.milliseconds, Self.json(alert), Self.json(alert.units)])
             for url in webhooks {
                 try db.execute(
                     sql: "INSERT INTO webhookDeliveries (alertId, url, nextAttemptAt) VALUES (?, ?, 0)",
@@ -70,8 +84,9 @@ public final class AlertStore: Sendable {
         }
     }
 
-    /// Takes in an alert the leader published, read from `alerts.dauntless` or (`recorded`) from
-    /// `alerts.changelog`: stored if new, with its webhook deliveries queued, and marked published. An alert of this
+    /// Takes in an alert the leader published, read from `alerts.dauntless` (any version) or (`recorded`) from
+    /// `alerts.changelog`: stored if new, with its webhook deliveries queued, and marked published up to its
+    /// version. Its steps come from the changelog, not from the alert read here. An alert of this
     /// replica's own for the same suspect and kind within `coolDown` of it, not yet published, is dropped: raised
     /// from a different batch of the same scores (an entered-cohort alert depends on when the cohort was looked at),
     /// it would tell the units the same thing twice.
@@ -85,8 +100,8 @@ public final class AlertStore: Sendable {
                 try db.execute(sql: "DELETE FROM webhookDeliveries WHERE alertId IN (\(redundant))", arguments: arguments)
                 try db.execute(sql: "DELETE FROM alerts WHERE id IN (\(redundant))", arguments: arguments)
                 try db.execute(
-                    sql: "INSERT INTO alerts (id, suspect, kind, raisedAt, alert) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [alert.id, alert.suspect, alert.kind.rawValue, clock, Self.json(alert)])
+                    sql: "INSERT INTO alerts (id, suspect, kind, raisedAt, alert, units) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [alert.id, alert.suspect, alert.kind.rawValue, clock, Self.json(alert), Self.json(alert.units)])
                 for url in webhooks {
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO webhookDeliveries (alertId, url, nextAttemptAt) VALUES (?, ?, 0)",
@@ -95,8 +110,9 @@ public final class AlertStore: Sendable {
             }
             try db.execute(
                 sql: "UPDATE alerts SET publishedAt = coalesce(publishedAt, ?), "
+                    + "publishedVersion = max(coalesce(publishedVersion, 0), ?), "
                     + "recordedAt = CASE WHEN ? THEN coalesce(recordedAt, ?) ELSE recordedAt END WHERE id = ?",
-                arguments: [time.milliseconds, recorded, time.milliseconds, alert.id])
+                arguments: [time.milliseconds, alert.version, recorded, time.milliseconds, alert.id])
         }
     }
 
@@ -122,52 +138,94 @@ public final class AlertStore: Sendable {
         }
     }
 
-    /// Published alerts with `status` (`open`, `acknowledged`, or nil for both) raised at or after `since`, oldest
-    /// first. An alert a replica raised that the leader has not published is not shown: every replica shows the
-    /// alerts the units were sent, and no other.
-    public func alerts(status: String?, since: Instant?) throws -> [Alert] {
+    /// Published alerts with `status` (any when nil) routed to `unit` (any when nil), raised at or after `since`,
+    /// oldest first. An alert a replica raised that the leader has not published is not shown: every replica shows
+    /// the alerts the units were sent, and no other.
+    public func alerts(status: Alert.Status?, unit: String? = nil, since: Instant?) throws -> [Alert] {
         try queue.read { db in
             var conditions = ["raisedAt >= ?", "publishedAt IS NOT NULL"]
-            if status == "open" { conditions.append("acknowledgedAt IS NULL") }
-            if status == "acknowledged" { conditions.append("acknowledgedAt IS NOT NULL") }
+            var arguments: StatementArguments = [since?.milliseconds ?? Int64.min]
+            if let status {
+                conditions.append("\(Self.version) = ?")
+                _ = arguments.append(contentsOf: [status.version])
+            }
+            if let unit {
+                conditions.append("EXISTS (SELECT 1 FROM json_each(alerts.units) WHERE value = ?)")
+                _ = arguments.append(contentsOf: [unit])
+            }
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM alerts WHERE \(conditions.joined(separator: " AND ")) ORDER BY raisedAt, id",
-                arguments: [since?.milliseconds ?? Int64.min]
+                arguments: arguments
             ).map(Self.alert)
         }
     }
 
-    /// The alert with this id, if there is one.
+    /// The published alert with this id, if there is one: what the API may show and act on.
     public func alert(_ id: String) throws -> Alert? {
-        try queue.read { db in try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(Self.alert) }
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ? AND publishedAt IS NOT NULL", arguments: [id])
+                .map(Self.alert)
+        }
     }
 
-    /// Records that `principal` acknowledged the alert at `time`; an alert already acknowledged keeps its first
-    /// acknowledgement. Nil when there is no such alert.
+    /// Records that `principal` acknowledged the open alert at `time`; an alert already acknowledged keeps its
+    /// first acknowledgement. Nil when there is no such alert.
     public func acknowledge(_ id: String, by principal: String, at time: Instant) throws -> Alert? {
+        try step(id, "acknowledgedBy = ?, acknowledgedAt = ?", [principal, time.milliseconds], from: .open)
+    }
+
+    /// Records that `supervisor` assigned the acknowledged alert to `assignee` at `time`; an alert already assigned
+    /// keeps its first assignment. Nil when there is no such alert.
+    public func assign(_ id: String, to assignee: String, by supervisor: String, at time: Instant) throws -> Alert? {
+        try step(id, "assignee = ?, assignedBy = ?, assignedAt = ?", [assignee, supervisor, time.milliseconds], from: .acknowledged)
+    }
+
+    /// Records that `principal` closed the assigned alert with `outcome` at `time`; an alert already closed keeps
+    /// its first closing. Nil when there is no such alert.
+    public func close(_ id: String, outcome: Alert.Outcome, note: String?, by principal: String, at time: Instant) throws -> Alert? {
+        try step(
+            id, "outcome = ?, note = ?, closedBy = ?, closedAt = ?", [outcome.rawValue, note, principal, time.milliseconds],
+            from: .assigned)
+    }
+
+    /// Takes the step `assignments` on the alert if it stands at `status`: a step read again, or one that lost a race
+    /// to another replica's, changes nothing. Returns the alert as it then stands.
+    private func step(_ id: String, _ assignments: String, _ values: StatementArguments, from status: Alert.Status) throws -> Alert? {
         try queue.write { db in
             try db.execute(
-                sql: "UPDATE alerts SET acknowledgedBy = ?, acknowledgedAt = ? WHERE id = ? AND acknowledgedAt IS NULL",
-                arguments: [principal, time.milliseconds, id])
+                sql: "UPDATE alerts SET \(assignments) WHERE id = ? AND \(Self.version) = ?",
+                arguments: values + [id, status.version])
             return try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(Self.alert)
         }
     }
 
     // MARK: Outbox
 
-    /// Alerts not yet on the alerts topic, oldest first.
+    /// The versions of alerts not yet on the alerts topic (new alerts, and each step a person has taken since),
+    /// oldest alert first, each alert's versions in order.
     public func unpublished(limit: Int) throws -> [Alert] {
         try queue.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM alerts WHERE publishedAt IS NULL ORDER BY raisedAt, id LIMIT ?", arguments: [limit]
-            ).map(Self.alert)
+                db,
+                sql: "SELECT * FROM alerts WHERE publishedAt IS NULL OR coalesce(publishedVersion, 0) < \(Self.version) "
+                    + "ORDER BY raisedAt, id LIMIT ?",
+                arguments: [limit]
+            ).flatMap { row in
+                let alert = try Self.alert(row)
+                let published = (row["publishedVersion"] as Int?) ?? 0
+                return (published + 1...max(published + 1, alert.version)).map { alert.asOf(version: $0) }
+            }
         }
     }
 
-    public func markPublished(_ ids: [String], at time: Instant) throws {
+    /// Marks these versions of alerts as on the alerts topic.
+    public func markPublished(_ alerts: [Alert], at time: Instant) throws {
         try queue.write { db in
-            for id in ids {
-                try db.execute(sql: "UPDATE alerts SET publishedAt = ? WHERE id = ?", arguments: [time.milliseconds, id])
+            for alert in alerts {
+                try db.execute(
+                    sql: "UPDATE alerts SET publishedAt = coalesce(publishedAt, ?), "
+                        + "publishedVersion = max(coalesce(publishedVersion, 0), ?) WHERE id = ?",
+                    arguments: [time.milliseconds, alert.version, alert.id])
             }
         }
     }
@@ -233,15 +291,26 @@ public final class AlertStore: Sendable {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM webhookDeliveries WHERE deliveredAt IS NULL") ?? 0 }
     }
 
-    private static func json(_ alert: Alert) throws -> String {
-        String(decoding: try JSONEncoder().encode(alert), as: UTF8.self)
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
+    /// The alert as raised, with the units and steps its row holds.
     private static func alert(_ row: Row) throws -> Alert {
         var alert = try JSONDecoder().decode(Alert.self, from: Data((row["alert"] as String).utf8))
+        func time(_ column: String) -> String? { (row[column] as Int64?).map { Instant(milliseconds: $0).rfc3339 } }
+        alert.units = try JSONDecoder().decode([String].self, from: Data((row["units"] as String).utf8))
         alert.acknowledgedBy = row["acknowledgedBy"]
-        alert.acknowledgedAt = (row["acknowledgedAt"] as Int64?).map { Instant(milliseconds: $0).rfc3339 }
-        alert.status = alert.acknowledgedAt == nil ? "open" : "acknowledged"
+        alert.acknowledgedAt = time("acknowledgedAt")
+        alert.assignee = row["assignee"]
+        alert.assignedBy = row["assignedBy"]
+        alert.assignedAt = time("assignedAt")
+        alert.outcome = (row["outcome"] as String?).flatMap(Alert.Outcome.init(rawValue:))
+        alert.note = row["note"]
+        alert.closedBy = row["closedBy"]
+        alert.closedAt = time("closedAt")
+        alert.status =
+            alert.closedAt != nil ? .closed : alert.assignedAt != nil ? .assigned : alert.acknowledgedAt != nil ? .acknowledged : .open
         return alert
     }
 }

@@ -13,7 +13,7 @@ import TestSupport
 /// - nothing lost: no instance reports missing messages, and every instance is ready;
 /// - every list of every RankService replica, and the last snapshot of each list on `rankings`, equal the
 ///   recomputation, and each list's versions on `rankings` rise by one from the oldest held, none used twice;
-/// - no alert id on `alerts.dauntless` twice, every alert there delivered to the webhook at least once, and every
+/// - no version of an alert on `alerts.dauntless` twice, every alert there delivered to the webhook at least once, and every
 ///   NotifyService replica showing exactly those alerts.
 struct ChaosChecks {
     let stack: ServiceStack
@@ -84,8 +84,8 @@ struct ChaosChecks {
             alertProblems = (try? await self.alertProblems()) ?? ["the alert topic could not be read"]
             return alertProblems.isEmpty
         }
-        let sent = try await alertIds()
-        check(alertProblems.isEmpty, "\(sent.count) alerts: each on alerts.dauntless once, delivered, on every replica",
+        let sent = Set(try await alertsSent().map(\.id))
+        check(alertProblems.isEmpty, "\(sent.count) alerts: each version on alerts.dauntless once, delivered, on every replica",
               alertProblems.joined(separator: "; "))
         say("webhook: \(webhook.delivered.values.reduce(0, +)) deliveries taken, \(webhook.refused) refused while it failed")
         return failures.isEmpty
@@ -186,17 +186,20 @@ struct ChaosChecks {
         return (latest, problems)
     }
 
-    /// The ids of the alerts on `alerts.dauntless`, in order.
-    private func alertIds() async throws -> [String] {
+    /// The alerts on `alerts.dauntless`, in order, by id and version.
+    private func alertsSent() async throws -> [(id: String, version: Int)] {
         try await messages(of: topics.alertsDauntless).map { message in
-            (try? JSONDecoder().decode(Alert.self, from: Data(message.value ?? [])))?.id ?? "unreadable \(message.offset)"
+            let alert = try? JSONDecoder().decode(Alert.self, from: Data(message.value ?? []))
+            return (alert?.id ?? "unreadable \(message.offset)", alert?.version ?? 0)
         }
     }
 
     private func alertProblems() async throws -> [String] {
-        let sent = try await alertIds()
+        let versions = try await alertsSent()
+        let sent = versions.map(\.id)
         var problems: [String] = []
-        let repeated = Dictionary(grouping: sent, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        let repeated = Dictionary(grouping: versions.map { "\($0.id) v\($0.version)" }, by: { $0 }).filter { $0.value.count > 1 }
+            .keys.sorted()
         if !repeated.isEmpty { problems.append("on the topic more than once: \(repeated.joined(separator: " "))") }
         let undelivered = Set(sent).subtracting(webhook.delivered.keys).sorted()
         if !undelivered.isEmpty { problems.append("\(undelivered.count) never delivered, e.g. \(undelivered.prefix(3).joined(separator: " "))") }
