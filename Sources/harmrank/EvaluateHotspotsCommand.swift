@@ -52,16 +52,8 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let (harmTable, wards) = try referenceData.load()
         let parameters = try hotspots.parameters()
-        var lines: [[UInt8]] = []
-        for file in files {
-            var reader = try LineReader(file)
-            while let line = reader.next() {
-                guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) else { continue }
-                lines.append(line)
-            }
-        }
-        let (offences, rejected) = await Self.validate(
-            lines, with: OffenceValidator(harmTable: harmTable, wards: wards, clockMode: .event))
+        let read = try await OffenceFiles.read(files, harmTable: harmTable, wards: wards)
+        let offences = read.offences
         var options = HotspotEvaluation.Options()
         options.parameters = parameters
         options.backgroundWeight = backgroundWeight
@@ -71,7 +63,7 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         // A problem with the data (too few months) is named by itself, without the usage text.
         let result = try HotspotEvaluation(options: options).run(records)
 
-        print("read \(lines.count) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(Self.reasons(rejected))")
+        print(read.summary)
         print(
             "\(result.records) located records of \(parameters.subgroups.map(\.rawValue).sorted().joined(separator: ", ")) "
                 + "in \(result.activeCells) active cells of \(parameters.cellSize) m; D = \(parameters.distanceBandwidth) cells, "
@@ -118,30 +110,6 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Records are read as IngestService reads them, on the event clock since they are history; validation is
-    /// most of the time a year of all crime types takes, so it runs on every core, in file order.
-    static func validate(_ lines: [[UInt8]], with validator: OffenceValidator) async -> ([OffenceRecord], [Rejection.Reason: Int]) {
-        let chunks = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let size = (lines.count + chunks - 1) / chunks
-        let parts = await withTaskGroup(of: (Int, [OffenceRecord], [Rejection.Reason: Int]).self) { group in
-            for chunk in 0..<chunks {
-                group.addTask {
-                    var offences: [OffenceRecord] = []
-                    var rejected: [Rejection.Reason: Int] = [:]
-                    for line in lines[min(lines.count, chunk * size)..<min(lines.count, (chunk + 1) * size)] {
-                        switch validator.validate(line, receivedAt: .now) {
-                        case .success(let offence): offences.append(offence)
-                        case .failure(let rejection): rejected[rejection.reason, default: 0] += 1
-                        }
-                    }
-                    return (chunk, offences, rejected)
-                }
-            }
-            return await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }
-        }
-        return (parts.flatMap(\.1), parts.reduce(into: [:]) { $0.merge($1.2, uniquingKeysWith: +) })
-    }
-
     /// The grid's parameters varied one at a time around those given.
     static func variants(of parameters: HotspotParameters) -> [HotspotParameters] {
         var variants = [parameters]
@@ -161,10 +129,6 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
     }
 
     static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
-
-    static func reasons(_ rejected: [Rejection.Reason: Int]) -> String {
-        rejected.isEmpty ? "" : " (" + rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ") + ")"
-    }
 
     struct Metric: Encodable {
         let hitRate: Double
