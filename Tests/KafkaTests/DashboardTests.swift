@@ -16,6 +16,9 @@ import Testing
         /// Admin: may do everything, acknowledging alerts included.
         let token: String
         let analystToken: String
+        /// The generated year it was fed, and the units file its alerts are routed by.
+        let records: URL
+        let units: URL
         var notify: String { "http://127.0.0.1:\(Int(base.split(separator: ":").last!)! + 2)" }
         var ingest: String { "http://127.0.0.1:\(Int(base.split(separator: ":").last!)! + 1)" }
     }
@@ -44,7 +47,7 @@ import Testing
         // Settled: every record judged and nothing left to read anywhere, so the API's lists are final.
         let lines = try String(contentsOf: records, encoding: .utf8).split(separator: "\n").count
         #expect(await pipelineSettled(judged: lines, ingest: port + 1, all: Array(port..<port + 4), token: token), "\(up.output.suffix(2000))")
-        return Stack(up: up, base: base, token: token, analystToken: analystToken)
+        return Stack(up: up, base: base, token: token, analystToken: analystToken, records: records, units: units)
     }
 
     /// The page after its requests have finished, as Chromium's DOM, with a screenshot of the same view.
@@ -149,6 +152,12 @@ import Testing
             #"document.querySelector('tr[data-id="LIVE-SUSPECT-2"] td:nth-child(2)').textContent == 'new'"#, in: list))
         try chromium.screenshot(list, to: Self.screenshots.appendingPathComponent("live-update.png"))
 
+        // The generated year through `harmrank up` routed every alert to the units its wards give.
+        try await RoutingCheck.check(
+            notify: stack.notify, token: stack.token,
+            lines: try String(contentsOf: stack.records, encoding: .utf8).split(separator: "\n").map(String.init),
+            units: try String(contentsOf: stack.units, encoding: .utf8))
+
         // An alert acknowledged in the page is acknowledged in the API, with who did it; an analyst cannot.
         let alerts = try chromium.open("\(stack.base)/?view=alerts#token=\(stack.token)")
         #expect(try await chromium.waitFor("document.querySelectorAll('[data-acknowledge]').length > 0", in: alerts))
@@ -213,6 +222,32 @@ import Testing
         try chromium.evaluate("document.querySelector('[data-why]').click()", in: alerts)
         #expect(try await chromium.waitFor("document.getElementById('detail-routing')?.textContent.startsWith('Routed to')", in: alerts))
         #expect(try await chromium.waitFor("document.querySelectorAll('#detail-alert-crimes tbody tr').length > 0", in: alerts))
+
+        // The fairness view draws a report of `harmrank fairness` on the same year, opened from a file.
+        let reportFile = stack.records.deletingLastPathComponent().appendingPathComponent("fairness.json")
+        let fairness = try ChildProcess("harmrank", ["fairness", stack.records.path, "--json", reportFile.path])
+        #expect(await fairness.exitStatus(within: .seconds(120)) == 0, "\(fairness.errors)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: reportFile)) as? [String: Any]
+        let rows = report?["rows"] as? [[String: Any]] ?? []
+        let lastMonth = rows.compactMap { $0["month"] as? String }.max() ?? ""
+        let expected = rows.filter { $0["month"] as? String == lastMonth && $0["list"] as? String == "vawg100" }
+        try chromium.evaluate("document.querySelector('[data-view=\"fairness\"]').click()", in: alerts)
+        let text = String(decoding: try Data(contentsOf: reportFile), as: UTF8.self)
+        let literal = String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
+        try chromium.evaluate(
+            "const t = new DataTransfer(); t.items.add(new File([\(literal)], 'fairness.json')); "
+                + "const i = document.getElementById('fairness-file'); i.files = t.files; i.dispatchEvent(new Event('change'))",
+            in: alerts)
+        #expect(try await chromium.waitFor(
+            "document.querySelectorAll('#fairness-body tr').length == \(expected.count) && document.getElementById('fairness-month').value == '\(lastMonth)'",
+            in: alerts))
+        let noted = expected.filter { $0["noted"] as? Bool == true }.compactMap { $0["borough"] as? String }.sorted()
+        let shownNoted = try chromium.evaluate(
+            "[...document.querySelectorAll('#fairness-body tr[data-noted=\"true\"]')].map((r) => r.dataset.borough).sort().join('|')",
+            in: alerts) as? String
+        #expect(shownNoted == noted.joined(separator: "|"))
+        #expect(try chromium.evaluate("document.querySelectorAll('#fairness-chart rect[data-share]').length", in: alerts) as? Int == expected.count)
+        try chromium.screenshot(alerts, to: Self.screenshots.appendingPathComponent("fairness.png"))
 
         stack.up.signal(SIGINT)
         #expect(await stack.up.exitStatus(within: .seconds(30)) == 0)
