@@ -77,8 +77,13 @@ import FoundationNetworking
             to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
         let webhook = WebhookReceiver()
         defer { webhook.stop() }
+        // The Met's units, Central North with a webhook of its own.
+        let centralNorth = WebhookReceiver()
+        defer { centralNorth.stop() }
         let unitsFile = directory.appendingPathComponent("units.csv")
-        try TaskingUnits.metropolitanCommandUnitsFile().write(to: unitsFile, atomically: true, encoding: .utf8)
+        try TaskingUnits.metropolitanCommandUnitsFile()
+            .replacingOccurrences(of: "Camden;Islington,", with: "Camden;Islington,\(centralNorth.url)")
+            .write(to: unitsFile, atomically: true, encoding: .utf8)
         let ports = (ingest: freePort(), score: freePort(), rank: freePort(), notify: freePort())
         let environment = [
             "HARMRANK_DATA_DIR": directory.path, "HARMRANK_CLOCK": "event", "HARMRANK_PUBLISH_INTERVAL_MS": "100",
@@ -202,6 +207,16 @@ import FoundationNetworking
         try await RoutingCheck.check(
             notify: "http://127.0.0.1:\(ports.notify)", token: Self.analystToken, lines: lines,
             units: String(contentsOf: unitsFile, encoding: .utf8))
+        // A unit's webhook gets its alerts, signed, and no other.
+        let routed = try await get("http://127.0.0.1:\(ports.notify)/v1/alerts?unit=central-north", token: Self.analystToken)
+        let ofUnit = Set((routed.json?["alerts"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        #expect(!ofUnit.isEmpty)
+        #expect(await eventually(within: .seconds(30)) { Set(centralNorth.deliveries.compactMap(\.alertID)) == ofUnit },
+                "\(centralNorth.deliveries.count) deliveries to Central North for \(ofUnit.count) alerts")
+        let key = SymmetricKey(data: Data(Self.webhookSecret.utf8))
+        #expect(centralNorth.deliveries.allSatisfy { delivery in
+            delivery.signature == "sha256=" + HMAC<SHA256>.authenticationCode(for: delivery.body, using: key).map { String(format: "%02x", $0) }.joined()
+        })
         try await checkWorkflow(notify: "http://127.0.0.1:\(ports.notify)", bootstrap: broker.bootstrap)
 
         // RankService killed outright comes back with the same lists, from its own state.
