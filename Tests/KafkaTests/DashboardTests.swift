@@ -249,6 +249,14 @@ import Testing
         #expect(try chromium.evaluate("document.querySelectorAll('#fairness-chart rect[data-share]').length", in: alerts) as? Int == expected.count)
         try chromium.screenshot(alerts, to: Self.screenshots.appendingPathComponent("fairness.png"))
 
+        // Every service of the stack wrote to one audit log, in one unbroken chain, the steps taken included.
+        let auditLog = stack.records.deletingLastPathComponent().appendingPathComponent("audit.log")
+        let verify = try ChildProcess("harmrank", ["audit", "verify", auditLog.path])
+        #expect(await verify.exitStatus(within: .seconds(60)) == 0, "\(verify.output)\(verify.errors)")
+        #expect(verify.output.contains("each following the one before it"))
+        let audit = try String(contentsOf: auditLog, encoding: .utf8)
+        #expect(audit.contains("alert \(id) (assigned to pc.khan)") && audit.contains("alert \(id) (closed: safeguarding-referral)"))
+
         stack.up.signal(SIGINT)
         #expect(await stack.up.exitStatus(within: .seconds(30)) == 0)
     }

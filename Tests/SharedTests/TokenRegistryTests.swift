@@ -35,6 +35,9 @@ import Testing
         ("short p analyst", "the token is shorter than 16 characters; use a long random one"),
         ("ffffffffffffffff6 p superuser", "unknown role 'superuser'; roles are ingest, analyst, supervisor, admin"),
         ("ffffffffffffffff6 p analyst\nffffffffffffffff6 q ingest", "this token is listed twice"),
+        ("sha256:abc p analyst", "'sha256:' must be followed by the token's SHA-256 as 64 hex digits (harmrank token new)"),
+        ("sha256:+\(String(repeating: "0", count: 63)) p analyst",
+         "'sha256:' must be followed by the token's SHA-256 as 64 hex digits (harmrank token new)"),
     ])
     func badLinesNameTheFileLineAndProblem(text: String, problem: String) {
         #expect(throws: TokenRegistry.ParseError.self) { try TokenRegistry(parsing: text, source: "t.txt") }
@@ -45,6 +48,24 @@ import Testing
             #expect(error.line == text.split(separator: "\n").count)
             #expect(error.problem == problem)
         }
+    }
+
+    /// A line may hold the token's SHA-256 instead of the token: the file then gives the token away to no one who
+    /// reads it, and the token works as before.
+    @Test func aTokenListedByItsDigestIsAcceptedAndTheDigestItselfIsNot() throws {
+        let token = TokenRegistry.randomToken()
+        let line = TokenRegistry.line(hashing: token, principal: "sergeant.lee", roles: [.supervisor, .analyst])
+        #expect(line.hasPrefix("sha256:") && !line.contains(token))
+        #expect(line.hasSuffix(" sergeant.lee supervisor,analyst"))
+        let registry = try TokenRegistry(parsing: line + "\ngggggggggggggggg7 plain analyst", source: "t.txt")
+        #expect(registry.principal(for: token)?.name == "sergeant.lee")
+        #expect(registry.principal(for: token)?.roles == [.supervisor, .analyst])
+        let digest = String(line.split(separator: " ")[0])
+        #expect(registry.principal(for: digest) == nil, "the digest is not a token")
+        #expect(registry.principal(for: digest.dropFirst("sha256:".count)) == nil)
+        #expect(registry.principal(for: "gggggggggggggggg7")?.name == "plain", "plain lines still work")
+        // The same token listed plainly and by digest is listed twice.
+        #expect(throws: TokenRegistry.ParseError.self) { try TokenRegistry(parsing: "\(line)\n\(token) other analyst", source: "t.txt") }
     }
 
     @Test func randomTokensAreLongAndDistinct() {
