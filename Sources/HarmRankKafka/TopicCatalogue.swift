@@ -28,6 +28,8 @@ public struct TopicCatalogue: Sendable {
     /// NotifyService's changelog: every alert published, each webhook delivery made and each acknowledgement, from
     /// which every replica keeps every alert and a replica with no state of its own rebuilds them.
     public var alertsChangelog: String { prefix + "alerts.changelog" }
+    /// Every audit log entry (key: the service that wrote it), a copy of each service's log off its host.
+    public var audit: String { prefix + "audit" }
 
     /// How long `scores.place` keeps a message. A place's score is sent as a change (the crimes added and retracted,
     /// each whole, with the place's new standings), since a ward's whole list of crimes would be a large message at
@@ -62,6 +64,8 @@ public struct TopicCatalogue: Sendable {
             // One partition, so every replica reads an alert before its deliveries and acknowledgement; each key is
             // one fact that never changes, so compaction removes nothing a rebuild needs.
             TopicSpecification(name: alertsChangelog, partitions: 1, configs: compacted),
+            // The evidence of who read what: kept until the force deletes it, as its own policy says.
+            TopicSpecification(name: audit, partitions: 1, configs: ["retention.ms": "-1"]),
         ]
     }
 }

@@ -28,15 +28,16 @@ enum RankService: ServiceDefinition {
         let consumer = try settings.partitionedConsumer(status: status, logger: logger) { partition in
             try RankPartition(partition, directory: stateDirectory, context: context)
         }
-        let audit = try AuditLog(path: settings.dataDirectory.appendingPathComponent("audit.log").path)
+        let (audit, auditCopy) = try settings.auditLog(producer: producer, logger: logger)
         let routes = ListRoutes(board: board, audit: audit)
         let dashboard = DashboardRoutes(
             page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards,
             boundaries: try WardBoundaries.shipped(), alertsURL: own.alertsURL)
         // Services stop in reverse order: the consumer first, the election and the producer last.
-        return ServiceParts(services: [producer] + publisher.followingServices + [publisher, consumer]) { router in
+        return ServiceParts(services: [producer, auditCopy] + publisher.followingServices + [publisher, consumer]) { router in
             routes.register(on: router)
             dashboard.register(on: router)
+            AuditRoutes(log: audit).register(on: router)
         }
     }
 }

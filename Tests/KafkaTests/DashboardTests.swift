@@ -256,6 +256,23 @@ import Testing
         #expect(verify.output.contains("each following the one before it"))
         let audit = try String(contentsOf: auditLog, encoding: .utf8)
         #expect(audit.contains("alert \(id) (assigned to pc.khan)") && audit.contains("alert \(id) (closed: safeguarding-referral)"))
+        // And each entry went to the audit topic too, keyed by the service that wrote it. The alerts queue reads
+        // (and is audited) every five seconds: leave it, so the topic falls quiet and can be read to its end.
+        try chromium.evaluate("document.querySelector('[data-view=\"fairness\"]').click()", in: refused)
+        let directory = stack.records.deletingLastPathComponent()
+        let bootstrap = try String(contentsOf: directory.appendingPathComponent("bootstrap.txt"), encoding: .utf8)
+        var copied: [(key: String, line: String)] = []
+        let lines = Set(audit.split(separator: "\n").map(String.init))
+        _ = await eventually(within: .seconds(60)) {
+            copied = ((try? await readTopic(TopicCatalogue().audit, bootstrap: bootstrap)) ?? []).map {
+                (String(decoding: $0.key ?? [], as: UTF8.self), String(decoding: $0.value ?? [], as: UTF8.self))
+            }
+            return lines.isSubset(of: copied.map(\.line))
+        }
+        // The page goes on reading while this runs, so the topic may hold entries written after the file was read.
+        #expect(lines.isSubset(of: copied.map(\.line)), "\(copied.count) entries on the topic, \(lines.count) in the file")
+        #expect(copied.contains { $0.key == "NotifyService" && $0.line.contains("(closed: safeguarding-referral)") })
+        #expect(copied.contains { $0.key == "RankService" })
 
         stack.up.signal(SIGINT)
         #expect(await stack.up.exitStatus(within: .seconds(30)) == 0)

@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Shared
 import Testing
 
@@ -48,5 +50,44 @@ import Testing
         #expect(verify(Array(lines.dropFirst()))?.problem == "does not follow the start of the file: entries before it were deleted")
         #expect(verify(lines.prefix(2) + ["not json"] + lines.dropFirst(3))?.line == 3)
         #expect(verify(lines) == nil)
+    }
+}
+
+@Suite struct AuditRoutesTests {
+    @Test func anAdministratorReadsTheLatestEntriesAndWhetherTheChainIsWholeAndThatReadIsAudited() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("harmrank-audit-\(UUID().uuidString)/audit.log").path
+        let log = try AuditLog(path: file)
+        for index in 0..<5 { log.record(Principal(name: "analyst.kaur", roles: [.analyst]), read: "suspect S\(index)") }
+        let router = Router(context: HarmRankRequestContext.self)
+        router.add(middleware: BearerAuthentication(tokens: try TokenRegistry(parsing: """
+            admin-token-00000001 dpo.smith admin
+            analyst-token-000002 analyst.kaur analyst
+            """, source: "test")))
+        AuditRoutes(log: log).register(on: router)
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/v1/audit", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/audit", method: .get, headers: [.authorization: "Bearer analyst-token-000002"]) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/v1/audit?limit=0", method: .get, headers: [.authorization: "Bearer admin-token-00000001"]) {
+                #expect($0.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/audit?limit=2", method: .get, headers: [.authorization: "Bearer admin-token-00000001"]) {
+                #expect($0.status == .ok)
+                let answer = try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any]
+                #expect(answer?["chain"] as? String == "whole" && answer?["entries"] as? Int == 5)
+                #expect((answer?["latest"] as? [[String: Any]])?.compactMap { $0["read"] as? String } == ["suspect S3", "suspect S4"])
+            }
+        }
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.split(separator: "\n").last?.contains(#""principal":"dpo.smith","read":"audit log, latest 2 entries""#) == true)
+        // An edited entry shows in the answer.
+        try text.replacingOccurrences(of: "suspect S1", with: "suspect S9").write(toFile: file, atomically: false, encoding: .utf8)
+        try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: "/v1/audit", method: .get, headers: [.authorization: "Bearer admin-token-00000001"]) {
+                let answer = try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any]
+                #expect((answer?["chain"] as? String)?.hasPrefix("broken at line 3") == true, "\(answer ?? [:])")
+            }
+        }
     }
 }

@@ -15,12 +15,15 @@ import Synchronization
 ///
 /// The services of one data directory share the file: a line is written under an exclusive lock on it, after
 /// reading the line it follows, so the chain runs through every service's entries in the order they were written.
+/// Each entry is copied to the `audit` topic too (`AuditCopy`).
 public final class AuditLog: Sendable {
     public let path: String
     private let descriptor: Int32
     private let writing = Mutex(())
+    private let copy: AuditCopy?
 
-    public init(path: String) throws {
+    /// The log at `path`, each entry also sent through `copy` (to the `audit` topic) when one is given.
+    public init(path: String, copy: AuditCopy? = nil) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try PrivateFile.create(atPath: path)
@@ -30,6 +33,7 @@ public final class AuditLog: Sendable {
                 .fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(path): \(String(cString: strerror(errno)))"])
         }
         self.path = path
+        self.copy = copy
     }
 
     deinit { close(descriptor) }
@@ -43,6 +47,7 @@ public final class AuditLog: Sendable {
                 at: time, principal: principal.name, read: what, previous: AuditChain.digest(of: lastLine()))
             let bytes = Array((line + "\n").utf8)
             _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            copy?.copy(Array(line.utf8))
         }
     }
 
