@@ -56,6 +56,8 @@ final class RankingPublisher: Service, @unchecked Sendable {
         // commit where the default rollback journal took several, and this is written at every publish.
         var configuration = Configuration()
         configuration.journalMode = .wal
+        // A snapshot replaced names suspects: its bytes are overwritten, not only unlinked.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         database = try DatabaseQueue(path: "\(directory)/rankings-published.sqlite", configuration: configuration)
         try database.write { db in
             try db.execute(sql: "CREATE TABLE IF NOT EXISTS published (list TEXT PRIMARY KEY, message TEXT NOT NULL)")

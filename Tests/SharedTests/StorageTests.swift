@@ -83,6 +83,38 @@ import Testing
         #expect(try database.read { try CrimeStore.latest([record.crimeRef], in: $0) }[record.crimeRef]?.version == 3)
     }
 
+    /// A crime forgotten leaves no trace in the file: its bytes are overwritten (`secure_delete`), so once the
+    /// write-ahead log is checkpointed neither file holds its suspect's id. (Debian builds SQLite with it on; the
+    /// services set it whatever the build, and with it off this test fails.)
+    @Test func aForgottenCrimesBytesAreGoneFromTheFiles() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let database = try PartitionDatabase(directory: directory, topic: "t", partition: 0, migrations: CrimeStore.migrations)
+        var named = record
+        named.suspects = ["SUSPECT-TO-FORGET-7f3a9"]
+        var kept = record
+        kept.crimeRef = "5000300/25"
+        try database.commit(upTo: 1) { db in
+            try CrimeStore.save(named, in: db)
+            try CrimeStore.save(kept, in: db)
+        }
+        func checkpoint() throws {
+            try DatabaseQueue(path: database.path).writeWithoutTransaction { _ = try $0.checkpoint(.truncate) }
+        }
+        try checkpoint()
+        func holds(_ text: String) throws -> Bool {
+            try FileManager.default.contentsOfDirectory(atPath: directory).contains { file in
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(file))
+                return bytes.range(of: Data(text.utf8)) != nil
+            }
+        }
+        #expect(try holds("SUSPECT-TO-FORGET-7f3a9"), "the test looks where the crime was")
+        _ = try database.commit(upTo: 2) { db in try CrimeStore.forget([named.crimeRef], in: db) }
+        try checkpoint()
+        #expect(try !holds("SUSPECT-TO-FORGET-7f3a9"))
+        #expect(try database.read { try CrimeStore.count(in: $0) } == 1)
+    }
+
     @Test func revisionsReplaceAndPurgeForgetsAgedOutCrimes() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -25,8 +25,12 @@ public final class PartitionDatabase: Sendable {
         path = Self.path(directory: directory, topic: topic, partition: partition)
         var configuration = Configuration()
         configuration.journalMode = .wal
-        // Durable at every commit but without a sync of the main file on each: WAL with synchronous=NORMAL.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // Durable at every commit but without a sync of the main file on each: WAL with synchronous=NORMAL. A row
+        // deleted (a crime past its window, a retraction) has its bytes overwritten, not only unlinked.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
         queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("partition offset") { db in
