@@ -97,7 +97,7 @@ final class LondonState: @unchecked Sendable {
             entity,
             CrimeLink(
                 crimeRef: link.crimeRef, version: nextVersion, offenceCode: link.offenceCode, harm: harm, lists: link.lists,
-                occurredAt: link.occurredAt, victims: link.victims))
+                occurredAt: link.occurredAt, victims: link.victims, ward: link.ward))
     }
 
 
