@@ -40,6 +40,13 @@ final class AlertChangelog: Sendable {
         try await recorded.caughtUp()
     }
 
+    /// Erases `keys` from the changelog (tombstones, which compaction turns into nothing); returns once Kafka has
+    /// acknowledged them.
+    func erase(_ keys: [String]) async throws {
+        guard !keys.isEmpty else { return }
+        try await producer.send(keys.map { OutgoingMessage(topic: topic, key: $0, value: nil) })
+    }
+
     /// Writes `facts` to the changelog; returns once Kafka has acknowledged them.
     func record(_ facts: [AlertChangelogMessage]) async throws {
         guard !facts.isEmpty else { return }
@@ -65,6 +72,9 @@ final class AlertChangelog: Sendable {
         }
 
         func recorded(_ message: KafkaMessage) throws {
+            // A tombstone: an alert past its retention, erased by a replica that purged it; each replica purges
+            // its own store by the same rule.
+            guard message.value != nil else { return }
             let fact: AlertChangelogMessage
             do {
                 fact = try AlertChangelogMessage.decode(message.value ?? [])

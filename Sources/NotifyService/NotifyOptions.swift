@@ -16,6 +16,9 @@ struct NotifyOptions: ParsableArguments {
     @Option(help: "A suspect entering the top this many of dauntless raises entered-cohort (HARMRANK_COHORT_SIZE; default 100).")
     var cohortSize: String?
 
+    @Option(help: "Days a closed alert is kept after it was closed, then deleted here and erased from alerts.changelog; alerts not yet closed are kept (HARMRANK_ALERT_RETENTION_DAYS; default 365, at least 31).")
+    var alertRetentionDays: String?
+
     @Option(help: "Units file: CSV 'unit,name,boroughs,webhook', boroughs ';'-separated names of the ward registry or *, webhook optional; each alert goes to the units covering the boroughs of the suspect's domestic offences, else to unassigned (HARMRANK_UNITS; default one unit, all, covering everything).")
     var units: String?
 
@@ -50,7 +53,10 @@ struct NotifyOptions: ParsableArguments {
         }
         return NotifySettings(
             rules: rules, routing: AlertRouting(units: units ?? TaskingUnits(coveringAll: wards), everyAlert: urls),
-            webhookSecret: try secret(source))
+            webhookSecret: try secret(source),
+            // alerts.dauntless keeps its messages 30 days: an alert purged sooner would come back from there.
+            retentionDays: try source.wholeNumber(
+                alertRetentionDays, "--alert-retention-days", "HARMRANK_ALERT_RETENTION_DAYS", atLeast: 31) ?? 365)
     }
 
     private func secret(_ source: SettingSource) throws -> String? {
@@ -71,4 +77,6 @@ struct NotifySettings {
     var rules: AlertRules
     var routing: AlertRouting
     var webhookSecret: String?
+    /// Days a closed alert is kept.
+    var retentionDays: Int
 }

@@ -39,11 +39,12 @@ enum NotifyService: ServiceDefinition {
         let delivery = AlertDelivery(
             store: store, producer: producer, kafka: settings.kafka, topics: settings.topics, changelog: changelog,
             group: "\(settings.topics.prefix)notify-leader", secret: secret, alertsRaised: alertsRaised, logger: logger)
+        let retention = AlertRetention(store: store, changelog: changelog, days: own.retentionDays, logger: logger)
         let (audit, auditCopy) = try settings.auditLog(producer: producer, logger: logger)
         let routes = AlertRoutes(store: store, changelog: changelog, units: routing.units, audit: audit, outbox: alertsRaised)
         // Services stop in reverse order: the consumer first, the tails, the election and the producer last.
         return ServiceParts(
-            services: [producer, auditCopy, delivery.leadershipService] + changelog.services + [delivery, consumer],
+            services: [producer, auditCopy, delivery.leadershipService] + changelog.services + [delivery, retention, consumer],
             routes: { router in
                 routes.register(on: router)
                 AuditRoutes(log: audit).register(on: router)

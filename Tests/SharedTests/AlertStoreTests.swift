@@ -76,6 +76,31 @@ import Testing
         #expect(try store.alerts(status: nil, unit: "south", since: nil).isEmpty)
     }
 
+    /// An alert closed before the cutoff goes, with its deliveries, and every changelog key that held it is named
+    /// for erasing; an alert closed since, or not closed at all, stays however old.
+    @Test func purgingDeletesAlertsClosedBeforeTheCutoffAndNamesTheirChangelogKeys() throws {
+        let store = try store()
+        let hook = "http://unit.example/hook"
+        for id in ["old", "recent", "open"] {
+            _ = try store.raise(alert(id, "S-\(id)"), at: t, coolDown: 0, webhooks: [hook])
+            try store.markPublished([alert(id, "S-\(id)")], at: t)
+        }
+        for (id, closedAt) in [("old", t + 1_000), ("recent", t + Instant.days(40))] {
+            _ = try store.acknowledge(id, by: "sergeant.lee", at: closedAt - 3)
+            _ = try store.assign(id, to: "pc.khan", by: "inspector.ng", at: closedAt - 2)
+            _ = try store.close(id, outcome: .arrest, note: "charged", by: "pc.khan", at: closedAt)
+        }
+        try store.delivered(alertId: "old", url: hook, at: t + 500)
+        let keys = try store.purge(closedBefore: t + Instant.days(10))
+        #expect(keys == ["old", "old/delivered/\(hook)", "old/acknowledged/sergeant.lee", "old/assigned/inspector.ng", "old/closed/pc.khan"])
+        #expect(try store.alert("old") == nil)
+        #expect(try store.alerts(status: nil, since: nil).map(\.id) == ["open", "recent"])
+        #expect(try store.pendingDeliveries() == 2, "the old alert's delivery went with it")
+        #expect(try store.purge(closedBefore: t + Instant.days(10)).isEmpty, "a second purge finds nothing")
+        #expect(try store.purge(closedBefore: t + Instant.days(1_000)).first == "recent", "the open alert is never purged")
+        #expect(try store.alerts(status: nil, since: nil).map(\.id) == ["open"])
+    }
+
     /// A version read back from `alerts.dauntless` counts as published: a new leader does not publish it again.
     @Test func aVersionTakenInFromTheTopicIsNotPublishedAgain() throws {
         let store = try store()

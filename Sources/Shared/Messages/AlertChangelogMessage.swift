@@ -37,13 +37,19 @@ public enum AlertChangelogMessage: Sendable, Equatable {
         let key: String
         switch self {
         case .alert(let alert): key = alert.id
-        case .delivered(let alertId, let url, _): key = "\(alertId)/delivered/\(url)"
-        case .acknowledged(let alertId, let by, _): key = "\(alertId)/acknowledged/\(by)"
-        case .assigned(let alertId, _, let by, _): key = "\(alertId)/assigned/\(by)"
-        case .closed(let alertId, _, _, let by, _): key = "\(alertId)/closed/\(by)"
+        case .delivered(let alertId, let url, _): key = Self.deliveredKey(alertId: alertId, url: url)
+        case .acknowledged(let alertId, let by, _): key = Self.stepKey(alertId: alertId, step: "acknowledged", by: by)
+        case .assigned(let alertId, _, let by, _): key = Self.stepKey(alertId: alertId, step: "assigned", by: by)
+        case .closed(let alertId, _, _, let by, _): key = Self.stepKey(alertId: alertId, step: "closed", by: by)
         }
         return OutgoingMessage(topic: topic, key: key, value: Array(try! JSONEncoder.api.encode(Envelope(self))))
     }
+
+    /// The key of a delivery's record.
+    public static func deliveredKey(alertId: String, url: String) -> String { "\(alertId)/delivered/\(url)" }
+
+    /// The key of a step's record.
+    public static func stepKey(alertId: String, step: String, by: String) -> String { "\(alertId)/\(step)/\(by)" }
 
     /// Reads a changelog message; throws naming what is wrong with one HarmRank did not write.
     public static func decode(_ value: [UInt8]) throws -> AlertChangelogMessage {

@@ -201,6 +201,33 @@ public final class AlertStore: Sendable {
         }
     }
 
+    /// Deletes every alert closed before `cutoff`, with its deliveries, and returns the `alerts.changelog` keys that
+    /// held it (the alert, each delivery, each step) so that they can be erased there too. Alerts not yet closed are
+    /// kept whatever their age: a person has still to act on them.
+    public func purge(closedBefore cutoff: Instant) throws -> [String] {
+        try queue.write { db in
+            var keys: [String] = []
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, acknowledgedBy, assignedBy, closedBy FROM alerts WHERE closedAt < ?",
+                arguments: [cutoff.milliseconds])
+            for row in rows {
+                let id: String = row["id"]
+                keys.append(id)
+                for url in try String.fetchAll(
+                    db, sql: "SELECT url FROM webhookDeliveries WHERE alertId = ? AND deliveredAt IS NOT NULL", arguments: [id])
+                {
+                    keys.append(AlertChangelogMessage.deliveredKey(alertId: id, url: url))
+                }
+                for (step, column) in [("acknowledged", "acknowledgedBy"), ("assigned", "assignedBy"), ("closed", "closedBy")] {
+                    if let by = row[column] as String? { keys.append(AlertChangelogMessage.stepKey(alertId: id, step: step, by: by)) }
+                }
+                try db.execute(sql: "DELETE FROM webhookDeliveries WHERE alertId = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM alerts WHERE id = ?", arguments: [id])
+            }
+            return keys
+        }
+    }
+
     // MARK: Outbox
 
     /// The versions of alerts not yet on the alerts topic (new alerts, and each step a person has taken since),
