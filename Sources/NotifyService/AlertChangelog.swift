@@ -40,6 +40,13 @@ final class AlertChangelog: Sendable {
         try await recorded.caughtUp()
     }
 
+    /// Returns once every message the changelog holds now is in the store: a step just recorded has then been taken
+    /// in as every replica takes it, in the changelog's order, so should another replica's step on the same alert
+    /// have come first, the store shows that one here too.
+    func taken() async throws {
+        try await recorded.caughtUp()
+    }
+
     /// Erases `keys` from the changelog (tombstones, which compaction turns into nothing); returns once Kafka has
     /// acknowledged them.
     func erase(_ keys: [String]) async throws {

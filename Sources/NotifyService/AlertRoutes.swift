@@ -4,15 +4,14 @@ import Shared
 
 /// The alerts API (CONTRACT.md sections 8 and 11): alerts listed by status, unit and time; acknowledged and assigned
 /// by a supervisor; closed with an outcome by a supervisor or the assignee. Alerts are about people, so every read
-/// and every step is audited. A step is recorded on `alerts.changelog` before it is answered, so every replica
-/// shows it and none forgets it; a step the alert is not ready for is refused and changes nothing.
+/// and every step is audited. A step is recorded on `alerts.changelog` and answered once it has come back from there
+/// into the store, so every replica shows it, none forgets it, and all agree on which of two steps taken at once
+/// came first; a step the alert is not ready for is refused and changes nothing.
 struct AlertRoutes: Sendable {
     let store: AlertStore
     let changelog: AlertChangelog
     let units: TaskingUnits
     let audit: AuditLog
-    /// Rung after a step, so the leader here publishes its version at once.
-    let outbox: Doorbell
 
     /// The longest body a step takes: a name and a note.
     static let maximumBodyBytes = 16 * 1024
@@ -67,8 +66,7 @@ struct AlertRoutes: Sendable {
             }
             let now = Instant.now
             try await changelog.record([.acknowledged(alertId: alert.id, by: context.principal.name, at: now)])
-            let stepped = try store.acknowledge(alert.id, by: context.principal.name, at: now) ?? alert
-            outbox.ring()
+            let stepped = try await takenIn(alert)
             audit.record(context.principal, read: "alert \(alert.id) (acknowledged)")
             return try jsonResponse(stepped)
         }
@@ -81,8 +79,7 @@ struct AlertRoutes: Sendable {
             }
             let now = Instant.now
             try await changelog.record([.assigned(alertId: alert.id, assignee: assignee, by: context.principal.name, at: now)])
-            let stepped = try store.assign(alert.id, to: assignee, by: context.principal.name, at: now) ?? alert
-            outbox.ring()
+            let stepped = try await takenIn(alert)
             audit.record(context.principal, read: "alert \(alert.id) (assigned to \(assignee))")
             return try jsonResponse(stepped)
         }
@@ -107,8 +104,7 @@ struct AlertRoutes: Sendable {
             try await changelog.record([
                 .closed(alertId: alert.id, outcome: outcome, note: note, by: context.principal.name, at: now)
             ])
-            let stepped = try store.close(alert.id, outcome: outcome, note: note, by: context.principal.name, at: now) ?? alert
-            outbox.ring()
+            let stepped = try await takenIn(alert)
             audit.record(context.principal, read: "alert \(alert.id) (closed: \(outcome.rawValue))")
             return try jsonResponse(stepped)
         }
@@ -119,6 +115,13 @@ struct AlertRoutes: Sendable {
         var id: String
         var name: String
         var boroughs: [String]
+    }
+
+    /// The alert once the step just recorded has come back from the changelog into the store, as every replica
+    /// takes it: the answer is what every replica shows.
+    private func takenIn(_ alert: Alert) async throws -> Alert {
+        try await changelog.taken()
+        return try store.alert(alert.id) ?? alert
     }
 
     private func published(_ id: String) throws -> Alert {
