@@ -39,6 +39,10 @@ public struct TopicCatalogue: Sendable {
     /// reads the topic from its oldest message builds every place whole.
     public static let placeScoreRetentionDays = 365 + 31
 
+    /// How long `alerts.dauntless` keeps an alert as sent: long enough for every unit's system to have read it.
+    /// NotifyService keeps a closed alert longer than this, or a replica would take a purged alert in again from here.
+    public static let sentAlertRetentionDays = 30
+
     /// Every topic with its partition count and settings. Link topics and `scores.suspect` are compacted by key, so
     /// that on a real cluster they double as changelogs and a retraction (tombstone) erases the personal data it
     /// replaces. `scores.place` is not: see `placeScoreRetentionDays`.
@@ -57,7 +61,8 @@ public struct TopicCatalogue: Sendable {
                 name: scoresPlace, partitions: partitions,
                 configs: ["cleanup.policy": "delete", "retention.ms": String(Self.placeScoreRetentionDays * day)]),
             TopicSpecification(name: rankings, partitions: 1, configs: compacted),
-            TopicSpecification(name: alertsDauntless, partitions: 1, configs: ["retention.ms": String(30 * day)]),
+            TopicSpecification(
+                name: alertsDauntless, partitions: 1, configs: ["retention.ms": String(Self.sentAlertRetentionDays * day)]),
             // Compaction keeps each crime's latest version and the latest progress; a forgotten crime's tombstone
             // erases it.
             TopicSpecification(name: crimesChangelog, partitions: partitions, configs: compacted),

@@ -4,8 +4,9 @@ import Shared
 
 /// Deletes alerts closed more than the retention period ago, on every replica by the same rule, and erases their
 /// records from `alerts.changelog` (every replica writes the tombstones of what it purged: the same tombstone twice
-/// changes nothing). Alerts not yet closed are kept: a person has still to act on them. `alerts.dauntless` deletes
-/// its own messages after 30 days, which is why the period is at least 31 days.
+/// changes nothing). Alerts not yet closed are kept: a person has still to act on them. The period is longer than
+/// `alerts.dauntless` keeps its messages (`TopicCatalogue.sentAlertRetentionDays`), from which a replica would
+/// otherwise take a purged alert in again.
 final class AlertRetention: Service, Sendable {
     /// How often the store is looked at.
     static let interval = Duration.seconds(3_600)

@@ -54,9 +54,10 @@ struct NotifyOptions: ParsableArguments {
         return NotifySettings(
             rules: rules, routing: AlertRouting(units: units ?? TaskingUnits(coveringAll: wards), everyAlert: urls),
             webhookSecret: try secret(source),
-            // alerts.dauntless keeps its messages 30 days: an alert purged sooner would come back from there.
+            // An alert purged while alerts.dauntless still holds it would come back from there.
             retentionDays: try source.wholeNumber(
-                alertRetentionDays, "--alert-retention-days", "HARMRANK_ALERT_RETENTION_DAYS", atLeast: 31) ?? 365)
+                alertRetentionDays, "--alert-retention-days", "HARMRANK_ALERT_RETENTION_DAYS",
+                atLeast: TopicCatalogue.sentAlertRetentionDays + 1) ?? 365)
     }
 
     private func secret(_ source: SettingSource) throws -> String? {
