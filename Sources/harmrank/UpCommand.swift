@@ -16,7 +16,8 @@ struct UpCommand: AsyncParsableCommand {
 
             Every service is given HARMRANK_BOOTSTRAP, HARMRANK_DATA_DIR, HARMRANK_TOKENS_FILE, \
             HARMRANK_TOPIC_PREFIX, HARMRANK_SUPERVISOR_PID, HARMRANK_DASHBOARD_ORIGINS and HARMRANK_ALERTS_URL; \
-            HARMRANK_CLOCK, HARMRANK_HARM_TABLE, HARMRANK_WARDS and HARMRANK_ON_NEW_TOPIC when their flags are \
+            HARMRANK_CLOCK, HARMRANK_HARM_TABLE, HARMRANK_WARDS, HARMRANK_TLS_CERT, HARMRANK_TLS_KEY and \
+            HARMRANK_ON_NEW_TOPIC when their flags are \
             given; on the embedded broker HARMRANK_DOWNSTREAM_MAX_LAG=500, HARMRANK_FETCH_WAIT_MS=2 and \
             HARMRANK_ON_NEW_TOPIC=keep-state unless --on-new-topic says otherwise. Every other HARMRANK_* variable of \
             this command's environment is passed on as it is: see each service's --help.
@@ -29,6 +30,12 @@ struct UpCommand: AsyncParsableCommand {
 
     @Option(help: "Bearer tokens file for the services; default: tokens.txt in the data dir, created with an admin development token.")
     var tokensFile: String?
+
+    @Option(help: "PEM certificate chain: every service then serves HTTPS, the dashboard included (passed on as HARMRANK_TLS_CERT; needs --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert (passed on as HARMRANK_TLS_KEY).")
+    var tlsKey: String?
 
     @Option(help: "wall (T = now, the default) or event (T = the largest occurredAt accepted; for replays).")
     var clock: String?
@@ -55,6 +62,9 @@ struct UpCommand: AsyncParsableCommand {
     var onNewTopic: String?
 
     func validate() throws {
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
+        }
         if let instances { _ = try ServiceInstances(parsing: instances) }
         if let onNewTopic, NewTopicPolicy(rawValue: onNewTopic) == nil {
             throw ValidationError("--on-new-topic '\(onNewTopic)': use 'fail' or 'keep-state'")
@@ -82,9 +92,12 @@ struct UpCommand: AsyncParsableCommand {
         environment["HARMRANK_ON_NEW_TOPIC"] =
             onNewTopic ?? (cluster.isEmbedded ? NewTopicPolicy.keepState.rawValue : nil)
         environment["HARMRANK_CLOCK"] = clock
+        environment["HARMRANK_TLS_CERT"] = tlsCert.map { URL(fileURLWithPath: $0).path }
+        environment["HARMRANK_TLS_KEY"] = tlsKey.map { URL(fileURLWithPath: $0).path }
+        let scheme = tlsCert == nil ? "http" : "https"
         // The dashboard (RankService) reads alerts from NotifyService, from the browser.
-        environment["HARMRANK_ALERTS_URL"] = "http://127.0.0.1:\(httpPort + 2)"
-        environment["HARMRANK_DASHBOARD_ORIGINS"] = "http://127.0.0.1:\(httpPort),http://localhost:\(httpPort)"
+        environment["HARMRANK_ALERTS_URL"] = "\(scheme)://127.0.0.1:\(httpPort + 2)"
+        environment["HARMRANK_DASHBOARD_ORIGINS"] = "\(scheme)://127.0.0.1:\(httpPort),\(scheme)://localhost:\(httpPort)"
         environment["HARMRANK_HARM_TABLE"] = harmTable.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_WARDS"] = wards.map { URL(fileURLWithPath: $0).path }
         environment["HARMRANK_UNITS"] = try units.map { URL(fileURLWithPath: $0).path } ?? (demo ? demoUnits(in: directory) : nil)
@@ -93,19 +106,19 @@ struct UpCommand: AsyncParsableCommand {
             instances: try instances.map(ServiceInstances.init(parsing:)) ?? ServiceInstances(), logger: logger)
         try services.start()
         let further = zip(services.services, services.ports).dropFirst(ServiceStack.names.count)
-            .map { "  \($0.name)\(String(repeating: " ", count: max(1, 15 - $0.name.count)))http://127.0.0.1:\($1)\n" }
+            .map { "  \($0.name)\(String(repeating: " ", count: max(1, 15 - $0.name.count)))\(scheme)://127.0.0.1:\($1)\n" }
             .joined()
 
         FileHandle.standardOutput.write(Data("""
             HarmRank is up: broker \(servers)\(cluster.isEmbedded ? " (embedded, in memory)" : ""), data in \(directory.path)
               \(existing?.summary ?? "no existing state: starting empty")
-              dashboard      http://127.0.0.1:\(httpPort)/    (sign in with the token below)
-              RankService    http://127.0.0.1:\(httpPort)    (lists API)
-              IngestService  http://127.0.0.1:\(httpPort + 1)
-              NotifyService  http://127.0.0.1:\(httpPort + 2)
-              ScoreService   http://127.0.0.1:\(httpPort + 3)
+              dashboard      \(scheme)://127.0.0.1:\(httpPort)/    (sign in with the token below)
+              RankService    \(scheme)://127.0.0.1:\(httpPort)    (lists API)
+              IngestService  \(scheme)://127.0.0.1:\(httpPort + 1)
+              NotifyService  \(scheme)://127.0.0.1:\(httpPort + 2)
+              ScoreService   \(scheme)://127.0.0.1:\(httpPort + 3)
             \(further)\(developmentToken.map { "  development token (admin): \($0)   (in \(tokens))" } ?? "  tokens: \(tokens)")
-              try: curl -H "Authorization: Bearer \(developmentToken ?? "<token>")" http://127.0.0.1:\(httpPort)/v1/lists/vawg100?limit=10
+              try: curl -H "Authorization: Bearer \(developmentToken ?? "<token>")" \(scheme)://127.0.0.1:\(httpPort)/v1/lists/vawg100?limit=10
             \(demo ? "  demo feed: a generated past year now, then a new crime every few seconds\n" : "")
             Ctrl-C stops everything.
 

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import Testing
 
 @Suite struct SettingsTests {
@@ -112,6 +113,13 @@ import Testing
         (["--http-port", "http"], "--http-port / HARMRANK_HTTP_PORT 'http': use a port number from 1 to 65535"),
         (["--kafka-property", "acks"], "--kafka-property 'acks': expected name=value, e.g. security.protocol=SSL"),
         (["--log-level", "loud"], "--log-level / HARMRANK_LOG_LEVEL 'loud': use one of trace, debug, info, notice, warning, error, critical"),
+        (["--oidc-jwks", "jwks.json"], "--oidc-issuer / HARMRANK_OIDC_ISSUER is required with --oidc-jwks: the 'iss' of the provider's tokens"),
+        (["--oidc-jwks", "jwks.json", "--oidc-issuer", "https://sso"],
+         "--oidc-audience / HARMRANK_OIDC_AUDIENCE is required with --oidc-jwks: HarmRank's client id at the provider"),
+        (["--oidc-issuer", "https://sso"], "HARMRANK_OIDC_ISSUER is set but --oidc-jwks / HARMRANK_OIDC_JWKS is not: give the provider's keys too"),
+        (["--oidc-jwks", "jwks.json", "--oidc-issuer", "i", "--oidc-audience", "a", "--oidc-roles-claim", "realm_access..roles"],
+         "--oidc-roles-claim 'realm_access..roles': use a claim name, or names joined by dots for a nested claim"),
+        (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key (HARMRANK_TLS_CERT, HARMRANK_TLS_KEY) go together: give both, or neither for plain HTTP"),
     ])
     func badSettingsSayWhichAndHowToFix(arguments: [String], message: String) throws {
         let source = SettingSource(environment: ["HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_TOKENS": Self.tokens])
@@ -121,11 +129,43 @@ import Testing
         #expect(error?.description == message)
     }
 
+    @Test func identityProviderAndTLSSettingsAreReadAndCheckedAndNeedNoTokensFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificate = try TestCertificate(in: directory)
+        let source = SettingSource(environment: [
+            "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_OIDC_JWKS": "https://sso.example/certs",
+            "HARMRANK_OIDC_ISSUER": "https://sso.example", "HARMRANK_OIDC_AUDIENCE": "harmrank",
+            "HARMRANK_OIDC_ROLES_CLAIM": "realm_access.roles", "HARMRANK_TLS_CERT": certificate.certificateFile.path,
+            "HARMRANK_TLS_KEY": certificate.keyFile.path,
+        ])
+        let settings = try ServiceOptions.parse(["--data-dir", directory.path]).resolve(for: Self.identity, source)
+        #expect(settings.identityProvider == IdentityProviderSettings(
+            keys: .url(URL(string: "https://sso.example/certs")!), issuer: "https://sso.example", audience: "harmrank",
+            rolesClaim: "realm_access.roles"))
+        #expect(settings.tokens.isEmpty)
+        #expect(settings.tls != nil)
+
+        // A key that is not the certificate's stops start-up naming both files.
+        let other = try TestCertificate(in: directory.appendingPathComponent("other", isDirectory: true).creatingDirectory())
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServiceOptions.parse(["--data-dir", directory.path, "--tls-key", other.keyFile.path]).resolve(for: Self.identity, source)
+        }
+        #expect(error?.description.contains("does not go with the certificate") == true, "\(String(describing: error))")
+    }
+
     @Test func aMissingBootstrapSaysWhereItWasLookedFor() throws {
         let error = #expect(throws: ConfigurationError.self) {
             try ServiceOptions.parse(["--data-dir", "/nonexistent"]).resolve(
                 for: Self.identity, SettingSource(environment: ["HARMRANK_TOKENS": Self.tokens]))
         }
         #expect(error?.description.contains("/nonexistent/bootstrap.txt") == true)
+    }
+}
+
+extension URL {
+    fileprivate func creatingDirectory() throws -> URL {
+        try FileManager.default.createDirectory(at: self, withIntermediateDirectories: true)
+        return self
     }
 }

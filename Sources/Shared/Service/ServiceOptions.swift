@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HummingbirdTLS
 import Logging
 
 /// What makes one service different from another at start-up.
@@ -37,8 +38,7 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "Port to serve HTTP on (HARMRANK_HTTP_PORT; each service has its own default).")
     public var httpPort: String?
 
-    @Option(help: "Bearer tokens file: '<token> <principal> <role>[,<role>]' per line (HARMRANK_TOKENS_FILE, or the entries themselves in HARMRANK_TOKENS; default tokens.txt in the data dir).")
-    public var tokensFile: String?
+    @OptionGroup public var access: AccessOptions
 
     @Option(help: "Consumer group of this service's instances (HARMRANK_GROUP_ID).")
     public var groupId: String?
@@ -85,6 +85,7 @@ public struct ServiceOptions: ParsableArguments {
         }
         let topics = kafka.topics(source)
         let (harmTable, wards) = try referenceData.load(source)
+        let identityProvider = try access.identityProvider(source)
         return ServiceSettings(
             identity: identity,
             kafka: try kafka.kafkaConfiguration(clientID: identity.name, source),
@@ -94,7 +95,10 @@ public struct ServiceOptions: ParsableArguments {
             httpHost: source.value(httpHost, "HARMRANK_HTTP_HOST") ?? "127.0.0.1",
             httpPort: port,
             dataDirectory: source.dataDirectory(kafka.dataDir),
-            tokens: try tokens(source),
+            tokens: try access.tokens(
+                source, dataDirectory: source.dataDirectory(kafka.dataDir), identityProvider: identityProvider != nil),
+            identityProvider: identityProvider,
+            tls: try access.tls(source),
             clockMode: try clockMode(source),
             newTopicPolicy: try newTopicPolicy(source),
             downstreamMaxLag: try source.wholeNumber(
@@ -130,19 +134,6 @@ public struct ServiceOptions: ParsableArguments {
         }
         return policy
     }
-
-    private func tokens(_ source: SettingSource) throws -> TokenRegistry {
-        if let path = source.value(tokensFile, "HARMRANK_TOKENS_FILE") { return try TokenRegistry(contentsOf: path) }
-        if let entries = source.environment["HARMRANK_TOKENS"], !entries.isEmpty {
-            return try TokenRegistry(parsing: entries, source: "HARMRANK_TOKENS")
-        }
-        let file = source.dataDirectory(kafka.dataDir).appendingPathComponent("tokens.txt")
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ConfigurationError(
-                "no bearer tokens: pass --tokens-file FILE or set HARMRANK_TOKENS_FILE (one '<token> <principal> <role>[,<role>]' per line); 'harmrank up' writes \(file.path) for development")
-        }
-        return try TokenRegistry(contentsOf: file.path)
-    }
 }
 
 /// A service's settings, resolved and checked.
@@ -156,6 +147,10 @@ public struct ServiceSettings: Sendable {
     public var httpPort: Int
     public var dataDirectory: URL
     public var tokens: TokenRegistry
+    /// The identity provider whose JWTs are accepted beside `tokens`, if any.
+    public var identityProvider: IdentityProviderSettings?
+    /// How to serve HTTPS; nil serves plain HTTP.
+    public var tls: TLSConfiguration?
     public var clockMode: ClockMode
     /// What to do with state built on another incarnation of an input topic.
     public var newTopicPolicy: NewTopicPolicy

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import Metrics
 import NIOCore
@@ -25,7 +26,13 @@ public enum ServiceRuntime {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: identity.name)
         SQLiteProcessSettings.apply(logger: logger)
-        if settings.tokens.isEmpty { logger.warning("the tokens file lists no token: every request but /health/* is refused") }
+        if settings.tokens.isEmpty && settings.identityProvider == nil {
+            logger.warning("the tokens file lists no token: every request but /health/* is refused")
+        }
+        var identityProvider: IdentityProvider?
+        if let provider = settings.identityProvider {
+            identityProvider = try await IdentityProvider(settings: provider, logger: logger)
+        }
 
         let administration = try KafkaAdministration(
             configuration: settings.kafka, logger: Logger(label: "\(identity.name).kafka"))
@@ -36,19 +43,24 @@ public enum ServiceRuntime {
 
         let router = Router(context: HarmRankRequestContext.self)
         if !settings.dashboardOrigins.isEmpty { router.add(middleware: DashboardOrigins(settings.dashboardOrigins)) }
-        router.add(middleware: BearerAuthentication(tokens: settings.tokens))
+        router.add(middleware: BearerAuthentication(tokens: settings.tokens, identityProvider: identityProvider))
         OperationsRoutes(
             settings: settings, status: status, readiness: readiness, administration: administration,
             registry: registry
         ).register(on: router)
         parts.routes(router)
+        logger.info("serving routes", metadata: ["routes": .array(router.routes.map { .string("\($0.method) \($0.path)") })])
+        let scheme = settings.tls == nil ? "http" : "https"
         let application = Application(
             router: router,
+            server: try settings.tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: identity.name),
-            onServerRunning: { _ in logger.notice("serving HTTP on \(settings.httpHost):\(settings.httpPort)") },
+            onServerRunning: { _ in logger.notice("serving \(scheme) on \(settings.httpHost):\(settings.httpPort)") },
             logger: logger)
 
-        var services = ([readiness] + parts.services + [application]).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        var processing: [any Service] = [readiness] + parts.services + [application]
+        if let identityProvider { processing.append(identityProvider) }
+        var services = processing.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         if let supervisor = settings.supervisorProcessID {
             services.append(
                 .init(service: SupervisorWatch(supervisor: supervisor, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
