@@ -115,7 +115,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Shared", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Tests/TestSupport"),
         .testTarget(

@@ -16,13 +16,13 @@ struct TokenCommand: ParsableCommand {
                 The token is shown once: give it to its holder and keep it nowhere else. The line holds only the \
                 token's SHA-256, so the tokens file gives nothing away if it is copied. With --append the line is \
                 added to the file (created readable by its owner only). Example: \
-                harmrank token new --principal sergeant.lee --roles supervisor,analyst --append tokens.txt
+                harmrank token new sergeant.lee supervisor,analyst --append tokens.txt
                 """)
 
-        @Option(help: "Who holds the token, as the audit log will name them (no spaces).")
+        @Argument(help: "Who holds the token, as the audit log will name them (no spaces).")
         var principal: String
 
-        @Option(help: "Comma-separated roles: ingest, analyst, supervisor, admin.")
+        @Argument(help: "Comma-separated roles: ingest, analyst, supervisor, admin.")
         var roles: String
 
         @Option(help: "Add the line to this tokens file instead of printing it.")
@@ -30,11 +30,11 @@ struct TokenCommand: ParsableCommand {
 
         func validate() throws {
             guard !principal.isEmpty, !principal.contains(where: { $0.isWhitespace || $0 == "#" || $0 == ";" }) else {
-                throw ValidationError("--principal '\(principal)' must be a name without spaces, '#' or ';', e.g. sergeant.lee")
+                throw ValidationError("PRINCIPAL '\(principal)' must be a name without spaces, '#' or ';', e.g. sergeant.lee")
             }
             for role in roles.split(separator: ",", omittingEmptySubsequences: false) where Role(rawValue: String(role)) == nil {
                 throw ValidationError(
-                    "--roles: unknown role '\(role)'; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "ROLES: unknown role '\(role)'; roles are \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
 

@@ -92,8 +92,8 @@ import Testing
             ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port), "--tokens-file", tokens.path,
              "--tls-cert", certificate.certificateFile.path, "--tls-key", certificate.keyFile.path],
             environment: [
-                "HARMRANK_OIDC_JWKS": jwks.path, "HARMRANK_OIDC_ISSUER": provider.issuer,
-                "HARMRANK_OIDC_AUDIENCE": provider.audience,
+                "HARMRANK_JWKS": jwks.path, "HARMRANK_JWT_ISSUER": provider.issuer,
+                "HARMRANK_JWT_AUDIENCE": provider.audience,
             ])
         defer { up.signal(SIGINT) }
         let ports = Dictionary(uniqueKeysWithValues: Self.services.enumerated().map { ($1, port + $0) })
@@ -130,6 +130,11 @@ import Testing
                 id = ((list?["alerts"] as? [[String: Any]])?.first?["id"] as? String) ?? ""
                 return !id.isEmpty
             }, "no alert was raised: \(up.output.suffix(3000))")
+            // RankService reads the same scores on its own: wait until it shows the suspect too.
+            let suspect = try #require(record.firstMatch(of: /"suspects":\["([^"]+)"/)?.1)
+            #expect(await eventually(within: .seconds(60)) {
+                (try? await call("GET", "RankService", "/v1/suspects/\(suspect)", token: admin))?.status == 200
+            })
             return id
         }
         let alertID = try await alert(raisedBy: record)
@@ -185,5 +190,22 @@ import Testing
             #expect(await page.exitStatus(within: .seconds(90)) == 0, "\(page.errors.suffix(2000))")
             #expect(page.output.contains(marker), "\(view): \(page.output.suffix(3000))")
         }
+    }
+
+    @Test func aNewTokenIsPrintedOnceAndItsFileLineHoldsOnlyItsDigest() async throws {
+        let file = try temporaryDirectory().appendingPathComponent("tokens.txt")
+        let new = try ChildProcess("harmrank", ["token", "new", "sergeant.lee", "supervisor,analyst", "--append", file.path])
+        #expect(await new.exitStatus(within: .seconds(30)) == 0, "\(new.errors)")
+        let token = try #require(new.output.split(separator: "\n").first?.split(separator: " ").last.map(String.init))
+        let contents = try String(contentsOf: file, encoding: .utf8)
+        #expect(!contents.contains(token) && contents.hasPrefix(TokenRegistry.digestPrefix))
+        let registry = try TokenRegistry(parsing: contents, source: file.path)
+        #expect(registry.principal(for: token) == Principal(name: "sergeant.lee", roles: [.supervisor, .analyst]))
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let refused = try ChildProcess("harmrank", ["token", "new", "sergeant.lee", "inspector"])
+        #expect(await refused.exitStatus(within: .seconds(30)) != 0)
+        #expect(refused.errors.contains("unknown role 'inspector'"), "\(refused.errors)")
     }
 }

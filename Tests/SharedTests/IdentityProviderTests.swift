@@ -25,10 +25,15 @@ import Testing
         return nil
     }
 
-    @Test func aTokenFromTheProviderNamesItsCallerWithTheRolesHarmRankKnows() async throws {
+    @Test(arguments: TestIdentityProvider.Algorithm.allCases)
+    func aTokenFromTheProviderNamesItsCallerWithTheRolesHarmRankKnows(algorithm: TestIdentityProvider.Algorithm) async throws {
         let verifier = try await verifier()
-        let token = try await provider.token(principal: "ds.jones", roles: ["analyst", "offline_access", "supervisor"])
+        let token = try await provider.token(
+            principal: "ds.jones", roles: ["analyst", "offline_access", "supervisor"], algorithm: algorithm)
         #expect(try await verifier.principal(for: token).get() == Principal(name: "ds.jones", roles: [.analyst, .supervisor]))
+        // Without `sub`, `preferred_username` names the caller.
+        let named = try await provider.token(principal: "pc.khan", roles: ["analyst"], principalClaim: "preferred_username", algorithm: algorithm)
+        #expect(try await verifier.principal(for: named).get().name == "pc.khan")
     }
 
     @Test func rolesAreReadFromANestedClaimOrASpaceSeparatedString() async throws {
@@ -49,9 +54,9 @@ import Testing
         let justExpired = try await provider.token(principal: "a", roles: ["analyst"], expiresIn: -10)
         #expect(refusal(await verifier.principal(for: justExpired)) == nil)
         let otherIssuer = try await provider.token(principal: "a", roles: ["analyst"], issuer: "https://elsewhere")
-        #expect(refusal(await verifier.principal(for: otherIssuer))?.contains("--oidc-issuer") == true)
+        #expect(refusal(await verifier.principal(for: otherIssuer))?.contains("--issuer") == true)
         let otherAudience = try await provider.token(principal: "a", roles: ["analyst"], audience: ["another-app"])
-        #expect(refusal(await verifier.principal(for: otherAudience))?.contains("--oidc-audience") == true)
+        #expect(refusal(await verifier.principal(for: otherAudience))?.contains("--audience") == true)
         let unnamed = try await provider.token(principal: nil, roles: ["analyst"])
         #expect(refusal(await verifier.principal(for: unnamed))?.contains("preferred_username") == true)
     }
@@ -65,7 +70,10 @@ import Testing
         let forgedPayload = try await TestIdentityProvider().token(principal: "a", roles: ["admin"]).split(separator: ".")[1]
         let none = Data(#"{"alg":"none","typ":"JWT"}"#.utf8).base64EncodedString()
             .replacingOccurrences(of: "=", with: "")
-        for token in ["\(none).\(genuine[1]).", "\(genuine[0]).\(forgedPayload).\(genuine[2])"] {
+        // An HMAC token keyed with the public key's text: the old confusion between asymmetric and shared keys.
+        let hmac = Data(#"{"alg":"HS256","typ":"JWT","kid":"test-es256"}"#.utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "")
+        for token in ["\(none).\(genuine[1]).", "\(genuine[0]).\(forgedPayload).\(genuine[2])", "\(hmac).\(genuine[1]).\(genuine[2])"] {
             #expect(refusal(await verifier.principal(for: token)) != nil, "\(token)")
         }
     }

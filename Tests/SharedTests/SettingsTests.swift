@@ -113,12 +113,12 @@ import Testing
         (["--http-port", "http"], "--http-port / HARMRANK_HTTP_PORT 'http': use a port number from 1 to 65535"),
         (["--kafka-property", "acks"], "--kafka-property 'acks': expected name=value, e.g. security.protocol=SSL"),
         (["--log-level", "loud"], "--log-level / HARMRANK_LOG_LEVEL 'loud': use one of trace, debug, info, notice, warning, error, critical"),
-        (["--oidc-jwks", "jwks.json"], "--oidc-issuer / HARMRANK_OIDC_ISSUER is required with --oidc-jwks: the 'iss' of the provider's tokens"),
-        (["--oidc-jwks", "jwks.json", "--oidc-issuer", "https://sso"],
-         "--oidc-audience / HARMRANK_OIDC_AUDIENCE is required with --oidc-jwks: HarmRank's client id at the provider"),
-        (["--oidc-issuer", "https://sso"], "HARMRANK_OIDC_ISSUER is set but --oidc-jwks / HARMRANK_OIDC_JWKS is not: give the provider's keys too"),
-        (["--oidc-jwks", "jwks.json", "--oidc-issuer", "i", "--oidc-audience", "a", "--oidc-roles-claim", "realm_access..roles"],
-         "--oidc-roles-claim 'realm_access..roles': use a claim name, or names joined by dots for a nested claim"),
+        (["--jwks", "jwks.json"], "--issuer / HARMRANK_JWT_ISSUER is required with --jwks: the 'iss' of the provider's tokens"),
+        (["--jwks", "jwks.json", "--issuer", "https://sso"],
+         "--audience / HARMRANK_JWT_AUDIENCE is required with --jwks: HarmRank's client id at the provider"),
+        (["--issuer", "https://sso"], "HARMRANK_JWT_ISSUER is set but --jwks / HARMRANK_JWKS is not: give the identity provider's keys too"),
+        (["--jwks", "jwks.json", "--issuer", "i", "--audience", "a", "--roles-claim", "realm_access..roles"],
+         "--roles-claim 'realm_access..roles': use a claim name, or names joined by dots for a nested claim"),
         (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key (HARMRANK_TLS_CERT, HARMRANK_TLS_KEY) go together: give both, or neither for plain HTTP"),
     ])
     func badSettingsSayWhichAndHowToFix(arguments: [String], message: String) throws {
@@ -134,9 +134,9 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificate = try TestCertificate(in: directory)
         let source = SettingSource(environment: [
-            "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_OIDC_JWKS": "https://sso.example/certs",
-            "HARMRANK_OIDC_ISSUER": "https://sso.example", "HARMRANK_OIDC_AUDIENCE": "harmrank",
-            "HARMRANK_OIDC_ROLES_CLAIM": "realm_access.roles", "HARMRANK_TLS_CERT": certificate.certificateFile.path,
+            "HARMRANK_BOOTSTRAP": "kafka:9092", "HARMRANK_JWKS": "https://sso.example/certs",
+            "HARMRANK_JWT_ISSUER": "https://sso.example", "HARMRANK_JWT_AUDIENCE": "harmrank",
+            "HARMRANK_JWT_ROLES_CLAIM": "realm_access.roles", "HARMRANK_TLS_CERT": certificate.certificateFile.path,
             "HARMRANK_TLS_KEY": certificate.keyFile.path,
         ])
         let settings = try ServiceOptions.parse(["--data-dir", directory.path]).resolve(for: Self.identity, source)

@@ -2,13 +2,13 @@ import Foundation
 import JWTKit
 
 /// The claims HarmRank reads from an identity provider's token: expiry, not-before, issuer, audience, who the caller
-/// is and the roles they hold. The roles and the name sit under claims the force configures (`--oidc-roles-claim`,
-/// `--oidc-principal-claim`), a dotted path reaching into nested objects as Keycloak's `realm_access.roles` does;
+/// is and the roles they hold. The roles and the name sit under claims the force configures (`--roles-claim`,
+/// `--principal-claim`), a dotted path reaching into nested objects as Keycloak's `realm_access.roles` does;
 /// the decoder is told them through its `userInfo`. Public so that a test or a development tool can issue tokens
 /// laid out as a provider's are.
 public struct IdentityClaims: JWTPayload {
-    static let rolesPathKey = CodingUserInfoKey(rawValue: "harmrank.oidc.rolesClaim")!
-    static let principalPathKey = CodingUserInfoKey(rawValue: "harmrank.oidc.principalClaim")!
+    static let rolesPathKey = CodingUserInfoKey(rawValue: "harmrank.jwt.rolesClaim")!
+    static let principalPathKey = CodingUserInfoKey(rawValue: "harmrank.jwt.principalClaim")!
 
     /// When the token stops being valid (`exp`).
     public var expiration: ExpirationClaim
@@ -18,7 +18,7 @@ public struct IdentityClaims: JWTPayload {
     public var issuer: IssuerClaim?
     /// Whom the token is meant for (`aud`).
     public var audience: AudienceClaim?
-    /// The principal claim's value, or nil when the token has none.
+    /// The principal claim's value, else `preferred_username`'s, or nil when the token has neither.
     public var principal: String?
     /// The roles claim's values: an array of strings, or one string of values separated by spaces or commas (as
     /// `scope` is). Values that name no HarmRank role are the identity provider's own, and ignored.
@@ -42,7 +42,7 @@ public struct IdentityClaims: JWTPayload {
     /// Claims for a token that expires at `expiration`, naming `principal` with `roles`.
     public init(
         expiration: Date, notBefore: Date? = nil, issuer: String?, audience: [String]?, principal: String?,
-        roles: [String], rolesPath: [String] = ["roles"], principalPath: [String] = ["preferred_username"]
+        roles: [String], rolesPath: [String] = ["roles"], principalPath: [String] = ["sub"]
     ) {
         self.expiration = ExpirationClaim(value: expiration)
         self.notBefore = notBefore.map { NotBeforeClaim(value: $0) }
@@ -61,7 +61,7 @@ public struct IdentityClaims: JWTPayload {
         issuer = try container.decodeIfPresent(IssuerClaim.self, forKey: Key("iss"))
         audience = try container.decodeIfPresent(AudienceClaim.self, forKey: Key("aud"))
         rolesPath = decoder.userInfo[Self.rolesPathKey] as? [String] ?? ["roles"]
-        principalPath = decoder.userInfo[Self.principalPathKey] as? [String] ?? ["preferred_username"]
+        principalPath = decoder.userInfo[Self.principalPathKey] as? [String] ?? ["sub"]
         if let (parent, last) = try Self.container(container, at: rolesPath), parent.contains(Key(last)) {
             if let values = try? parent.decode([String].self, forKey: Key(last)) {
                 roles = values
@@ -74,6 +74,9 @@ public struct IdentityClaims: JWTPayload {
         }
         if let (parent, last) = try Self.container(container, at: principalPath) {
             principal = try parent.decodeIfPresent(String.self, forKey: Key(last))
+        }
+        if principal == nil {
+            principal = try container.decodeIfPresent(String.self, forKey: Key("preferred_username"))
         }
     }
 

@@ -6,7 +6,7 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// Where the identity provider's signing keys are published and what its tokens must say (`--oidc-*`).
+/// Where the identity provider's signing keys are published and what its tokens must say (`--jwks`, `--issuer`, `--audience`, `--roles-claim`, `--principal-claim`).
 public struct IdentityProviderSettings: Sendable, Equatable {
     /// A JWKS document (RFC 7517) on disk, or at an `https` address such as the provider's `jwks_uri`.
     public enum KeySource: Sendable, Equatable, CustomStringConvertible {
@@ -28,14 +28,15 @@ public struct IdentityProviderSettings: Sendable, Equatable {
     public var audience: String
     /// Dotted path of the claim holding the caller's roles (`roles`, Keycloak's `realm_access.roles`, ...).
     public var rolesClaim: String
-    /// Dotted path of the claim naming the caller in the audit log (`preferred_username`, `email`, `sub`, ...).
+    /// Dotted path of the claim naming the caller in the audit log (`sub`, `preferred_username`, `email`, ...);
+    /// `preferred_username` stands in when a token lacks it.
     public var principalClaim: String
     /// How often the keys are read again, so that a provider's rotated keys are taken up without a restart.
     public var refreshInterval: Duration
 
     public init(
         keys: KeySource, issuer: String, audience: String, rolesClaim: String = "roles",
-        principalClaim: String = "preferred_username", refreshInterval: Duration = .seconds(600)
+        principalClaim: String = "sub", refreshInterval: Duration = .seconds(600)
     ) {
         self.keys = keys
         self.issuer = issuer
@@ -46,8 +47,9 @@ public struct IdentityProviderSettings: Sendable, Equatable {
     }
 }
 
-/// Checks bearer JWTs from the force's identity provider (OIDC): the signature against the provider's published
-/// keys (jwt-kit does the cryptography), then expiry and not-before with a minute's leeway, the issuer and the
+/// Checks bearer JWTs from the force's identity provider (OIDC): the algorithm (RS256 or ES256 only, so that a token
+/// cannot choose a weaker or keyless one), the signature against the provider's published keys (jwt-kit does the
+/// cryptography), then expiry and not-before with a minute's leeway, the issuer and the
 /// audience. The caller's name and roles come from the configured claims; values of the roles claim that name no
 /// HarmRank role are ignored. As a service it reads the keys again every `refreshInterval`, keeping the ones it has
 /// when that fails.
@@ -71,6 +73,9 @@ public final class IdentityProvider: Service, Sendable {
     /// The caller a token names, or why it is refused.
     public func principal(for token: String) async -> Result<Principal, Refusal> {
         let collection = keys.withLock { $0 }
+        guard let algorithm = Self.algorithm(of: token), Self.algorithms.contains(algorithm) else {
+            return .failure(Refusal(description: "the token is not signed with \(Self.algorithms.sorted().joined(separator: " or "))"))
+        }
         let claims: IdentityClaims
         do {
             claims = try await collection.verify(token, as: IdentityClaims.self)
@@ -85,15 +90,28 @@ public final class IdentityProvider: Service, Sendable {
             return .failure(Refusal(description: "the token is not valid before \(notBefore)"))
         }
         guard claims.issuer?.value == settings.issuer else {
-            return .failure(Refusal(description: "the token was issued by '\(claims.issuer?.value ?? "")', not by '\(settings.issuer)' (--oidc-issuer)"))
+            return .failure(Refusal(description: "the token was issued by '\(claims.issuer?.value ?? "")', not by '\(settings.issuer)' (--issuer)"))
         }
         guard let audience = claims.audience?.value, audience.contains(settings.audience) else {
-            return .failure(Refusal(description: "the token is not meant for '\(settings.audience)' (--oidc-audience); its audience is \(claims.audience?.value ?? [])"))
+            return .failure(Refusal(description: "the token is not meant for '\(settings.audience)' (--audience); its audience is \(claims.audience?.value ?? [])"))
         }
         guard let name = claims.principal, !name.isEmpty else {
-            return .failure(Refusal(description: "the token has no '\(settings.principalClaim)' claim to name the caller (--oidc-principal-claim)"))
+            return .failure(Refusal(description: "the token has neither a '\(settings.principalClaim)' nor a 'preferred_username' claim to name the caller (--principal-claim)"))
         }
         return .success(Principal(name: name, roles: Set(claims.roles.compactMap(Role.init(rawValue:)))))
+    }
+
+    /// The signing algorithms accepted: those identity providers sign access tokens with.
+    static let algorithms: Set<String> = ["RS256", "ES256"]
+
+    /// The `alg` of a token's header, read before anything is verified only to refuse other algorithms early.
+    private static func algorithm(of token: String) -> String? {
+        struct Header: Decodable { var alg: String }
+        guard let encoded = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return try? JSONDecoder().decode(Header.self, from: data).alg
     }
 
     public func run() async throws {
@@ -119,7 +137,7 @@ public final class IdentityProvider: Service, Sendable {
             do {
                 document = try Data(contentsOf: URL(fileURLWithPath: path))
             } catch {
-                throw ConfigurationError("--oidc-jwks / HARMRANK_OIDC_JWKS '\(path)' cannot be read: \(error.localizedDescription)")
+                throw ConfigurationError("--jwks / HARMRANK_JWKS '\(path)' cannot be read: \(error.localizedDescription)")
             }
         case .url(let url):
             var request = HTTPClientRequest(url: url.absoluteString)
@@ -127,13 +145,13 @@ public final class IdentityProvider: Service, Sendable {
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
                 guard response.status == .ok else {
-                    throw ConfigurationError("--oidc-jwks / HARMRANK_OIDC_JWKS \(url): the provider answered \(response.status)")
+                    throw ConfigurationError("--jwks / HARMRANK_JWKS \(url): the provider answered \(response.status)")
                 }
                 document = Data(buffer: try await response.body.collect(upTo: 1 << 20))
             } catch let error as ConfigurationError {
                 throw error
             } catch {
-                throw ConfigurationError("--oidc-jwks / HARMRANK_OIDC_JWKS \(url) cannot be fetched: \(error)")
+                throw ConfigurationError("--jwks / HARMRANK_JWKS \(url) cannot be fetched: \(error)")
             }
         }
         let decoder = JSONDecoder()
@@ -146,7 +164,7 @@ public final class IdentityProvider: Service, Sendable {
             guard !jwks.keys.isEmpty else { throw ConfigurationError("the key set is empty") }
             try await collection.add(jwks: jwks)
         } catch {
-            throw ConfigurationError("--oidc-jwks / HARMRANK_OIDC_JWKS \(settings.keys) holds no usable key set (JWKS, RFC 7517): \(error)")
+            throw ConfigurationError("--jwks / HARMRANK_JWKS \(settings.keys) holds no usable key set (JWKS, RFC 7517): \(error)")
         }
         return collection
     }

@@ -6,26 +6,26 @@ import NIOSSL
 /// Who may call a service and how the call travels: bearer tokens from a file, JWTs from the force's identity
 /// provider, and TLS for the API.
 public struct AccessOptions: ParsableArguments {
-    @Option(help: "Bearer tokens file: '<token> <principal> <role>[,<role>]' per line, or 'sha256:<hex>' in place of the token (HARMRANK_TOKENS_FILE, or the entries themselves in HARMRANK_TOKENS; default tokens.txt in the data dir; optional with --oidc-jwks).")
+    @Option(help: "Bearer tokens file: '<token> <principal> <role>[,<role>]' per line, or 'sha256:<hex>' in place of the token (HARMRANK_TOKENS_FILE, or the entries themselves in HARMRANK_TOKENS; default tokens.txt in the data dir; optional with --jwks).")
     public var tokensFile: String?
 
-    @Option(help: "The identity provider's signing keys: a JWKS file, or its https jwks_uri (HARMRANK_OIDC_JWKS; default none: tokens file only). Bearer JWTs are then accepted beside the tokens file.")
-    public var oidcJwks: String?
+    @Option(help: "The identity provider's signing keys: a JWKS file, or its https jwks_uri (HARMRANK_JWKS; default none: tokens file only). Bearer JWTs (RS256 or ES256) are then accepted beside the tokens file.")
+    public var jwks: String?
 
-    @Option(help: "The 'iss' the identity provider's tokens carry (HARMRANK_OIDC_ISSUER; required with --oidc-jwks).")
-    public var oidcIssuer: String?
+    @Option(help: "The 'iss' the identity provider's tokens carry (HARMRANK_JWT_ISSUER; required with --jwks).")
+    public var issuer: String?
 
-    @Option(help: "A value the tokens' 'aud' must hold: HarmRank's client id at the provider (HARMRANK_OIDC_AUDIENCE; required with --oidc-jwks).")
-    public var oidcAudience: String?
+    @Option(help: "A value the tokens' 'aud' must hold: HarmRank's client id at the provider (HARMRANK_JWT_AUDIENCE; required with --jwks).")
+    public var audience: String?
 
-    @Option(help: "Dotted path of the claim holding the roles, e.g. realm_access.roles (HARMRANK_OIDC_ROLES_CLAIM; default roles). Values naming no HarmRank role are ignored.")
-    public var oidcRolesClaim: String?
+    @Option(help: "Dotted path of the claim holding the roles, e.g. realm_access.roles (HARMRANK_JWT_ROLES_CLAIM; default roles). Values naming no HarmRank role are ignored.")
+    public var rolesClaim: String?
 
-    @Option(help: "Dotted path of the claim naming the caller in the audit log (HARMRANK_OIDC_PRINCIPAL_CLAIM; default preferred_username).")
-    public var oidcPrincipalClaim: String?
+    @Option(help: "Dotted path of the claim naming the caller in the audit log, e.g. preferred_username (HARMRANK_JWT_PRINCIPAL_CLAIM; default sub, or preferred_username when a token has no sub).")
+    public var principalClaim: String?
 
-    @Option(help: "Minutes between readings of the provider's keys, so rotated keys are taken up (HARMRANK_OIDC_REFRESH_MINUTES; default 10).")
-    public var oidcRefreshMinutes: String?
+    @Option(help: "Minutes between readings of the provider's keys, so rotated keys are taken up (HARMRANK_JWKS_REFRESH_MINUTES; default 10).")
+    public var jwksRefreshMinutes: String?
 
     @Option(help: "PEM certificate chain to serve HTTPS with; needs --tls-key (HARMRANK_TLS_CERT; default none: plain HTTP).")
     public var tlsCert: String?
@@ -44,40 +44,40 @@ public struct AccessOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: file.path) else {
             if identityProvider { return try TokenRegistry(parsing: "", source: "no tokens file") }
             throw ConfigurationError(
-                "no bearer tokens: pass --tokens-file FILE or set HARMRANK_TOKENS_FILE (one '<token> <principal> <role>[,<role>]' per line), or accept the identity provider's JWTs with --oidc-jwks; 'harmrank up' writes \(file.path) for development")
+                "no bearer tokens: pass --tokens-file FILE or set HARMRANK_TOKENS_FILE (one '<token> <principal> <role>[,<role>]' per line), or accept the identity provider's JWTs with --jwks; 'harmrank up' writes \(file.path) for development")
         }
         return try TokenRegistry(contentsOf: file.path)
     }
 
     func identityProvider(_ source: SettingSource) throws -> IdentityProviderSettings? {
-        guard let location = source.value(oidcJwks, "HARMRANK_OIDC_JWKS") else {
-            for (flag, variable) in [(oidcIssuer, "HARMRANK_OIDC_ISSUER"), (oidcAudience, "HARMRANK_OIDC_AUDIENCE")]
+        guard let location = source.value(jwks, "HARMRANK_JWKS") else {
+            for (flag, variable) in [(issuer, "HARMRANK_JWT_ISSUER"), (audience, "HARMRANK_JWT_AUDIENCE")]
             where source.value(flag, variable) != nil {
-                throw ConfigurationError("\(variable) is set but --oidc-jwks / HARMRANK_OIDC_JWKS is not: give the provider's keys too")
+                throw ConfigurationError("\(variable) is set but --jwks / HARMRANK_JWKS is not: give the identity provider's keys too")
             }
             return nil
         }
         let keys: IdentityProviderSettings.KeySource
         if location.hasPrefix("https://") || location.hasPrefix("http://") {
             guard let url = URL(string: location), url.host != nil else {
-                throw ConfigurationError("--oidc-jwks / HARMRANK_OIDC_JWKS '\(location)' is not a valid address")
+                throw ConfigurationError("--jwks / HARMRANK_JWKS '\(location)' is not a valid address")
             }
             keys = .url(url)
         } else {
             keys = .file(location)
         }
-        guard let issuer = source.value(oidcIssuer, "HARMRANK_OIDC_ISSUER") else {
-            throw ConfigurationError("--oidc-issuer / HARMRANK_OIDC_ISSUER is required with --oidc-jwks: the 'iss' of the provider's tokens")
+        guard let issuer = source.value(issuer, "HARMRANK_JWT_ISSUER") else {
+            throw ConfigurationError("--issuer / HARMRANK_JWT_ISSUER is required with --jwks: the 'iss' of the provider's tokens")
         }
-        guard let audience = source.value(oidcAudience, "HARMRANK_OIDC_AUDIENCE") else {
-            throw ConfigurationError("--oidc-audience / HARMRANK_OIDC_AUDIENCE is required with --oidc-jwks: HarmRank's client id at the provider")
+        guard let audience = source.value(audience, "HARMRANK_JWT_AUDIENCE") else {
+            throw ConfigurationError("--audience / HARMRANK_JWT_AUDIENCE is required with --jwks: HarmRank's client id at the provider")
         }
-        let minutes = try source.wholeNumber(oidcRefreshMinutes, "--oidc-refresh-minutes", "HARMRANK_OIDC_REFRESH_MINUTES") ?? 10
+        let minutes = try source.wholeNumber(jwksRefreshMinutes, "--jwks-refresh-minutes", "HARMRANK_JWKS_REFRESH_MINUTES") ?? 10
         return IdentityProviderSettings(
             keys: keys, issuer: issuer, audience: audience,
-            rolesClaim: try claimPath(source.value(oidcRolesClaim, "HARMRANK_OIDC_ROLES_CLAIM") ?? "roles", "--oidc-roles-claim"),
+            rolesClaim: try claimPath(source.value(rolesClaim, "HARMRANK_JWT_ROLES_CLAIM") ?? "roles", "--roles-claim"),
             principalClaim: try claimPath(
-                source.value(oidcPrincipalClaim, "HARMRANK_OIDC_PRINCIPAL_CLAIM") ?? "preferred_username", "--oidc-principal-claim"),
+                source.value(principalClaim, "HARMRANK_JWT_PRINCIPAL_CLAIM") ?? "sub", "--principal-claim"),
             refreshInterval: .seconds(minutes * 60))
     }
 
