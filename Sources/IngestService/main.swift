@@ -32,8 +32,10 @@ enum IngestService: ServiceDefinition {
         }
         let intake = OffenceIntake(
             step: step, producer: producer, topics: settings.topics, stateDirectory: stateDirectory, status: status)
+        // The harm table and the wards decide what every record counts for: their changes are audited here too.
+        let (_, auditCopy) = try settings.auditLog(producer: producer, logger: logger)
         // The consumer stops first (services stop in reverse order), so the producer flushes its last sends.
-        return ServiceParts(services: [producer, consumer], routes: intake.register(on:))
+        return ServiceParts(services: [producer, auditCopy, consumer], routes: intake.register(on:))
     }
 }
 

@@ -37,18 +37,10 @@ struct AlertRoutes: Sendable {
                 }
                 return String(text)
             }
-            var since: Instant?
-            if let text = query["since"] {
-                guard case .success(let instant) = Instant.parseRFC3339(String(text)) else {
-                    throw APIError(
-                        .badRequest, code: "invalid-parameter",
-                        detail: "since '\(text)' must be an RFC 3339 time, e.g. 2025-06-01T00:00:00Z")
-                }
-                since = instant
-            }
+            let since = try query.instant("since")
             let alerts = try store.alerts(status: status, unit: unit, since: since)
             audit.record(
-                context.principal,
+                context,
                 read: "alerts status \(status?.rawValue ?? "any") unit \(unit ?? "any") since \(since?.rfc3339 ?? "the start"): \(alerts.count)")
             return try jsonResponse(["alerts": alerts])
         }
@@ -61,13 +53,13 @@ struct AlertRoutes: Sendable {
             let alert = try published(try context.parameters.require("id"))
             guard alert.status == .open else {
                 // Acknowledging twice is harmless: the first acknowledgement stands.
-                audit.record(context.principal, read: "alert \(alert.id) (already \(alert.status.rawValue))")
+                audit.record(context, read: "alert \(alert.id) (already \(alert.status.rawValue))")
                 return try jsonResponse(alert)
             }
             let now = Instant.now
             try await changelog.record([.acknowledged(alertId: alert.id, by: context.principal.name, at: now)])
             let stepped = try await takenIn(alert)
-            audit.record(context.principal, read: "alert \(alert.id) (acknowledged)")
+            audit.record(context, read: "alert \(alert.id) (acknowledged)")
             return try jsonResponse(stepped)
         }
         router.requiring(.supervisor).post("/v1/alerts/:id/assign") { request, context in
@@ -80,7 +72,7 @@ struct AlertRoutes: Sendable {
             let now = Instant.now
             try await changelog.record([.assigned(alertId: alert.id, assignee: assignee, by: context.principal.name, at: now)])
             let stepped = try await takenIn(alert)
-            audit.record(context.principal, read: "alert \(alert.id) (assigned to \(assignee))")
+            audit.record(context, read: "alert \(alert.id) (assigned to \(assignee))")
             return try jsonResponse(stepped)
         }
         router.authenticated().post("/v1/alerts/:id/close") { request, context in
@@ -105,7 +97,7 @@ struct AlertRoutes: Sendable {
                 .closed(alertId: alert.id, outcome: outcome, note: note, by: context.principal.name, at: now)
             ])
             let stepped = try await takenIn(alert)
-            audit.record(context.principal, read: "alert \(alert.id) (closed: \(outcome.rawValue))")
+            audit.record(context, read: "alert \(alert.id) (closed: \(outcome.rawValue))")
             return try jsonResponse(stepped)
         }
     }

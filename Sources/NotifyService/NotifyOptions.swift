@@ -44,20 +44,23 @@ struct NotifyOptions: ParsableArguments {
         for url in urls where URL(string: url)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
             throw ConfigurationError("--webhooks / HARMRANK_WEBHOOKS: '\(url)' is not an http or https URL")
         }
-        let units = try source.value(units, "HARMRANK_UNITS").map { path in
+        let unitsFile = source.value(units, "HARMRANK_UNITS")
+        let units = try unitsFile.map { path in
             do {
                 return try TaskingUnits(contentsOf: path, wards: wards)
             } catch {
                 throw ConfigurationError("--units / HARMRANK_UNITS: \(error)")
             }
         }
+        let routing = AlertRouting(units: units ?? TaskingUnits(coveringAll: wards), everyAlert: urls)
         return NotifySettings(
-            rules: rules, routing: AlertRouting(units: units ?? TaskingUnits(coveringAll: wards), everyAlert: urls),
+            rules: rules, routing: routing,
             webhookSecret: try secret(source),
             // An alert purged while alerts.dauntless still holds it would come back from there.
             retentionDays: try source.wholeNumber(
                 alertRetentionDays, "--alert-retention-days", "HARMRANK_ALERT_RETENTION_DAYS",
-                atLeast: TopicCatalogue.sentAlertRetentionDays + 1) ?? 365)
+                atLeast: TopicCatalogue.sentAlertRetentionDays + 1) ?? 365,
+            unitsConfiguration: .units(routing.units, source: unitsFile ?? "one unit covering everything"))
     }
 
     private func secret(_ source: SettingSource) throws -> String? {
@@ -80,4 +83,6 @@ struct NotifySettings {
     var webhookSecret: String?
     /// Days a closed alert is kept.
     var retentionDays: Int
+    /// The units as the audit log records them.
+    var unitsConfiguration: ConfigurationAudit.Item
 }

@@ -40,7 +40,7 @@ enum NotifyService: ServiceDefinition {
             store: store, producer: producer, kafka: settings.kafka, topics: settings.topics, changelog: changelog,
             group: "\(settings.topics.prefix)notify-leader", secret: secret, alertsRaised: alertsRaised, logger: logger)
         let retention = AlertRetention(store: store, changelog: changelog, days: own.retentionDays, logger: logger)
-        let (audit, auditCopy) = try settings.auditLog(producer: producer, logger: logger)
+        let (audit, auditCopy) = try settings.auditLog(producer: producer, logger: logger, configuring: [own.unitsConfiguration])
         let routes = AlertRoutes(store: store, changelog: changelog, units: routing.units, audit: audit)
         // Services stop in reverse order: the consumer first, the tails, the election and the producer last.
         return ServiceParts(

@@ -52,7 +52,7 @@ struct DashboardRoutes: Sendable {
         // Snapshots name suspects, so opening the stream is a read of personal data.
         let analysts = router.requiring(.analyst)
         analysts.get("/v1/events/rankings") { _, context in
-            audit.record(context.principal, read: "live rankings stream")
+            audit.record(context, read: "live rankings stream")
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

@@ -85,13 +85,13 @@ struct ListRoutes: Sendable {
             if csv { name.removeLast(4) }
             let page = try self.page(name, query: request.uri.queryParameters)
             if page.entity == EntityKind.suspect.rawValue, !page.entries.isEmpty {
-                audit.record(context.principal, read: "list \(name) ranks \(page.entries.first!.rank)-\(page.entries.last!.rank)")
+                audit.record(context, read: "list \(name) ranks \(page.entries.first!.rank)-\(page.entries.last!.rank)")
             }
             return csv ? Self.csvResponse(page) : try jsonResponse(page)
         }
         analysts.get("/v1/suspects/:id") { _, context in
             let id = try context.parameters.require("id")
-            audit.record(context.principal, read: "suspect \(id)")
+            audit.record(context, read: "suspect \(id)")
             return try jsonResponse(try explanation(of: EntityRef(.suspect, id)))
         }
         analysts.get("/v1/wards/:code") { _, context in

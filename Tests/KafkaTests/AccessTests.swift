@@ -178,6 +178,21 @@ import Testing
             }
         }
 
+        // Every person-level read and every alert step of the walk was audited with who and from where, and each
+        // service's configuration at its start.
+        let audit = try await call("GET", "RankService", "/v1/audit?limit=10000", token: admin)
+        let entries = ((try JSONSerialization.jsonObject(with: Data(audit.body.utf8)) as? [String: Any])?["latest"] as? [[String: Any]]) ?? []
+        let walked = entries.filter { $0["principal"] as? String == "sgt.walker" }
+        #expect(walked.allSatisfy { $0["address"] as? String == "127.0.0.1" }, "\(walked)")
+        for read in ["list vawg100 ranks 1-", "suspect WALKER-S1", "live rankings stream", "alerts status any", "alert \(alertID) (acknowledged)",
+                     "alert \(alertID) (assigned to pc.khan)", "alert \(alertID) (closed: safeguarding-referral)", "audit log, latest"] {
+            #expect(walked.contains { ($0["read"] as? String)?.hasPrefix(read) == true }, "no audit entry '\(read)': \(walked)")
+        }
+        for service in ["IngestService", "RankService", "NotifyService"] {
+            #expect(entries.contains { ($0["principal"] as? String)?.hasPrefix("\(service) started by") == true
+                && ($0["read"] as? String)?.contains("harm table shipped") == true }, "\(service)'s configuration")
+        }
+
         // The dashboard over HTTPS, signed in with a JWT: a list from RankService, and the alerts, which the page
         // fetches from NotifyService on its own origin, also over HTTPS.
         let second = record.replacingOccurrences(of: "WALK-1", with: "WALK-3").replacingOccurrences(of: "WALKER-", with: "PAGE-")

@@ -61,9 +61,15 @@ public final class AuditCopy: Service, Sendable {
 
 extension ServiceSettings {
     /// The data directory's audit log, each entry also copied to the `audit` topic through `producer` by the copy,
-    /// which must run beside the service (before the producer stops).
-    public func auditLog(producer: KafkaProducer, logger: Logger) throws -> (log: AuditLog, copy: AuditCopy) {
+    /// which must run beside the service (before the producer stops). The service's configuration (`configuration`
+    /// and `more`, such as NotifyService's units) is recorded in it when it differs from the last start.
+    public func auditLog(
+        producer: KafkaProducer, logger: Logger, configuring more: [ConfigurationAudit.Item] = []
+    ) throws -> (log: AuditLog, copy: AuditCopy) {
         let copy = AuditCopy(producer: producer, topic: topics.audit, key: identity.name, logger: logger)
-        return (try AuditLog(path: dataDirectory.appendingPathComponent("audit.log").path, copy: copy), copy)
+        let log = try AuditLog(path: dataDirectory.appendingPathComponent("audit.log").path, copy: copy)
+        try ConfigurationAudit(items: configuration + more, stateFile: stateDirectory.appendingPathComponent("configuration.json"))
+            .record(service: identity.name, in: log)
+        return (log, copy)
     }
 }

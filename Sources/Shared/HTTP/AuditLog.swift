@@ -8,8 +8,8 @@ import Synchronization
     import Darwin
 #endif
 
-/// Every read of data about a person and every alert action, appended as one JSON line: who, what, when
-/// (CONTRACT.md section 8). The file is opened for appending only and each line is written whole, so the log is
+/// Every read of data about a person, every alert action and every change of the configuration that decides who is
+/// ranked, appended as one JSON line: who, from which address, what, when (CONTRACT.md section 8). The file is opened for appending only and each line is written whole, so the log is
 /// never rewritten; and each line holds the SHA-256 of the line before it (`previous`), so an entry edited, deleted
 /// or moved afterwards breaks the chain where it was (`AuditChain.verify`, `harmrank audit verify`).
 ///
@@ -38,17 +38,24 @@ public final class AuditLog: Sendable {
 
     deinit { close(descriptor) }
 
-    /// Records that `principal` read `what` (for example `list vawg100 offset 0 limit 100`, `suspect S123`).
-    public func record(_ principal: Principal, read what: String, at time: Instant = .now) {
+    /// Records that `principal`, calling from `address`, read or did `what` (for example `list vawg100 ranks 1-100`,
+    /// `suspect S123`, `alert a1 (acknowledged)`).
+    public func record(_ principal: Principal, read what: String, from address: String, at time: Instant = .now) {
         writing.withLock { _ in
             flock(descriptor, LOCK_EX)
             defer { flock(descriptor, LOCK_UN) }
             let line = AuditChain.entry(
-                at: time, principal: principal.name, read: what, previous: AuditChain.digest(of: lastLine()))
+                at: time, principal: principal.name, address: address, read: what,
+                previous: AuditChain.digest(of: lastLine()))
             let bytes = Array((line + "\n").utf8)
             _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             copy?.copy(Array(line.utf8))
         }
+    }
+
+    /// Records that the caller of a request read or did `what`, with the address the request came from.
+    public func record(_ context: HarmRankRequestContext, read what: String) {
+        record(context.principal, read: what, from: context.clientAddress)
     }
 
     /// The file's last line without its newline; empty for an empty file.
@@ -92,10 +99,11 @@ public enum AuditChain {
     }
 
     /// An entry's line.
-    static func entry(at time: Instant, principal: String, read: String, previous: String) -> String {
+    static func entry(at time: Instant, principal: String, address: String, read: String, previous: String) -> String {
         JSONValue.object([
             .init(key: "at", value: .string(time.rfc3339)),
             .init(key: "principal", value: .string(principal)),
+            .init(key: "address", value: .string(address)),
             .init(key: "read", value: .string(read)),
             .init(key: "previous", value: .string(previous)),
         ]).text

@@ -1,18 +1,25 @@
 import Hummingbird
+import NIOCore
 
 /// The request context of every HarmRank service: Hummingbird's core plus who is calling.
-public struct HarmRankRequestContext: RequestContext {
+public struct HarmRankRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Who is calling, as `BearerAuthentication` found from the request's token; anonymous without a valid one.
     /// Routes registered behind `RoleAuthorization` never see an anonymous caller.
     public var principal: Principal
     /// Why the request's token was refused, for the 401's detail; nil when it carried none or a valid one.
     public var refusal: String?
+    /// Where the request came from: the peer of the connection (a proxy in front of the service, if there is one).
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = .anonymous
+        self.remoteAddress = source.channel.remoteAddress
     }
+
+    /// The caller's address as the audit log records it.
+    public var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
 }
 
 /// Identifies the caller from a bearer token, for every request: a JWT (three dot-separated parts) from the

@@ -10,6 +10,11 @@ public struct ReferenceDataOptions: ParsableArguments {
 
     public init() {}
 
+    /// Where the harm table and the wards come from: their paths, or that they are the ones shipped.
+    public func sources(_ source: SettingSource = SettingSource()) -> (harmTable: String, wards: String) {
+        (source.value(harmTable, "HARMRANK_HARM_TABLE") ?? "shipped", source.value(wards, "HARMRANK_WARDS") ?? "shipped")
+    }
+
     /// Throws `DataFileError`, naming the file, line and problem.
     public func load(_ source: SettingSource = SettingSource()) throws -> (harmTable: HarmTable, wards: WardRegistry) {
         (

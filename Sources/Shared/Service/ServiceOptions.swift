@@ -85,6 +85,7 @@ public struct ServiceOptions: ParsableArguments {
         }
         let topics = kafka.topics(source)
         let (harmTable, wards) = try referenceData.load(source)
+        let sources = referenceData.sources(source)
         let identityProvider = try access.identityProvider(source)
         return ServiceSettings(
             identity: identity,
@@ -112,6 +113,7 @@ public struct ServiceOptions: ParsableArguments {
             supervisorProcessID: try source.wholeNumber(supervisorPid, "--supervisor-pid", "HARMRANK_SUPERVISOR_PID"),
             harmTable: harmTable,
             wards: wards,
+            configuration: [.harmTable(harmTable, source: sources.harmTable), .wards(wards, source: sources.wards)],
             hotspots: try hotspots.parameters(source),
             dashboardOrigins: (source.value(dashboardOrigins, "HARMRANK_DASHBOARD_ORIGINS") ?? "").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
@@ -167,6 +169,8 @@ public struct ServiceSettings: Sendable {
     public var supervisorProcessID: Int?
     public var harmTable: HarmTable
     public var wards: WardRegistry
+    /// The harm table and the wards as the audit log records them (`ConfigurationAudit`).
+    public var configuration: [ConfigurationAudit.Item]
     public var hotspots: HotspotParameters
     /// Origins (`http://host:port`) of dashboards whose pages may call this service from the browser.
     public var dashboardOrigins: [String]
