@@ -88,6 +88,18 @@ final class IngestPartition: PartitionProcessor {
         let forgotten = try horizon.map { horizon in
             try ledger.database.read { try CrimeStore.crimeRefs(occurredAtOrBefore: horizon, in: $0) }
         } ?? []
+        // Their links are erased from the link topics too, so that no trace of the crime stays in Kafka.
+        if !forgotten.isEmpty {
+            let records = try ledger.database.read { try CrimeStore.latest(forgotten, in: $0) }
+            try await context.producer.send(
+                records.values.sorted { $0.crimeRef.precedesBytewise($1.crimeRef) }.flatMap { record in
+                    context.step.revision.entities(record).map { entity in
+                        LinkMessage.outgoing(
+                            forgetting: entity, crimeRef: record.crimeRef, topics: context.topics,
+                            partitionCount: linkPartitions[entity.kind]!)
+                    }
+                })
+        }
         let progress = ChangelogProgress(
             nextOffset: next, clock: clock, outcomes: ledger.outcomes.merging(counted, uniquingKeysWith: +))
         try await context.producer.send(

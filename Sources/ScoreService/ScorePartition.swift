@@ -66,6 +66,10 @@ final class ScorePartition: PartitionProcessor {
                 windows.apply(change)
                 changes.append(change)
                 counted["link", default: 0] += 1
+            case .success(.forgotten):
+                // IngestService forgets a crime once it has left every window, and so has its link here: the
+                // tombstone is for the topic, to erase the link from it.
+                counted["forgotten", default: 0] += 1
             case .success(.clock(let clock)):
                 if context.clockMode == .event { windows.advance(to: clock) }
                 counted["clock", default: 0] += 1

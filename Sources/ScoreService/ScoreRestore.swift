@@ -42,6 +42,8 @@ final class ScoreRestore: StateRestoring {
                 for message in messages where message.offset < committed {
                     switch LinkMessage.decode(message, kind: kind) {
                     case .success(.change(let change)): read.changes.append(change)
+                    case .success(.forgotten(let entity, let crimeRef)):
+                        read.changes.append(.retract(entity, crimeRef: crimeRef, version: .max))
                     case .success(.clock(let clock)): read.clock = max(read.clock ?? clock, clock)
                     case .failure: read.unreadable += 1
                     }
@@ -100,7 +102,7 @@ final class ScoreRestore: StateRestoring {
         let last = Mutex<[TopicPartition: (sequence: Int64, clock: Instant)]>([:])
         try await PartitionReader.read(tails, configuration: kafka, logger: logger) { messages in
             for message in messages {
-                guard let value = message.value, let score = try? EntityScore.decode(value) else { continue }
+                guard let score = try? EntityScore.decode(message) else { continue }
                 last.withLock { last in
                     let known = last[message.topicPartition]
                     last[message.topicPartition] = (

@@ -191,11 +191,16 @@ extension MessageCodingTests {
         let topics = TopicCatalogue(prefix: "harmrank.")
         func message(_ id: String, _ sequence: Int64, offset: Int64) -> KafkaMessage {
             let score = EntityScore(
-                kind: .suspect, id: id, sequence: sequence, clock: Instant(milliseconds: 0), standings: [], offences: [])
+                kind: .suspect, id: id, sequence: sequence, clock: Instant(milliseconds: 0),
+                standings: [.init(list: .violenceHarm, score: 100, offences: 1, lastOffenceAt: nil, components: nil)],
+                offences: [
+                    .init(crimeRef: "C-\(id)", version: 1, offenceCode: "8N", harm: 100, occurredAt: Instant(milliseconds: 0),
+                          expiresAt: Instant(milliseconds: Instant.days(365)), lists: ListSet([.violenceHarm]))
+                ])
             let outgoing = score.outgoing(topics: topics, partition: 0)
             return KafkaMessage(
                 topic: outgoing.topic, partition: 0, offset: offset, key: outgoing.key, value: outgoing.value,
-                headers: [], timestampMilliseconds: nil)
+                headers: outgoing.headers, timestampMilliseconds: nil)
         }
         let messages = [
             message("S9", 3, offset: 9), message("S1", 4, offset: 10), message("S2", 5, offset: 11),
@@ -209,6 +214,44 @@ extension MessageCodingTests {
         #expect(batch.appliedSequence == 8)
         #expect(batch.counted == ["repeat": 2, "score": 4, "unreadable": 1])
         #expect(batch.unreadable == [13])
+    }
+
+    /// A suspect left with nothing counting goes as a tombstone, which erases their last score from the compacted
+    /// topic, and reads back as the empty score it stands for.
+    @Test func aSuspectWithNothingCountingIsATombstoneReadAsAnEmptyScore() throws {
+        let topics = TopicCatalogue(prefix: "harmrank.")
+        let empty = EntityScore.nothingCounting(suspect: "S7", sequence: 41, clock: Instant(milliseconds: 1_700_000_000_000))
+        #expect(empty.standings.map(\.list) == [.vawg100, .violenceHarm, .dauntless] && empty.standings.allSatisfy { $0.score == 0 })
+        let outgoing = empty.outgoing(topics: topics, partition: 3)
+        #expect(outgoing.value == nil && outgoing.key == Array("S7".utf8) && outgoing.topic == topics.scoresSuspect)
+        let received = KafkaMessage(
+            topic: outgoing.topic, partition: 3, offset: 0, key: outgoing.key, value: nil, headers: outgoing.headers,
+            timestampMilliseconds: nil)
+        #expect(try EntityScore.decode(received) == empty)
+        #expect(ScoreBatch([received][...], after: 40).scores.map(\.score) == [empty])
+        let bare = KafkaMessage(
+            topic: outgoing.topic, partition: 3, offset: 1, key: outgoing.key, value: nil, headers: [], timestampMilliseconds: nil)
+        #expect(ScoreBatch([bare][...], after: 0).unreadable == [1], "a tombstone HarmRank did not write is unreadable")
+        // A place is never one: its score changes travel on a topic kept by time, not compacted.
+        let place = EntityScore(kind: .ward, id: "E05000001", sequence: 1, clock: empty.clock, standings: [], offences: [])
+        #expect(place.outgoing(topics: topics, partition: 0).value != nil)
+    }
+
+    @Test func aForgottenCrimesLinkIsATombstoneWithoutAVersion() {
+        let topics = TopicCatalogue(prefix: "harmrank.")
+        for entity in [EntityRef(.suspect, "S1"), EntityRef(.ward, "E05000001"), EntityRef(.cell, "530000_180000")] {
+            let outgoing = LinkMessage.outgoing(forgetting: entity, crimeRef: "C9", topics: topics, partitionCount: 12)
+            #expect(outgoing.value == nil && outgoing.key == Array("\(entity.id)|C9".utf8))
+            let received = KafkaMessage(
+                topic: outgoing.topic, partition: outgoing.partition ?? 0, offset: 0, key: outgoing.key, value: nil,
+                headers: outgoing.headers, timestampMilliseconds: nil)
+            let kind = LinkMessage.kind(of: outgoing.topic, in: topics)!
+            guard case .success(.forgotten(let read, let crimeRef)) = LinkMessage.decode(received, kind: kind) else {
+                Issue.record("\(entity) did not read back as forgotten")
+                continue
+            }
+            #expect(read == entity && crimeRef == "C9")
+        }
     }
 
     @Test func aChangeReplacesAndWithdrawsOnlyTheCrimesItNames() {

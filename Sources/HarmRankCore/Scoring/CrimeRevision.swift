@@ -80,6 +80,12 @@ public struct CrimeRevision: Sendable {
         return links
     }
 
+    /// The entities a crime version counts for, in the order link changes go out: whose links to it are erased
+    /// when it is forgotten.
+    public func entities(_ record: OffenceRecord) -> [EntityRef] {
+        links(record).keys.sorted(by: Self.precedes)
+    }
+
     /// Suspects, then wards, then cells, each by id: link changes go out in a fixed order.
     private static func precedes(_ a: EntityRef, _ b: EntityRef) -> Bool {
         a.kind != b.kind ? kindOrder(a.kind) < kindOrder(b.kind) : a.id.precedesBytewise(b.id)

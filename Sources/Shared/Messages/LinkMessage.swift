@@ -5,15 +5,20 @@ import Foundation
 ///
 /// A link's key is `entity|crimeRef` and its partition comes from the entity id, so every change of one entity's
 /// window reaches the one ScoreService instance owning it, in order. An add carries the link as JSON; a retraction
-/// is a tombstone (null value, the version in a header), so that on a compacted topic it erases what it retracts.
+/// is a tombstone (null value, the version in a header), so that on a compacted topic it erases what it retracts;
+/// so is a link of a crime forgotten once it has left every window (a `forgotten` header, no version), which
+/// erases the last of it from the topic.
 /// The event clock is a message keyed `clock` (ids cannot contain `|`, so no link has that key) sent to every
 /// partition, so that every instance agrees on T. Wards and grid cells share `links.place`; a cell's links carry
 /// a `kind` header.
 public enum LinkMessage: Sendable, Equatable {
     case change(LinkChange)
+    /// The crime left every window and IngestService forgot it: its link is erased from the topic.
+    case forgotten(EntityRef, crimeRef: String)
     case clock(Instant)
 
     static let versionHeader = "version"
+    static let forgottenHeader = "forgotten"
     static let kindHeader = "kind"
 
     /// The link topic of an entity kind.
@@ -48,6 +53,17 @@ public enum LinkMessage: Sendable, Equatable {
         }
     }
 
+    /// The tombstone erasing `entity`'s link to a forgotten crime.
+    public static func outgoing(
+        forgetting entity: EntityRef, crimeRef: String, topics: TopicCatalogue, partitionCount: Int32
+    ) -> OutgoingMessage {
+        let kindHeaders = entity.kind == .cell ? [KafkaHeader(kindHeader, Array(entity.kind.rawValue.utf8))] : []
+        return OutgoingMessage(
+            topic: topic(of: entity.kind, in: topics), key: "\(entity.id)|\(crimeRef)", value: nil,
+            headers: [KafkaHeader(forgottenHeader, Array("1".utf8))] + kindHeaders,
+            partition: partition(of: entity, partitionCount: partitionCount))
+    }
+
     /// The clock T, for one partition of a link topic.
     public static func outgoing(clock: Instant, topic: String, partition: Int32) -> OutgoingMessage {
         OutgoingMessage(
@@ -75,6 +91,9 @@ public enum LinkMessage: Sendable, Equatable {
         let entity = EntityRef(kind, String(key[..<separator]))
         let crimeRef = String(key[key.index(after: separator)...])
         guard let value = message.value else {
+            if message.headers.contains(where: { $0.name == forgottenHeader }) {
+                return .success(.forgotten(entity, crimeRef: crimeRef))
+            }
             guard let header = message.headers.first(where: { $0.name == versionHeader }),
                 let text = String(validating: header.value, as: UTF8.self), let version = Int64(text)
             else { return .failure(LinkDecodingError("retraction of \(key) without a version header")) }

@@ -21,7 +21,7 @@ public struct ScoreBatch {
         appliedSequence = applied
         var repeats = 0
         for message in messages {
-            guard let value = message.value, let score = try? EntityScore.decode(value) else {
+            guard let score = try? EntityScore.decode(message) else {
                 unreadable.append(message.offset)
                 continue
             }
@@ -30,7 +30,7 @@ public struct ScoreBatch {
                 continue
             }
             appliedSequence = score.sequence
-            scores.append((score, value))
+            scores.append((score, message.value ?? score.json))
         }
         for (outcome, count) in [("score", scores.count), ("repeat", repeats), ("unreadable", unreadable.count)] where count > 0 {
             counted[outcome] = count

@@ -1,11 +1,51 @@
 import Foundation
 
 /// How an `EntityScore` travels on `scores.suspect` and `scores.place`.
+///
+/// A suspect left with nothing counting is sent as a tombstone (null value, its sequence and clock in headers):
+/// `scores.suspect` is compacted, so on a real cluster the tombstone erases the suspect's last score, and with it
+/// their id and crimes, from the topic. Readers take it for the empty score it stands for.
 extension EntityScore {
+    static let sequenceHeader = "sequence"
+    static let clockHeader = "clock"
+
     public func outgoing(topics: TopicCatalogue, partition: Int32) -> OutgoingMessage {
-        OutgoingMessage(
+        if kind == .suspect && offences.isEmpty {
+            return OutgoingMessage(
+                topic: topics.scoresSuspect, key: id, value: nil,
+                headers: [
+                    KafkaHeader(Self.sequenceHeader, Array(String(sequence).utf8)),
+                    KafkaHeader(Self.clockHeader, Array(String(clock.milliseconds).utf8)),
+                ],
+                partition: partition)
+        }
+        return OutgoingMessage(
             topic: kind == .suspect ? topics.scoresSuspect : topics.scoresPlace, key: id, value: json,
             partition: partition)
+    }
+
+    /// Reads a score message: a score's JSON, or a suspect's tombstone as the empty score it stands for.
+    public static func decode(_ message: KafkaMessage) throws -> EntityScore {
+        if let value = message.value { return try decode(value) }
+        func header(_ name: String) -> Int64? {
+            message.headers.first { $0.name == name }.flatMap { String(validating: $0.value, as: UTF8.self) }.flatMap { Int64($0) }
+        }
+        guard let key = message.key, let id = String(validating: key, as: UTF8.self), !id.isEmpty,
+            let sequence = header(sequenceHeader), let clock = header(clockHeader)
+        else {
+            throw JSONValue.FieldError(description: "a score tombstone needs a key and sequence and clock headers")
+        }
+        return nothingCounting(suspect: id, sequence: sequence, clock: Instant(milliseconds: clock))
+    }
+
+    /// The score of a suspect with nothing counting: zero in every suspect list, as ScoreService computes it.
+    public static func nothingCounting(suspect id: String, sequence: Int64, clock: Instant) -> EntityScore {
+        EntityScore(
+            kind: .suspect, id: id, sequence: sequence, clock: clock,
+            standings: HarmList.allCases.filter { $0.entity == .suspect }.map {
+                Standing(list: $0, score: 0, offences: 0, lastOffenceAt: nil, components: nil)
+            },
+            offences: [], withdrawn: nil)
     }
 
     // Written and read by hand: ScoreService writes one of these for every change and both readers parse every
