@@ -23,17 +23,17 @@ struct OffenceIntake: Sendable {
         var rejected: [Rejected] = []
     }
 
-    static let maximumBodyBytes = 64 * 1024 * 1024
-
     let step: IngestStep
     let producer: KafkaProducer
     let topics: TopicCatalogue
     let stateDirectory: String
     let status: ServiceStatus
+    /// The largest body taken (`--max-body-mb`); a larger one is refused with 413.
+    let maximumBodyBytes: Int
 
     func register(on router: Router<HarmRankRequestContext>) {
         router.requiring(.ingest).post("/v1/offences") { request, context in
-            let body = try await request.body.collect(upTo: Self.maximumBodyBytes)
+            let body = try await request.wholeBody(upTo: maximumBodyBytes)
             let answer = try await receive(Self.records(in: Array(buffer: body)))
             return try jsonResponse(answer, status: .accepted)
         }

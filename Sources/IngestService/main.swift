@@ -31,7 +31,8 @@ enum IngestService: ServiceDefinition {
             try IngestPartition(partition, directory: stateDirectory, context: context)
         }
         let intake = OffenceIntake(
-            step: step, producer: producer, topics: settings.topics, stateDirectory: stateDirectory, status: status)
+            step: step, producer: producer, topics: settings.topics, stateDirectory: stateDirectory, status: status,
+            maximumBodyBytes: settings.maximumBodyBytes)
         // The harm table and the wards decide what every record counts for: their changes are audited here too.
         let (_, auditCopy) = try settings.auditLog(producer: producer, logger: logger)
         // The consumer stops first (services stop in reverse order), so the producer flushes its last sends.

@@ -129,12 +129,7 @@ struct AlertRoutes: Sendable {
     }
 
     private static func body(of request: Request) async throws -> JSONValue {
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.body.collect(upTo: maximumBodyBytes)
-        } catch {
-            throw APIError(.contentTooLarge, code: "invalid-body", detail: "the body must be at most \(maximumBodyBytes) bytes")
-        }
+        let bytes = try await request.wholeBody(upTo: maximumBodyBytes)
         guard let value = try? JSONValue.parse(bytes.readableBytesView), case .object = value else {
             throw APIError(.badRequest, code: "invalid-body", detail: "the body must be a JSON object")
         }

@@ -16,15 +16,13 @@ import Testing
         var description: String { "\(method) \(path) (\(services.joined(separator: ", ")))" }
     }
 
-    static let services = ["RankService", "IngestService", "NotifyService", "ScoreService"]
-
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("README.md")
 
     static func routeTable() throws -> [Route] {
         let text = try String(contentsOf: readme, encoding: .utf8)
         let section = try #require(text.components(separatedBy: "### Routes and roles").dropFirst().first)
-        let every = services
+        let every = TestStack.services
         return section.split(separator: "\n").prefix { !$0.hasPrefix("### ") }.compactMap { line -> Route? in
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == 3, cells[1].hasPrefix("`") else { return nil }
@@ -96,12 +94,12 @@ import Testing
                 "HARMRANK_JWT_AUDIENCE": provider.audience,
             ])
         defer { up.signal(SIGINT) }
-        let ports = Dictionary(uniqueKeysWithValues: Self.services.enumerated().map { ($1, port + $0) })
+        let ports = Dictionary(uniqueKeysWithValues: TestStack.services.enumerated().map { ($1, port + $0) })
         func url(_ service: String, _ path: String) -> String { "https://127.0.0.1:\(ports[service]!)\(path)" }
         func call(_ method: String, _ service: String, _ path: String, token: String?, body: String? = nil) async throws -> Answer {
             try await Self.request(method, url(service, path), token: token, body: body, certificate: certificate.certificateFile)
         }
-        for service in Self.services {
+        for service in TestStack.services {
             #expect(await eventually(within: .seconds(120)) {
                 (try? await call("GET", service, "/health/ready", token: nil))?.status == 200
             }, "\(service): \(up.output.suffix(3000))")
@@ -152,7 +150,7 @@ import Testing
 
         let table = try Self.routeTable()
         #expect(table.count >= 20, "\(table)")
-        for service in Self.services {
+        for service in TestStack.services {
             let listed = Set(table.filter { $0.services.contains(service) }.map { "\($0.method) \($0.path)" })
             #expect(Self.servedRoutes(up.output, service: service) == listed, "\(service) serves exactly the routes the README lists for it")
         }

@@ -28,7 +28,7 @@ import Testing
         for topic in [topics.linksSuspect, topics.linksPlace, topics.scoresSuspect, topics.crimesChangelog, topics.rankings,
                       topics.alertsChangelog] {
             var live: [String: KafkaMessage] = [:]
-            for message in try await readTopic(topic, bootstrap: bootstrap, idle: .seconds(3)) {
+            for message in try await readTopic(topic, bootstrap: bootstrap) {
                 let key = "\(message.partition)/\(String(decoding: message.key ?? [], as: UTF8.self))"
                 live[key] = message.value == nil ? nil : message
             }
@@ -42,14 +42,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(8)))
     func namedRecordsThatAgeOutLeaveNoTraceInFilesOrCompactedTopics() async throws {
-        let directory = try temporaryDirectory()
-        try "\(Self.token) dpo.test admin\n".write(to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
-        let port = freePort()
-        let up = try ChildProcess(
-            "harmrank", ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port)])
-        defer { up.signal(SIGINT) }
-        let base = "http://127.0.0.1:\(port)"
-        #expect(await eventually(within: .seconds(120)) { (try? await get(base + "/health/ready"))?.status == 200 }, "\(up.output)")
+        let stack = try await TestStack.start(token: Self.token, principal: "dpo.test")
+        defer { stack.stop() }
+        let (directory, port, up) = (stack.directory, stack.port, stack.up)
+        let base = stack.base("RankService")
 
         // An assault with injury and a burglary, by a named suspect against a named victim: links to the suspect, a
         // ward and a hotspot cell; not domestic, so no alert (alerts have a retention of their own, by wall clock).
@@ -67,8 +63,7 @@ import Testing
         }
         #expect(await eventually(within: .seconds(60)) { await listed() })
         // The search finds them while they count: in the services' state and on the compacted topics.
-        let bootstrap = try String(contentsOf: directory.appendingPathComponent("bootstrap.txt"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let bootstrap = try stack.bootstrap()
         let whileCounting = try await Self.traces(onTopicsAt: bootstrap)
         for topic in ["links.suspect", "links.place", "scores.suspect", "crimes.changelog"] {
             #expect(whileCounting.contains { $0.contains("harmrank.\(topic) ") }, "\(topic): \(whileCounting)")

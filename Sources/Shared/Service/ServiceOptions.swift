@@ -61,6 +61,9 @@ public struct ServiceOptions: ParsableArguments {
     @Option(help: "Milliseconds a consumer that is behind lets a batch grow before applying it; 0 never waits (HARMRANK_BUSY_WAIT_MS; default 300).")
     public var busyWaitMs: String?
 
+    @Option(help: "Largest request body taken, in megabytes; a larger one is refused with 413 (HARMRANK_MAX_BODY_MB; default 10).")
+    public var maxBodyMb: String?
+
     @Option(help: "Origins (http://host:port, comma-separated) of dashboard pages that may call this service from the browser (HARMRANK_DASHBOARD_ORIGINS; default none; 'harmrank up' sets its own).")
     public var dashboardOrigins: String?
 
@@ -111,6 +114,7 @@ public struct ServiceOptions: ParsableArguments {
             busyWait: .milliseconds(
                 try source.wholeNumber(busyWaitMs, "--busy-wait-ms", "HARMRANK_BUSY_WAIT_MS", atLeast: 0) ?? 300),
             supervisorProcessID: try source.wholeNumber(supervisorPid, "--supervisor-pid", "HARMRANK_SUPERVISOR_PID"),
+            maximumBodyBytes: (try source.wholeNumber(maxBodyMb, "--max-body-mb", "HARMRANK_MAX_BODY_MB") ?? 10) * 1_000_000,
             harmTable: harmTable,
             wards: wards,
             configuration: [.harmTable(harmTable, source: sources.harmTable), .wards(wards, source: sources.wards)],
@@ -167,6 +171,8 @@ public struct ServiceSettings: Sendable {
     /// The process id of the `harmrank up` or `bench` that started the service, which stops when it is gone
     /// (`SupervisorWatch`); nil when started any other way.
     public var supervisorProcessID: Int?
+    /// The largest request body a service takes.
+    public var maximumBodyBytes: Int
     public var harmTable: HarmTable
     public var wards: WardRegistry
     /// The harm table and the wards as the audit log records them (`ConfigurationAudit`).

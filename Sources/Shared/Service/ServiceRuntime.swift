@@ -49,6 +49,11 @@ public enum ServiceRuntime {
             registry: registry
         ).register(on: router)
         parts.routes(router)
+        let document = try APIDocument.json(
+            for: router.routes.map { ("\($0.method)", "\($0.path)") } + [("GET", "/openapi.json")])
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        }
         logger.info("serving routes", metadata: ["routes": .array(router.routes.map { .string("\($0.method) \($0.path)") })])
         let scheme = settings.tls == nil ? "http" : "https"
         let application = Application(
