@@ -7,19 +7,19 @@ import Shared
 struct EvaluateHotspotsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-hotspots",
-        abstract: "Evaluates hotspot models (default, promap, baseline) on NDJSON offence records: hit rate and PAI.",
+        abstract: "Evaluates hotspot models (default, promap, baseline) on offence records or police.uk CSVs: hit rate and PAI.",
         discussion: """
             Each of the last --test-months whole calendar months is predicted at its first instant from every \
             earlier record; the top cells covering 1%, 5% and 10% of the active cells (those with a counting \
             record anywhere in the data) are flagged. The default model is ProMap reaching --near-repeat-metres \
             plus --background-weight times the cell's count over the previous 12 months; the baseline is that \
             count alone. Records come from \
-            'harmrank generate' (exact times) or 'harmrank import-policeuk' (monthly). Example: \
-            harmrank import-policeuk 2023-*-metropolitan-street.csv -o year.ndjson && \
-            harmrank evaluate-hotspots year.ndjson --json hotspots.json
+            'harmrank generate' (exact times), or police.uk street-level CSVs given as they are (monthly; imported \
+            as 'harmrank import-policeuk' does, and what was read is printed first). Example: \
+            harmrank evaluate-hotspots 2023-*-metropolitan-street.csv --json hotspots.json
             """)
 
-    @Argument(help: "NDJSON offence records; '-' reads standard input.")
+    @Argument(help: "NDJSON offence records, or police.uk street-level CSVs; '-' reads NDJSON from standard input.")
     var files: [String]
 
     @OptionGroup var hotspots: HotspotOptions
@@ -42,7 +42,9 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
     @OptionGroup var referenceData: ReferenceDataOptions
 
     func validate() throws {
-        guard !files.isEmpty else { throw ValidationError("name at least one NDJSON file, or '-' for standard input") }
+        guard !files.isEmpty else {
+            throw ValidationError("name at least one NDJSON file or police.uk CSV, or '-' for NDJSON on standard input")
+        }
         guard testMonths >= 1 else { throw ValidationError("--test-months must be 1 or more") }
         guard backgroundWeight >= 0, backgroundWeight <= 1_000 else { throw ValidationError("--background-weight must be from 0 to 1000") }
         guard nearRepeatMetres >= 0 else { throw ValidationError("--near-repeat-metres must be 0 or more") }
@@ -53,6 +55,8 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         let (harmTable, wards) = try referenceData.load()
         let parameters = try hotspots.parameters()
         let read = try await OffenceFiles.read(files, harmTable: harmTable, wards: wards)
+        // What was read comes first, so that a run that finds nothing to evaluate says what it was given.
+        print(read.summary)
         let offences = read.offences
         var options = HotspotEvaluation.Options()
         options.parameters = parameters
@@ -63,7 +67,6 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         // A problem with the data (too few months) is named by itself, without the usage text.
         let result = try HotspotEvaluation(options: options).run(records)
 
-        print(read.summary)
         print(
             "\(result.records) located records of \(parameters.subgroups.map(\.rawValue).sorted().joined(separator: ", ")) "
                 + "in \(result.activeCells) active cells of \(parameters.cellSize) m; D = \(parameters.distanceBandwidth) cells, "

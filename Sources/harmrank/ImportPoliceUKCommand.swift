@@ -10,8 +10,8 @@ struct ImportPoliceUKCommand: ParsableCommand {
         abstract: "Converts police.uk street-level crime CSVs into place-only offence records (NDJSON).",
         discussion: """
             Each crime becomes version 1 of crimeRef 'puk:<crime id>', at the first instant (UTC) of its month, \
-            with the offence code of its subgroup's first row in the harm table, the ward its LSOA best fits and \
-            the published point. Anti-social behaviour, rows outside the ward registry and rows without a crime \
+            with the offence code of its subgroup's first row in the harm table, the ward whose boundary holds its \
+            point (else the ward its LSOA best fits) and the published point. Anti-social behaviour, rows outside the ward registry and rows without a crime \
             id are skipped; the counts go to standard error. Example: \
             harmrank import-policeuk 2023-*-metropolitan-street.csv | harmrank publish -
             """)
@@ -30,7 +30,8 @@ struct ImportPoliceUKCommand: ParsableCommand {
 
     func run() throws {
         let (harmTable, wards) = try referenceData.load()
-        let importer = try PoliceUKImport(harmTable: harmTable, wards: wards, lsoas: try LSOALookup.shipped(wards: wards))
+        let importer = try PoliceUKImport(
+            harmTable: harmTable, wards: wards, lsoas: try LSOALookup.shipped(wards: wards), boundaries: try WardBoundaries.shipped())
         var counts = PoliceUKImport.Counts()
         var text = ""
         for file in files {
@@ -56,14 +57,17 @@ struct ImportPoliceUKCommand: ParsableCommand {
     static func summary(_ counts: PoliceUKImport.Counts) -> String {
         var lines = [
             "rows read                        \(counts.rows)",
-            "imported                         \(counts.imported) (\(counts.importedWithoutPoint) placed by ward only: no point, or a point outside the registry's bounds)",
+            "imported                         \(counts.imported): \(counts.placedByPoint) placed by their point, \(counts.placedByLSOA) by their LSOA; \(counts.importedWithoutPoint) kept without a point (none, or outside the registry's bounds)",
             "skipped, anti-social behaviour   \(counts.antisocialBehaviour)",
-            "skipped, LSOA outside registry   \(counts.outsideRegistry)",
+            "skipped, outside the registry    \(counts.outsideRegistry) (neither the point nor the LSOA in a ward)",
             "skipped, no crime id             \(counts.withoutCrimeID)",
             "skipped, month not YYYY-MM       \(counts.badMonth)",
         ]
         for (type, count) in counts.unknownType.sorted(by: { $0.key < $1.key }) {
             lines.append("skipped, unknown crime type      \(count) '\(type)'")
+        }
+        for (reason, examples) in counts.examples.sorted(by: { $0.key < $1.key }) {
+            lines.append("  e.g. \(reason): \(examples.joined(separator: "; "))")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,15 +1,18 @@
 import Foundation
 import Shared
 
-/// NDJSON offence records read from files for a command that works on history (`evaluate-hotspots`, `fairness`):
-/// every line judged as IngestService judges it, on the event clock, with the rejected counted by reason.
+/// Offence records read from files for a command that works on history (`evaluate-hotspots`, `fairness`): NDJSON
+/// records, or police.uk street-level CSVs imported as `harmrank import-policeuk` would (told apart by their
+/// header); every record judged as IngestService judges it, on the event clock, with the rejected counted by reason.
 struct OffenceFiles {
-    /// Non-blank lines read.
+    /// Records read: non-blank NDJSON lines and the police.uk rows imported.
     let lines: Int
     /// The valid records, every version, in file order.
     let offences: [OffenceRecord]
     /// Lines rejected, by reason.
     let rejected: [Rejection.Reason: Int]
+    /// What became of the police.uk rows read, if any were.
+    let policeUK: PoliceUKImport.Counts?
 
     /// `read N records: V valid, R rejected (reason n, ...)`.
     var summary: String {
@@ -17,13 +20,29 @@ struct OffenceFiles {
             ? ""
             : " (" + rejected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
                 .joined(separator: ", ") + ")"
-        return "read \(lines) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(reasons)"
+        let imported = policeUK.map { "\n" + ImportPoliceUKCommand.summary($0).trimmingCharacters(in: .newlines) } ?? ""
+        return "read \(lines) records: \(offences.count) valid, \(rejected.values.reduce(0, +)) rejected\(reasons)\(imported)"
     }
 
     /// Reads `files` ('-' for standard input).
     static func read(_ files: [String], harmTable: HarmTable, wards: WardRegistry) async throws -> OffenceFiles {
         var lines: [[UInt8]] = []
+        var policeUK: PoliceUKImport.Counts?
+        var importer: PoliceUKImport?
         for file in files {
+            if file != "-", let text = try? String(contentsOfFile: file, encoding: .utf8),
+                text.hasPrefix(PoliceUKImport.header[0] + ",") || text.hasPrefix("\u{FEFF}" + PoliceUKImport.header[0] + ",")
+            {
+                if importer == nil {
+                    importer = try PoliceUKImport(
+                        harmTable: harmTable, wards: wards, lsoas: try LSOALookup.shipped(wards: wards),
+                        boundaries: try WardBoundaries.shipped())
+                }
+                var counts = policeUK ?? PoliceUKImport.Counts()
+                lines += try importer!.records(csv: text, file: file, counts: &counts).map { Array($0.utf8) }
+                policeUK = counts
+                continue
+            }
             var reader = try LineReader(file)
             while let line = reader.next() {
                 guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") }) else { continue }
@@ -32,7 +51,7 @@ struct OffenceFiles {
         }
         let (offences, rejected) = await validate(
             lines, with: OffenceValidator(harmTable: harmTable, wards: wards, clockMode: .event))
-        return OffenceFiles(lines: lines.count, offences: offences, rejected: rejected)
+        return OffenceFiles(lines: lines.count, offences: offences, rejected: rejected, policeUK: policeUK)
     }
 
     /// Validation is most of the time a year of all crime types takes, so it runs on every core, in file order.

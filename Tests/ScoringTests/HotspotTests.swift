@@ -230,14 +230,19 @@ import Testing
         """
 
     @Test func policeUKRowsBecomePlaceOnlyRecordsIngestServiceAccepts() throws {
-        let importer = try PoliceUKImport(
-            harmTable: Fixtures.harmTable, wards: Fixtures.wards, lsoas: try LSOALookup.shipped(wards: Fixtures.wards))
+        let importer = try Self.importer()
         var counts = PoliceUKImport.Counts()
         let records = try importer.records(csv: Self.policeUK, file: "sample.csv", counts: &counts)
         var expected = PoliceUKImport.Counts()
         (expected.rows, expected.imported, expected.importedWithoutPoint) = (7, 2, 1)
+        (expected.placedByPoint, expected.placedByLSOA) = (1, 1)
         (expected.antisocialBehaviour, expected.outsideRegistry, expected.badMonth, expected.withoutCrimeID) = (1, 1, 1, 1)
         expected.unknownType = ["Piracy": 1]
+        expected.examples = [
+            "outside the registry": ["8536e93fb3ce (LSOA E01031444, -0.681541 50.792113)"],
+            "month not YYYY-MM": ["42a0e3df3a6d (LSOA E01000027, 0.133326 51.586744)"],
+            "no crime id": ["(no id) (LSOA E01000027, 0.133326 51.586744)"],
+        ]
         #expect(counts == expected)
         #expect(counts.skipped == 5)
 
@@ -256,6 +261,55 @@ import Testing
         // Each type carries its most common offence's code.
         #expect(importer.codes["Violence and sexual offences"] == "105A" && importer.codes["Drugs"] == "92E")
         #expect(Set(importer.codes.keys) == Set(PoliceUKImport.crimeTypes.keys))
+    }
+
+    static func importer() throws -> PoliceUKImport {
+        try PoliceUKImport(
+            harmTable: Fixtures.harmTable, wards: Fixtures.wards, lsoas: try LSOALookup.shipped(wards: Fixtures.wards),
+            boundaries: try WardBoundaries.shipped())
+    }
+
+    /// The sample the project ships (a month of the Met's street-level file, `../shared/data`): every row with a
+    /// point inside a ward's boundary is imported, whatever its LSOA code says. Inside is judged here on its own:
+    /// the winding number of the point around each ring, over every ward, with no box or tolerance.
+    @Test func everySampleRowWithAPointInsideAWardIsImported() throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/policeuk-met-2023-01-sample.csv")
+        let csv = try String(contentsOf: sample, encoding: .utf8)
+        var counts = PoliceUKImport.Counts()
+        let records = try Self.importer().records(csv: csv, file: sample.path, counts: &counts)
+        let imported = Set(records.compactMap { record in
+            (try? JSONValue.parse(Array(record.utf8)))?["crimeRef"].flatMap { if case .string(let ref) = $0 { ref } else { nil } }
+        })
+        let boundaries = try WardBoundaries.shipped()
+        func inside(_ latitude: Double, _ longitude: Double) -> Bool {
+            let grid = BritishNationalGrid.project(latitude: latitude, longitude: longitude)
+            return boundaries.outlines.values.contains { outline in
+                outline.contains { polygon in
+                    polygon.map { ring in
+                        zip(ring, ring.dropFirst() + ring.prefix(1)).reduce(0) { winding, edge in
+                            let (a, b) = edge
+                            let side = (b[0] - a[0]) * (grid.northing - a[1]) - (grid.easting - a[0]) * (b[1] - a[1])
+                            if a[1] <= grid.northing { return b[1] > grid.northing && side > 0 ? winding + 1 : winding }
+                            return b[1] <= grid.northing && side < 0 ? winding - 1 : winding
+                        }
+                    }.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } % 2 == 1
+                }
+            }
+        }
+        var insideRows = 0
+        let rows = CSVReader(csv).makeIterator()
+        let columns = try CSVColumns(header: rows.next(), file: "sample", required: PoliceUKImport.header)
+        while let row = rows.next() {
+            let id = try columns.value("Crime ID", in: row)
+            guard !id.isEmpty, try columns.value("Crime type", in: row) != PoliceUKImport.antisocialBehaviour,
+                let latitude = Double(try columns.value("Latitude", in: row)),
+                let longitude = Double(try columns.value("Longitude", in: row)), inside(latitude, longitude)
+            else { continue }
+            insideRows += 1
+            #expect(imported.contains("puk:" + id.prefix(60)), "\(id) at \(longitude) \(latitude) lies in a ward")
+        }
+        #expect(insideRows > 2_500 && counts.placedByPoint >= insideRows, "\(insideRows) rows inside, \(counts)")
     }
 
     @Test func monthStartsCrossYears() {

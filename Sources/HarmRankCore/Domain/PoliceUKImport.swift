@@ -1,7 +1,8 @@
 /// police.uk street-level crime CSVs as place-only offence records (CONTRACT.md section 9): no suspects or
 /// victims (police.uk publishes none), the crime type mapped to a subgroup, the month as the time (its first
-/// instant, UTC; CONTRACT.md section 6), the ward from the row's LSOA, and the published point when it lies
-/// within the ward registry's bounds.
+/// instant, UTC; CONTRACT.md section 6), the ward that holds the published point (point in the ward boundaries),
+/// else the ward of the row's LSOA, and the point when it lies within the ward registry's bounds. A row with a
+/// point inside a ward is never dropped for its LSOA code, which is of 2011 in files before 2022.
 public struct PoliceUKImport: Sendable {
     /// The columns a police.uk street-level CSV must have (others are ignored).
     public static let header = ["Crime ID", "Month", "Longitude", "Latitude", "LSOA code", "Crime type"]
@@ -34,7 +35,11 @@ public struct PoliceUKImport: Sendable {
         public var rows = 0
         /// Rows that became offence records.
         public var imported = 0
-        /// Of those, rows placed by their LSOA code, having no usable point.
+        /// Of those, rows placed in their ward by their point.
+        public var placedByPoint = 0
+        /// Of those, rows placed by their LSOA code, their point lying in no ward.
+        public var placedByLSOA = 0
+        /// Of those, rows with no usable point (none, or outside the registry's bounds): kept without one.
         public var importedWithoutPoint = 0
         /// Anti-social behaviour rows, which are not crimes and carry no crime id.
         public var antisocialBehaviour = 0
@@ -46,6 +51,10 @@ public struct PoliceUKImport: Sendable {
         public var unknownType: [String: Int] = [:]
         /// Rows whose month is not `YYYY-MM`.
         public var badMonth = 0
+        /// For each reason a row was skipped, the first few rows so skipped, as `crime id (LSOA, lon lat)`.
+        public var examples: [String: [String]] = [:]
+        /// How many examples are kept of each reason.
+        public static let examplesPerReason = 3
 
         /// No rows yet.
         public init() {}
@@ -56,13 +65,17 @@ public struct PoliceUKImport: Sendable {
 
     let wards: WardRegistry
     let lsoas: LSOALookup
+    let boundaries: WardBoundaries
     /// Per police.uk crime type, the offence code its records carry.
     public let codes: [String: String]
 
     /// An import into `wards`; fails if `harmTable` lacks an offence code a crime type maps to.
-    public init(harmTable: HarmTable, wards: WardRegistry, lsoas: LSOALookup) throws(DataFileError) {
+    public init(
+        harmTable: HarmTable, wards: WardRegistry, lsoas: LSOALookup, boundaries: WardBoundaries
+    ) throws(DataFileError) {
         self.wards = wards
         self.lsoas = lsoas
+        self.boundaries = boundaries
         var firstOfSubgroup: [Subgroup: String] = [:]
         for offence in harmTable.offences where firstOfSubgroup[offence.subgroup] == nil {
             firstOfSubgroup[offence.subgroup] = offence.code
@@ -98,9 +111,22 @@ public struct PoliceUKImport: Sendable {
             // police.uk's crime ids are 64 hex digits; the prefix keeps them apart from a force's own references
             // within the 64 characters a crimeRef may have.
             let crimeID = try columns.value("Crime ID", in: row)
-            guard !crimeID.isEmpty else { counts.withoutCrimeID += 1; continue }
-            guard let ward = lsoas[try columns.value("LSOA code", in: row)] else { counts.outsideRegistry += 1; continue }
-            guard let month = Self.monthStart(try columns.value("Month", in: row)) else { counts.badMonth += 1; continue }
+            let lsoa = try columns.value("LSOA code", in: row)
+            let latitude = try columns.value("Latitude", in: row)
+            let longitude = try columns.value("Longitude", in: row)
+            func skip(_ reason: String, _ count: WritableKeyPath<Counts, Int>) {
+                counts[keyPath: count] += 1
+                if counts.examples[reason, default: []].count < Counts.examplesPerReason {
+                    counts.examples[reason, default: []].append(
+                        "\(crimeID.isEmpty ? "(no id)" : String(crimeID.prefix(12))) (LSOA \(lsoa.isEmpty ? "none" : lsoa), "
+                            + "\(longitude.isEmpty ? "no point" : "\(longitude) \(latitude)"))")
+                }
+            }
+            guard !crimeID.isEmpty else { skip("no crime id", \.withoutCrimeID); continue }
+            let point = Double(latitude).flatMap { lat in Double(longitude).map { (latitude: lat, longitude: $0) } }
+            let byPoint = point.flatMap { boundaries.ward(containingLatitude: $0.latitude, longitude: $0.longitude) }
+            guard let ward = byPoint ?? lsoas[lsoa] else { skip("outside the registry", \.outsideRegistry); continue }
+            guard let month = Self.monthStart(try columns.value("Month", in: row)) else { skip("month not YYYY-MM", \.badMonth); continue }
             var members: [JSONValue.Member] = [
                 .init(key: "crimeRef", value: .string("puk:" + crimeID.prefix(60))),
                 .init(key: "version", value: .number("1")),
@@ -108,9 +134,8 @@ public struct PoliceUKImport: Sendable {
                 .init(key: "occurredAt", value: .string(month)),
                 .init(key: "wardCode", value: .string(ward)),
             ]
-            let latitude = try columns.value("Latitude", in: row)
-            let longitude = try columns.value("Longitude", in: row)
-            if let lat = Double(latitude), let lon = Double(longitude), wards.bounds.contains(latitude: lat, longitude: lon) {
+            if byPoint != nil { counts.placedByPoint += 1 } else { counts.placedByLSOA += 1 }
+            if let point, wards.bounds.contains(latitude: point.latitude, longitude: point.longitude) {
                 members.append(.init(key: "lat", value: .number(latitude)))
                 members.append(.init(key: "lon", value: .number(longitude)))
             } else {
