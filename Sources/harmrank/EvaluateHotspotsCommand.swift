@@ -7,13 +7,15 @@ import Shared
 struct EvaluateHotspotsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-hotspots",
-        abstract: "Evaluates hotspot models (default, promap, baseline) on offence records or police.uk CSVs: hit rate and PAI.",
+        abstract: "Evaluates hotspot models (default, promap, baseline, sepp) on offence records or police.uk CSVs: hit rate and PAI.",
         discussion: """
             Each of the last --test-months whole calendar months is predicted at its first instant from every \
             earlier record; the top cells covering 1%, 5% and 10% of the active cells (those with a counting \
             record anywhere in the data) are flagged. The default model is ProMap reaching --near-repeat-metres \
             plus --background-weight times the cell's count over the previous 12 months; the baseline is that \
-            count alone. Records come from \
+            count alone; sepp is PredPol's self-exciting point process (Mohler et al. 2011), a background rate \
+            per cell plus triggering exponential in time and Gaussian in space, fitted by expectation-maximisation \
+            on the records before each test month, its fitted parameters printed. Records come from \
             'harmrank generate' (exact times), or police.uk street-level CSVs given as they are (monthly; imported \
             as 'harmrank import-policeuk' does, and what was read is printed first). Example: \
             harmrank evaluate-hotspots 2023-*-metropolitan-street.csv --json hotspots.json
@@ -74,13 +76,22 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         print("test months: " + result.periods.map { "\($0.start.rfc3339.prefix(7)) (\($0.testRecords) records)" }.joined(separator: ", "))
         print("")
         print("model     coverage  cells  hit rate    PAI")
-        for model in HotspotEvaluation.Model.allCases {
+        for model in HotspotEvaluation.Model.allCases where result.averages[model] != nil {
             for score in result.averages[model]! {
                 print(
                     model.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
                         + Self.percent(score.coverage).leftPadded(8) + String(score.flaggedCells).leftPadded(7)
                         + Self.percent(score.hitRate).leftPadded(10) + String(format: "%7.2f", score.pai))
             }
+        }
+
+        for period in result.periods {
+            guard let fit = period.sepp else { continue }
+            let parameters = fit.parameters
+            print(String(
+                format: "sepp fitted for %@ on %d records in %d EM iterations: θ = %.3f crimes triggered a crime, mean delay 1/ω = %.1f days, σ = %.0f m, background %.2f crimes a day over %d cells",
+                String(period.start.rfc3339.prefix(7)), period.trainingRecords, fit.logLikelihoods.count - 1, parameters.theta,
+                1 / parameters.omega, parameters.sigma, parameters.background.values.reduce(0, +), parameters.background.count))
         }
 
         var sensitivity: [SensitivityRow] = []
@@ -92,15 +103,17 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                 var variantOptions = options
                 variantOptions.parameters = variant
                 variantOptions.coverages = [0.10]
+                // The grid's bandwidths are ProMap's; the SEPP has none of its own to vary.
+                variantOptions.models.remove(.sepp)
                 // Variants keep the subgroups, so the same records (points, not cells) serve every one.
                 guard let variantResult = try? HotspotEvaluation(options: variantOptions).run(records) else { continue }
                 let row = SensitivityRow(
                     cellSize: variant.cellSize, distanceBandwidth: variant.distanceBandwidth, timeBandwidth: variant.timeBandwidth,
-                    hitRate: Dictionary(uniqueKeysWithValues: HotspotEvaluation.Model.allCases.map { ($0.rawValue, variantResult.averages[$0]![0].hitRate) }))
+                    hitRate: Dictionary(uniqueKeysWithValues: variantResult.averages.map { ($0.key.rawValue, $0.value[0].hitRate) }))
                 sensitivity.append(row)
                 print(
                     String(row.cellSize).leftPadded(5) + String(row.distanceBandwidth).leftPadded(5) + String(row.timeBandwidth).leftPadded(5)
-                        + HotspotEvaluation.Model.allCases.map { Self.percent(row.hitRate[$0.rawValue]!).leftPadded(9) }.joined())
+                        + [HotspotEvaluation.Model.blend, .promap, .baseline].map { Self.percent(row.hitRate[$0.rawValue] ?? 0).leftPadded(9) }.joined())
             }
         }
         let seconds = started.duration(to: .now).inSeconds
@@ -171,7 +184,7 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Key.self)
-            for model in HotspotEvaluation.Model.allCases {
+            for model in HotspotEvaluation.Model.allCases where result.averages[model] != nil {
                 try container.encode(Self.metrics(result.averages[model]!), forKey: Key(model.rawValue))
             }
             try container.encode(result.records, forKey: Key("records"))
@@ -190,8 +203,16 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                 try entry.encode(String(period.start.rfc3339.prefix(7)), forKey: Key("month"))
                 try entry.encode(period.trainingRecords, forKey: Key("trainingRecords"))
                 try entry.encode(period.testRecords, forKey: Key("testRecords"))
-                for model in HotspotEvaluation.Model.allCases {
+                for model in HotspotEvaluation.Model.allCases where period.scores[model] != nil {
                     try entry.encode(Self.metrics(period.scores[model]!), forKey: Key(model.rawValue))
+                }
+                if let fit = period.sepp {
+                    try entry.encode(
+                        [
+                            "theta": fit.parameters.theta, "omega": fit.parameters.omega, "sigma": fit.parameters.sigma,
+                            "backgroundPerDay": fit.parameters.background.values.reduce(0, +),
+                            "iterations": Double(fit.logLikelihoods.count - 1), "logLikelihood": fit.logLikelihoods.last ?? 0,
+                        ], forKey: Key("seppFit"))
                 }
             }
             try container.encode(sensitivity, forKey: Key("sensitivity"))

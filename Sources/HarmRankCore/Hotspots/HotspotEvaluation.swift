@@ -47,6 +47,9 @@ public struct HotspotEvaluation: Sendable {
         case promap
         /// The cell's count in the 12 calendar months before the prediction.
         case baseline
+        /// PredPol's self-exciting point process (`SelfExcitingPointProcess`), fitted on the records before each
+        /// test period.
+        case sepp
     }
 
     /// How the evaluation runs and what the default model weighs.
@@ -65,6 +68,13 @@ public struct HotspotEvaluation: Sendable {
         public var testMonths = 3
         /// The shares of the study area flagged, each scored.
         public var coverages: [Double] = [0.01, 0.05, 0.10]
+        /// The models evaluated.
+        public var models = Set(Model.allCases)
+        /// How far back and away the SEPP looks for a crime's trigger; near repeats of burglary lie within weeks
+        /// and a few hundred metres.
+        public var seppCutoffs = SelfExcitingPointProcess.Cutoffs(time: 120, distance: 1_000)
+        /// The most EM iterations a SEPP fit takes.
+        public var seppIterations = 50
 
         /// The contract's defaults.
         public init() {}
@@ -102,6 +112,8 @@ public struct HotspotEvaluation: Sendable {
         public let testRecords: Int
         /// Per model, one score per coverage.
         public let scores: [Model: [Score]]
+        /// The SEPP's fit on the records before `start`, when that model was evaluated.
+        public let sepp: SelfExcitingPointProcess.Fit?
     }
 
     /// An evaluation's outcome, period by period and averaged.
@@ -174,14 +186,23 @@ public struct HotspotEvaluation: Sendable {
                 tested[cells[index], default: 0] += 1
                 testRecords += 1
             }
-            let scoresByModel: [Model: [GridCell: Int64]] = [.blend: blend, .promap: promap, .baseline: counts]
+            var scoresByModel: [Model: [GridCell: Int64]] = [.blend: blend, .promap: promap, .baseline: counts]
+            var sepp: SelfExcitingPointProcess.Fit?
+            if options.models.contains(.sepp) {
+                let (fit, risks) = seppRisks(records[..<inserted], cells: cells, at: start, activeCells: activeCells)
+                sepp = fit
+                scoresByModel[.sepp] = risks
+            }
             results.append(
                 Period(
                     start: start, end: end, trainingRecords: inserted, testRecords: testRecords,
-                    scores: scoresByModel.mapValues { score(ranking(activeCells, by: $0), tested: tested, total: testRecords) }))
+                    scores: scoresByModel.filter { options.models.contains($0.key) }.mapValues {
+                        score(ranking(activeCells, by: $0), tested: tested, total: testRecords)
+                    },
+                    sepp: sepp))
         }
         var averages: [Model: [Score]] = [:]
-        for model in Model.allCases {
+        for model in Model.allCases where options.models.contains(model) {
             averages[model] = options.coverages.indices.map { index in
                 let scores = results.map { $0.scores[model]![index] }
                 return Score(
@@ -193,6 +214,27 @@ public struct HotspotEvaluation: Sendable {
         return Result(
             records: records.count, activeCells: activeCells.count, monthly: Self.isMonthly(records), periods: results,
             averages: averages)
+    }
+
+    /// The SEPP fitted on `training` (times in days from its first record) and each active cell's expected crimes a
+    /// day at `start`, as integers (in 10⁻¹² crimes a day) so that every model is ranked the same way.
+    func seppRisks(
+        _ training: ArraySlice<Record>, cells: [GridCell], at start: Instant, activeCells: [GridCell]
+    ) -> (SelfExcitingPointProcess.Fit, [GridCell: Int64]) {
+        let origin = training.first?.occurredAt ?? start
+        func days(_ instant: Instant) -> Double { Double(instant.milliseconds - origin.milliseconds) / 86_400_000 }
+        let events = training.indices.map { index in
+            SelfExcitingPointProcess.Event(
+                time: days(training[index].occurredAt), x: training[index].point.easting, y: training[index].point.northing,
+                cell: cells[index])
+        }
+        let model = SelfExcitingPointProcess(
+            events: events, window: max(days(start), 1), cellSize: options.parameters.cellSize, cutoffs: options.seppCutoffs)
+        let fit = model.fit(iterations: options.seppIterations)
+        let risks = SelfExcitingPointProcess.risks(
+            fit.parameters, events: model.events, at: days(start), cells: activeCells, cellSize: options.parameters.cellSize,
+            cutoffs: options.seppCutoffs)
+        return (fit, risks.mapValues { Int64(($0 * 1e12).rounded()) })
     }
 
     /// The study area's cells, highest score first, ties by cell coordinates.

@@ -1,0 +1,112 @@
+import Foundation
+import HarmRankCore
+import PropertyBased
+import Testing
+
+@Suite struct SelfExcitingPointProcessTests {
+    typealias Model = SelfExcitingPointProcess
+    static let cellSize = 250
+
+    static func cell(_ x: Double, _ y: Double, size: Int = cellSize) -> GridCell {
+        GridCell(x: Int32((x / Double(size)).rounded(.down)), y: Int32((y / Double(size)).rounded(.down)))
+    }
+
+    /// A few events on a small patch, times on whole or half days (so some share an instant).
+    static func randomEvents(_ random: inout SplitMix64, count: Int) -> [Model.Event] {
+        (0..<count).map { _ in
+            let (x, y) = (Double(random.below(1_500)), Double(random.below(1_500)))
+            return Model.Event(time: Double(random.below(120)) / 2, x: x, y: y, cell: cell(x, y))
+        }
+    }
+
+    /// The objective written out from its definition: every pair within the cutoffs, nothing shared with the model.
+    static func bruteForceLogLikelihood(_ events: [Model.Event], _ p: Model.Parameters, window: Double, cutoffs: Model.Cutoffs) -> Double {
+        var total = 0.0
+        for event in events {
+            var intensity = (p.background[event.cell] ?? 0) / Double(cellSize * cellSize)
+            for other in events {
+                let delay = event.time - other.time
+                let squared = pow(event.x - other.x, 2) + pow(event.y - other.y, 2)
+                guard delay > 0, delay <= cutoffs.time, squared <= cutoffs.distance * cutoffs.distance else { continue }
+                intensity += p.theta * p.omega * exp(-p.omega * delay) * exp(-squared / (2 * p.sigma * p.sigma))
+                    / (2 * .pi * p.sigma * p.sigma)
+            }
+            total += log(intensity)
+        }
+        return total - window * p.background.values.reduce(0, +) - Double(events.count) * p.theta
+    }
+
+    @Test func theLogLikelihoodIsTheBruteForceOne() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 0...Int.max), Gen.int(in: 1...40)) { seed, count in
+            var random = SplitMix64(seed: UInt64(seed))
+            let events = Self.randomEvents(&random, count: count)
+            let cutoffs = Model.Cutoffs(time: Double(5 + random.below(40)), distance: Double(200 + random.below(1_000)))
+            var background: [GridCell: Double] = [:]
+            for event in events { background[event.cell] = 0.001 + random.unit() / 10 }
+            let parameters = Model.Parameters(
+                background: background, theta: random.unit(), omega: 0.01 + random.unit(), sigma: 20 + Double(random.below(400)))
+            let model = Model(events: events, window: 60, cellSize: Self.cellSize, cutoffs: cutoffs)
+            let expected = Self.bruteForceLogLikelihood(events, parameters, window: 60, cutoffs: cutoffs)
+            #expect(abs(model.logLikelihood(parameters) - expected) <= 1e-9 * max(1, abs(expected)), "\(expected)")
+        }
+    }
+
+    @Test func expectationMaximisationNeverLowersTheLogLikelihood() async {
+        await propertyCheck(count: 40, input: Gen.int(in: 0...Int.max), Gen.int(in: 2...60)) { seed, count in
+            var random = SplitMix64(seed: UInt64(seed))
+            let model = Model(events: Self.randomEvents(&random, count: count), window: 60, cellSize: Self.cellSize)
+            let fit = model.fit(iterations: 40, tolerance: 0)
+            for (before, after) in zip(fit.logLikelihoods, fit.logLikelihoods.dropFirst()) {
+                #expect(after >= before - 1e-9 * max(1, abs(before)), "\(fit.logLikelihoods)")
+            }
+        }
+    }
+
+    /// Crimes simulated from planted parameters by branching: background crimes in four cells, each crime
+    /// triggering a Poisson number of others, delayed and displaced as the model says. The fit finds them again.
+    @Test func theFitRecoversPlantedParameters() {
+        var random = SplitMix64(seed: 20_261_207)
+        // Twenty kilometre cells of a 6 km square, each with a crime every twenty to fifty days of its own: cells much
+        // larger than the triggering's reach, so that the background of a cell cannot pass for a cluster.
+        let size = 1_000
+        var background: [GridCell: Double] = [:]
+        while background.count < 20 {
+            background[Self.cell(Double(random.below(6_000)), Double(random.below(6_000)), size: size)] = 0.02 + 0.03 * random.unit()
+        }
+        let planted = Model.Parameters(background: background, theta: 0.5, omega: 0.1, sigma: 150)
+        let window = 1_500.0
+        func poisson(_ mean: Double) -> Int {
+            var (count, product, limit) = (0, random.unit(), exp(-mean))
+            while product > limit { count += 1; product *= random.unit() }
+            return count
+        }
+        func normal() -> Double { (-2 * log(max(random.unit(), 1e-300))).squareRoot() * cos(2 * .pi * random.unit()) }
+        var events: [Model.Event] = []
+        var generation: [Model.Event] = []
+        for (cell, rate) in planted.background.sorted(by: { $0.key < $1.key }) {
+            for _ in 0..<poisson(rate * window) {
+                let (x, y) = ((Double(cell.x) + random.unit()) * Double(size), (Double(cell.y) + random.unit()) * Double(size))
+                generation.append(Model.Event(time: random.unit() * window, x: x, y: y, cell: cell))
+            }
+        }
+        while !generation.isEmpty {
+            events += generation
+            generation = generation.flatMap { parent in
+                (0..<poisson(planted.theta)).compactMap { _ -> Model.Event? in
+                    let time = parent.time - log(max(random.unit(), 1e-300)) / planted.omega
+                    let (x, y) = (parent.x + normal() * planted.sigma, parent.y + normal() * planted.sigma)
+                    return time <= window ? Model.Event(time: time, x: x, y: y, cell: Self.cell(x, y, size: size)) : nil
+                }
+            }
+        }
+        let fit = Model(events: events, window: window, cellSize: size).fit(iterations: 300, tolerance: 1e-9)
+        let found = fit.parameters
+        #expect(events.count > 1_000, "\(events.count)")
+        #expect(abs(found.theta - planted.theta) <= 0.05, "θ \(found.theta) after \(fit.logLikelihoods.count - 1) iterations")
+        #expect(abs(found.omega - planted.omega) <= 0.2 * planted.omega, "ω \(found.omega)")
+        #expect(abs(found.sigma - planted.sigma) <= 0.1 * planted.sigma, "σ \(found.sigma)")
+        for (cell, rate) in planted.background {
+            #expect(abs((found.background[cell] ?? 0) - rate) <= 0.5 * rate, "background of \(cell): \(found.background[cell] ?? 0)")
+        }
+    }
+}
