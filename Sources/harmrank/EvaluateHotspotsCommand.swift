@@ -7,7 +7,7 @@ import Shared
 struct EvaluateHotspotsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-hotspots",
-        abstract: "Evaluates hotspot models (default, promap, baseline, sepp) on offence records or police.uk CSVs: hit rate and PAI.",
+        abstract: "Evaluates hotspot models (default, promap, baseline, sepp, kde) on offence records or police.uk CSVs: hit rate and PAI.",
         discussion: """
             Each of the last --test-months whole calendar months is predicted at its first instant from every \
             earlier record; the top cells covering 1%, 5% and 10% of the active cells (those with a counting \
@@ -15,7 +15,8 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
             plus --background-weight times the cell's count over the previous 12 months; the baseline is that \
             count alone; sepp is PredPol's self-exciting point process (Mohler et al. 2011), a background rate \
             per cell plus triggering exponential in time and Gaussian in space, fitted by expectation-maximisation \
-            on the records before each test month, its fitted parameters printed. Records come from \
+            on the records before each test month, its fitted parameters printed; kde is a Gaussian kernel density \
+            of the year before, its bandwidth chosen on the month before. Records come from \
             'harmrank generate' (exact times), or police.uk street-level CSVs given as they are (monthly; imported \
             as 'harmrank import-policeuk' does, and what was read is printed first). Example: \
             harmrank evaluate-hotspots 2023-*-metropolitan-street.csv --json hotspots.json
@@ -86,6 +87,9 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         }
 
         for period in result.periods {
+            if let bandwidth = period.kdeBandwidth {
+                print("kde bandwidth for \(period.start.rfc3339.prefix(7)): \(Int(bandwidth)) m, the best of \(KernelDensityHotspots.bandwidths.map { "\(Int($0))" }.joined(separator: ", ")) on the month before")
+            }
             guard let fit = period.sepp else { continue }
             let parameters = fit.parameters
             print(String(
@@ -103,8 +107,8 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                 var variantOptions = options
                 variantOptions.parameters = variant
                 variantOptions.coverages = [0.10]
-                // The grid's bandwidths are ProMap's; the SEPP has none of its own to vary.
-                variantOptions.models.remove(.sepp)
+                // The grid's bandwidths are ProMap's; the SEPP and the KDE choose their own.
+                variantOptions.models.subtract([.sepp, .kde])
                 // Variants keep the subgroups, so the same records (points, not cells) serve every one.
                 guard let variantResult = try? HotspotEvaluation(options: variantOptions).run(records) else { continue }
                 let row = SensitivityRow(
@@ -206,6 +210,7 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                 for model in HotspotEvaluation.Model.allCases where period.scores[model] != nil {
                     try entry.encode(Self.metrics(period.scores[model]!), forKey: Key(model.rawValue))
                 }
+                if let bandwidth = period.kdeBandwidth { try entry.encode(bandwidth, forKey: Key("kdeBandwidth")) }
                 if let fit = period.sepp {
                     try entry.encode(
                         [

@@ -110,3 +110,28 @@ import Testing
         }
     }
 }
+
+@Suite struct KernelDensityHotspotsTests {
+    /// Each cell's risk is the kernel summed over every record, one by one, within the kernel's reach.
+    @Test func aCellsRiskIsTheKernelSummedOverTheRecords() async {
+        await propertyCheck(count: 30, input: Gen.int(in: 0...Int.max), Gen.int(in: 1...60)) { seed, count in
+            var random = SplitMix64(seed: UInt64(seed))
+            let records = (0..<count).map { _ in GridCell(x: Int32(random.below(30)), y: Int32(random.below(30))) }
+            var counts: [GridCell: Int] = [:]
+            for cell in records { counts[cell, default: 0] += 1 }
+            let bandwidth = KernelDensityHotspots.bandwidths[random.below(KernelDensityHotspots.bandwidths.count)]
+            let cells = (0..<20).map { _ in GridCell(x: Int32(random.below(30)), y: Int32(random.below(30))) }
+            let risks = KernelDensityHotspots.risks(counts: counts, cells: cells, cellSize: 100, bandwidth: bandwidth)
+            for cell in cells {
+                let expected = records.reduce(0.0) { total, record in
+                    let squared = pow(Double(record.x - cell.x) * 100, 2) + pow(Double(record.y - cell.y) * 100, 2)
+                    // Beyond the reach (4.5 bandwidths, in whole cells each way) a record counts for nothing.
+                    let reach = Int32((4.5 * bandwidth / 100).rounded(.up))
+                    guard abs(record.x - cell.x) <= reach, abs(record.y - cell.y) <= reach else { return total }
+                    return total + exp(-squared / (2 * bandwidth * bandwidth))
+                }
+                #expect(abs(Double(risks[cell]!) / 1e9 - expected) <= 1e-8 * max(1, expected), "\(cell) at \(bandwidth) m")
+            }
+        }
+    }
+}

@@ -50,6 +50,9 @@ public struct HotspotEvaluation: Sendable {
         /// PredPol's self-exciting point process (`SelfExcitingPointProcess`), fitted on the records before each
         /// test period.
         case sepp
+        /// A kernel density estimate of the year before, its bandwidth chosen on the month before
+        /// (`KernelDensityHotspots`).
+        case kde
     }
 
     /// How the evaluation runs and what the default model weighs.
@@ -114,6 +117,8 @@ public struct HotspotEvaluation: Sendable {
         public let scores: [Model: [Score]]
         /// The SEPP's fit on the records before `start`, when that model was evaluated.
         public let sepp: SelfExcitingPointProcess.Fit?
+        /// The KDE's bandwidth in metres, chosen on the month before, when that model was evaluated.
+        public let kdeBandwidth: Double?
     }
 
     /// An evaluation's outcome, period by period and averaged.
@@ -193,13 +198,19 @@ public struct HotspotEvaluation: Sendable {
                 sepp = fit
                 scoresByModel[.sepp] = risks
             }
+            var kdeBandwidth: Double?
+            if options.models.contains(.kde) {
+                let (bandwidth, risks) = kdeRisks(records, cells: cells, at: start, activeCells: activeCells)
+                kdeBandwidth = bandwidth
+                scoresByModel[.kde] = risks
+            }
             results.append(
                 Period(
                     start: start, end: end, trainingRecords: inserted, testRecords: testRecords,
                     scores: scoresByModel.filter { options.models.contains($0.key) }.mapValues {
                         score(ranking(activeCells, by: $0), tested: tested, total: testRecords)
                     },
-                    sepp: sepp))
+                    sepp: sepp, kdeBandwidth: kdeBandwidth))
         }
         var averages: [Model: [Score]] = [:]
         for model in Model.allCases where options.models.contains(model) {
@@ -235,6 +246,36 @@ public struct HotspotEvaluation: Sendable {
             fit.parameters, events: model.events, at: days(start), cells: activeCells, cellSize: options.parameters.cellSize,
             cutoffs: options.seppCutoffs)
         return (fit, risks.mapValues { Int64(($0 * 1e12).rounded()) })
+    }
+
+    /// The KDE's bandwidth for a prediction at `start`, chosen by predicting the month before from the year before
+    /// it, and its risks at `start` from the year before `start`.
+    func kdeRisks(
+        _ records: [Record], cells: [GridCell], at start: Instant, activeCells: [GridCell]
+    ) -> (Double, [GridCell: Int64]) {
+        func counts(from: Instant, to: Instant) -> [GridCell: Int] {
+            var counts: [GridCell: Int] = [:]
+            for index in records.indices where records[index].occurredAt >= from && records[index].occurredAt < to {
+                counts[cells[index], default: 0] += 1
+            }
+            return counts
+        }
+        let validation = start.monthStart(adding: -1)
+        let before = counts(from: validation.monthStart(adding: -12), to: validation)
+        let tested = counts(from: validation, to: start)
+        let total = tested.values.reduce(0, +)
+        var best = (bandwidth: KernelDensityHotspots.bandwidths[0], hits: -1)
+        let flagged = Self.flaggedCells(coverage: 0.10, of: activeCells.count)
+        for bandwidth in KernelDensityHotspots.bandwidths {
+            let risks = KernelDensityHotspots.risks(
+                counts: before, cells: activeCells, cellSize: options.parameters.cellSize, bandwidth: bandwidth)
+            let hits = total == 0 ? 0 : ranking(activeCells, by: risks).prefix(flagged).reduce(0) { $0 + (tested[$1] ?? 0) }
+            if hits > best.hits { best = (bandwidth, hits) }
+        }
+        let risks = KernelDensityHotspots.risks(
+            counts: counts(from: start.monthStart(adding: -12), to: start), cells: activeCells,
+            cellSize: options.parameters.cellSize, bandwidth: best.bandwidth)
+        return (best.bandwidth, risks)
     }
 
     /// The study area's cells, highest score first, ties by cell coordinates.
