@@ -16,7 +16,9 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
             count alone; sepp is PredPol's self-exciting point process (Mohler et al. 2011), a background rate \
             per cell plus triggering exponential in time and Gaussian in space, fitted by expectation-maximisation \
             on the records before each test month, its fitted parameters printed; kde is a Gaussian kernel density \
-            of the year before, its bandwidth chosen on the month before. Records come from \
+            of the year before, its bandwidth chosen on the month before. Each averaged hit rate comes with a 95% \
+            interval by the bootstrap over the test records, and each model's difference from the baseline with \
+            one on the same resamples: a model whose interval reaches zero is not shown better. Records come from \
             'harmrank generate' (exact times), or police.uk street-level CSVs given as they are (monthly; imported \
             as 'harmrank import-policeuk' does, and what was read is printed first). Example: \
             harmrank evaluate-hotspots 2023-*-metropolitan-street.csv --json hotspots.json
@@ -76,13 +78,15 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                 + "W = \(parameters.timeBandwidth) weeks; \(result.monthly ? "monthly" : "exact") timestamps")
         print("test months: " + result.periods.map { "\($0.start.rfc3339.prefix(7)) (\($0.testRecords) records)" }.joined(separator: ", "))
         print("")
-        print("model     coverage  cells  hit rate    PAI")
+        print("model     coverage  cells  hit rate    PAI   95% interval    vs baseline (95%)")
         for model in HotspotEvaluation.Model.allCases where result.averages[model] != nil {
             for score in result.averages[model]! {
+                let interval = score.hitRateInterval.map { "\(Self.percent($0.low))-\(Self.percent($0.high))" } ?? ""
                 print(
                     model.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
                         + Self.percent(score.coverage).leftPadded(8) + String(score.flaggedCells).leftPadded(7)
-                        + Self.percent(score.hitRate).leftPadded(10) + String(format: "%7.2f", score.pai))
+                        + Self.percent(score.hitRate).leftPadded(10) + String(format: "%7.2f", score.pai)
+                        + interval.leftPadded(15) + "   " + Self.verdict(score.versusBaseline))
             }
         }
 
@@ -109,6 +113,7 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
                 variantOptions.coverages = [0.10]
                 // The grid's bandwidths are ProMap's; the SEPP and the KDE choose their own.
                 variantOptions.models.subtract([.sepp, .kde])
+                variantOptions.bootstrap.samples = 0
                 // Variants keep the subgroups, so the same records (points, not cells) serve every one.
                 guard let variantResult = try? HotspotEvaluation(options: variantOptions).run(records) else { continue }
                 let row = SensitivityRow(
@@ -150,10 +155,21 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
 
     static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
 
+    /// How a model's hit rate compares with the baseline's, from the interval of their difference.
+    static func verdict(_ difference: HotspotBootstrap.Interval?) -> String {
+        guard let difference else { return "" }
+        let range = String(format: "%+.1f to %+.1f points", difference.low * 100, difference.high * 100)
+        if difference.low > 0 { return "better: " + range }
+        if difference.high < 0 { return "worse: " + range }
+        return "not shown better: " + range
+    }
+
     struct Metric: Encodable {
         let hitRate: Double
         let pai: Double
         let flaggedCells: Int
+        var hitRateInterval: [Double]?
+        var versusBaseline: [Double]?
     }
 
     struct SensitivityRow: Encodable {
@@ -183,7 +199,15 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         }
 
         static func metrics(_ scores: [HotspotEvaluation.Score]) -> [String: Metric] {
-            Dictionary(uniqueKeysWithValues: scores.map { (String(format: "%.2f", $0.coverage), Metric(hitRate: $0.hitRate, pai: $0.pai, flaggedCells: $0.flaggedCells)) })
+            Dictionary(uniqueKeysWithValues: scores.map {
+                (
+                    String(format: "%.2f", $0.coverage),
+                    Metric(
+                        hitRate: $0.hitRate, pai: $0.pai, flaggedCells: $0.flaggedCells,
+                        hitRateInterval: $0.hitRateInterval.map { [$0.low, $0.high] },
+                        versusBaseline: $0.versusBaseline.map { [$0.low, $0.high] })
+                )
+            })
         }
 
         func encode(to encoder: any Encoder) throws {

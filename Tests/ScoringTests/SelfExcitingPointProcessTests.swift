@@ -135,3 +135,26 @@ import Testing
         }
     }
 }
+
+@Suite struct HotspotBootstrapTests {
+    @Test func intervalsHoldTheObservedRateAndAPairedDifferenceOfTheSameRankingIsZero() {
+        var random = SplitMix64(seed: 5)
+        // Three periods; ranking 0 flags 30% of records, 1 the same records, 2 every record, 3 none.
+        let hits = (0..<3).map { _ in
+            (0..<400).map { _ -> [Bool] in
+                let flagged = random.unit() < 0.3
+                return [flagged, flagged, true, false]
+            }
+        }
+        let bootstrap = HotspotBootstrap(samples: 400, seed: 9)
+        let found = bootstrap.intervals(hits: hits, rankings: 4, reference: 0)
+        let observed = hits.map { period in Double(period.filter { $0[0] }.count) / Double(period.count) }.reduce(0, +) / 3
+        #expect(found.hitRates[0].low < observed && observed < found.hitRates[0].high, "\(found.hitRates[0]) \(observed)")
+        #expect(found.hitRates[0].high - found.hitRates[0].low < 0.1)
+        #expect(found.differences[1] == HotspotBootstrap.Interval(low: 0, high: 0))
+        #expect(found.hitRates[2] == HotspotBootstrap.Interval(low: 1, high: 1))
+        #expect(found.differences[2].low > 0 && found.differences[3].high < 0)
+        // Seeded: the same again.
+        #expect(bootstrap.intervals(hits: hits, rankings: 4, reference: 0).hitRates == found.hitRates)
+    }
+}

@@ -78,6 +78,8 @@ public struct HotspotEvaluation: Sendable {
         public var seppCutoffs = SelfExcitingPointProcess.Cutoffs(time: 120, distance: 1_000)
         /// The most EM iterations a SEPP fit takes.
         public var seppIterations = 50
+        /// The bootstrap of the averaged hit rates (0 samples: none).
+        public var bootstrap = HotspotBootstrap()
 
         /// The contract's defaults.
         public init() {}
@@ -101,6 +103,11 @@ public struct HotspotEvaluation: Sendable {
         public let hitRate: Double
         /// The predictive accuracy index: hit rate over coverage.
         public let pai: Double
+        /// In averages: the hit rate's 95% interval by the bootstrap over the test records.
+        public var hitRateInterval: HotspotBootstrap.Interval? = nil
+        /// In averages: the 95% interval of the hit rate less the baseline's, on the same resamples; above zero
+        /// the model is better than the baseline at this coverage, below it worse, across it not shown to differ.
+        public var versusBaseline: HotspotBootstrap.Interval? = nil
     }
 
     /// One test period, predicted at its first instant.
@@ -115,6 +122,9 @@ public struct HotspotEvaluation: Sendable {
         public let testRecords: Int
         /// Per model, one score per coverage.
         public let scores: [Model: [Score]]
+        /// For each test record (in time order), for each model evaluated (in `Model.allCases` order) and each
+        /// coverage, whether its cell was flagged: what the bootstrap resamples.
+        let flags: [[Bool]]
         /// The SEPP's fit on the records before `start`, when that model was evaluated.
         public let sepp: SelfExcitingPointProcess.Fit?
         /// The KDE's bandwidth in metres, chosen on the month before, when that model was evaluated.
@@ -186,11 +196,12 @@ public struct HotspotEvaluation: Sendable {
             for (cell, count) in counts { blend[cell, default: 0] += count * background }
 
             var tested: [GridCell: Int] = [:]
-            var testRecords = 0
+            var testCells: [GridCell] = []
             for index in inserted..<records.count where records[index].occurredAt < end {
                 tested[cells[index], default: 0] += 1
-                testRecords += 1
+                testCells.append(cells[index])
             }
+            let testRecords = testCells.count
             var scoresByModel: [Model: [GridCell: Int64]] = [.blend: blend, .promap: promap, .baseline: counts]
             var sepp: SelfExcitingPointProcess.Fit?
             if options.models.contains(.sepp) {
@@ -204,22 +215,50 @@ public struct HotspotEvaluation: Sendable {
                 kdeBandwidth = bandwidth
                 scoresByModel[.kde] = risks
             }
+            let evaluated = Model.allCases.filter { options.models.contains($0) }
+            let rankings = Dictionary(uniqueKeysWithValues: evaluated.map { ($0, ranking(activeCells, by: scoresByModel[$0]!)) })
+            let flaggedSets = evaluated.flatMap { model in
+                options.coverages.map { Set(rankings[model]!.prefix(Self.flaggedCells(coverage: $0, of: activeCells.count))) }
+            }
             results.append(
                 Period(
                     start: start, end: end, trainingRecords: inserted, testRecords: testRecords,
-                    scores: scoresByModel.filter { options.models.contains($0.key) }.mapValues {
-                        score(ranking(activeCells, by: $0), tested: tested, total: testRecords)
-                    },
+                    scores: rankings.mapValues { score($0, tested: tested, total: testRecords) },
+                    flags: testCells.map { cell in flaggedSets.map { $0.contains(cell) } },
                     sepp: sepp, kdeBandwidth: kdeBandwidth))
         }
         var averages: [Model: [Score]] = [:]
-        for model in Model.allCases where options.models.contains(model) {
+        let evaluated = Model.allCases.filter { options.models.contains($0) }
+        let coverages = options.coverages.count
+        let baseline = evaluated.firstIndex(of: .baseline) ?? 0
+        var intervals: (hitRates: [HotspotBootstrap.Interval], differences: [HotspotBootstrap.Interval])?
+        if options.bootstrap.samples > 0 {
+            // Each coverage is compared with the baseline at the same coverage: one resampling per coverage.
+            var hitRates: [HotspotBootstrap.Interval] = [], differences: [HotspotBootstrap.Interval] = []
+            var byColumn: [Int: (HotspotBootstrap.Interval, HotspotBootstrap.Interval)] = [:]
+            for coverage in 0..<coverages {
+                let columns = evaluated.indices.map { $0 * coverages + coverage }
+                let found = options.bootstrap.intervals(
+                    hits: results.map { $0.flags.map { flags in columns.map { flags[$0] } } }, rankings: columns.count,
+                    reference: baseline)
+                for (position, column) in columns.enumerated() { byColumn[column] = (found.hitRates[position], found.differences[position]) }
+            }
+            for column in 0..<(evaluated.count * coverages) {
+                hitRates.append(byColumn[column]!.0)
+                differences.append(byColumn[column]!.1)
+            }
+            intervals = (hitRates, differences)
+        }
+        for (position, model) in evaluated.enumerated() {
             averages[model] = options.coverages.indices.map { index in
                 let scores = results.map { $0.scores[model]![index] }
-                return Score(
+                var score = Score(
                     coverage: options.coverages[index], flaggedCells: scores[0].flaggedCells,
                     hitRate: scores.map(\.hitRate).reduce(0, +) / Double(scores.count),
                     pai: scores.map(\.pai).reduce(0, +) / Double(scores.count))
+                score.hitRateInterval = intervals?.hitRates[position * coverages + index]
+                score.versusBaseline = model == .baseline ? nil : intervals?.differences[position * coverages + index]
+                return score
             }
         }
         return Result(
