@@ -126,7 +126,11 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
             }
         }
         let seconds = started.duration(to: .now).inSeconds
-        print(String(format: "\nevaluated in %.2f s", seconds))
+        print(
+            String(format: "\nevaluated in %.2f s; predicting took ", seconds)
+                + HotspotEvaluation.Model.allCases.compactMap { model in
+                    result.durations[model].map { String(format: "%@ %.2f s", model.rawValue, $0.inSeconds) }
+                }.joined(separator: ", "))
         if let json {
             let report = Report(
                 result: result, parameters: parameters, backgroundWeight: backgroundWeight, nearRepeatMetres: nearRepeatMetres,

@@ -143,6 +143,9 @@ public struct HotspotEvaluation: Sendable {
         public let periods: [Period]
         /// Per model, per coverage: hit rate and PAI averaged over the periods.
         public let averages: [Model: [Score]]
+        /// Per model, the time its predictions took over all periods (fitting included); ProMap's and the
+        /// default's share one pass of inserting the records.
+        public let durations: [Model: Duration]
     }
 
     /// Why an evaluation could not run.
@@ -178,6 +181,8 @@ public struct HotspotEvaluation: Sendable {
         var nearRepeat = ProspectiveHotspots(parameters: options.nearRepeatParameters)
         var inserted = 0
         var results: [Period] = []
+        var durations: [Model: Duration] = [:]
+        let clock = ContinuousClock()
         for start in periods {
             let end = start.monthStart(adding: 1)
             while inserted < records.count, records[inserted].occurredAt < start {
@@ -185,15 +190,19 @@ public struct HotspotEvaluation: Sendable {
                 nearRepeat.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
                 inserted += 1
             }
+            var started = clock.now
             model.advance(to: start)
-            nearRepeat.advance(to: start)
             let promap = model.risks()
+            durations[.promap, default: .zero] += started.duration(to: clock.now)
+            started = clock.now
+            nearRepeat.advance(to: start)
             var counts: [GridCell: Int64] = [:]
             let yearBefore = start.monthStart(adding: -12)
             for index in 0..<inserted where records[index].occurredAt >= yearBefore { counts[cells[index], default: 0] += 1 }
             let background = Int64((options.backgroundWeight * Double(nearRepeat.denominator)).rounded())
             var blend = nearRepeat.risks()
             for (cell, count) in counts { blend[cell, default: 0] += count * background }
+            durations[.blend, default: .zero] += started.duration(to: clock.now)
 
             var tested: [GridCell: Int] = [:]
             var testCells: [GridCell] = []
@@ -205,12 +214,16 @@ public struct HotspotEvaluation: Sendable {
             var scoresByModel: [Model: [GridCell: Int64]] = [.blend: blend, .promap: promap, .baseline: counts]
             var sepp: SelfExcitingPointProcess.Fit?
             if options.models.contains(.sepp) {
+                started = clock.now
+                defer { durations[.sepp, default: .zero] += started.duration(to: clock.now) }
                 let (fit, risks) = seppRisks(records[..<inserted], cells: cells, at: start, activeCells: activeCells)
                 sepp = fit
                 scoresByModel[.sepp] = risks
             }
             var kdeBandwidth: Double?
             if options.models.contains(.kde) {
+                started = clock.now
+                defer { durations[.kde, default: .zero] += started.duration(to: clock.now) }
                 let (bandwidth, risks) = kdeRisks(records, cells: cells, at: start, activeCells: activeCells)
                 kdeBandwidth = bandwidth
                 scoresByModel[.kde] = risks
@@ -263,7 +276,7 @@ public struct HotspotEvaluation: Sendable {
         }
         return Result(
             records: records.count, activeCells: activeCells.count, monthly: Self.isMonthly(records), periods: results,
-            averages: averages)
+            averages: averages, durations: durations.filter { options.models.contains($0.key) })
     }
 
     /// The SEPP fitted on `training` (times in days from its first record) and each active cell's expected crimes a

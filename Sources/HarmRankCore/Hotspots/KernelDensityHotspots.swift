@@ -15,17 +15,31 @@ public struct KernelDensityHotspots: Sendable {
     public static func risks(
         counts: [GridCell: Int], cells: [GridCell], cellSize: Int, bandwidth: Double
     ) -> [GridCell: Int64] {
+        guard !cells.isEmpty else { return [:] }
         let size = Double(cellSize)
         let radius = Int32((reach * bandwidth / size).rounded(.up))
+        // The kernel's weight at each offset, computed once; the counts on a dense grid over every cell involved.
+        let span = Int(2 * radius + 1)
+        var weights = [Double](repeating: 0, count: span * span)
+        for dx in -radius...radius {
+            for dy in -radius...radius {
+                let squared = (Double(dx) * size) * (Double(dx) * size) + (Double(dy) * size) * (Double(dy) * size)
+                weights[Int(dx + radius) * span + Int(dy + radius)] = exp(-squared / (2 * bandwidth * bandwidth))
+            }
+        }
+        let all = cells + Array(counts.keys)
+        let (minX, maxX) = (all.map(\.x).min()! - radius, all.map(\.x).max()! + radius)
+        let (minY, maxY) = (all.map(\.y).min()! - radius, all.map(\.y).max()! + radius)
+        let height = Int(maxY - minY + 1)
+        var grid = [Double](repeating: 0, count: Int(maxX - minX + 1) * height)
+        for (cell, count) in counts { grid[Int(cell.x - minX) * height + Int(cell.y - minY)] = Double(count) }
         var risks: [GridCell: Int64] = [:]
+        risks.reserveCapacity(cells.count)
         for cell in cells {
             var risk = 0.0
-            for dx in -radius...radius {
-                for dy in -radius...radius {
-                    guard let count = counts[GridCell(x: cell.x + dx, y: cell.y + dy)] else { continue }
-                    let squared = (Double(dx) * size) * (Double(dx) * size) + (Double(dy) * size) * (Double(dy) * size)
-                    risk += Double(count) * exp(-squared / (2 * bandwidth * bandwidth))
-                }
+            for dx in 0..<span {
+                let row = Int(cell.x - radius - minX + Int32(dx)) * height + Int(cell.y - radius - minY)
+                for dy in 0..<span where grid[row + dy] != 0 { risk += grid[row + dy] * weights[dx * span + dy] }
             }
             risks[cell] = Int64((risk * 1e9).rounded())
         }
