@@ -74,8 +74,11 @@ public struct SelfExcitingPointProcess: Sendable {
     /// A cell's area in square metres.
     public let cellArea: Double
     public let cutoffs: Cutoffs
-    /// For each event, the earlier events within the cutoffs, with the delay and the squared distance.
-    private let parents: [[(index: Int, delay: Double, squaredDistance: Double)]]
+    /// The earlier events within the cutoffs of each event, flat: those of event i are at
+    /// `parentStart[i]..<parentStart[i + 1]`, each with its delay and squared distance (one allocation for all).
+    private let parentStart: [Int]
+    private let parentDelay: [Double]
+    private let parentSquaredDistance: [Double]
 
     /// The model over `events` (in any order; they are sorted by time, ties by position) in a window of `window`
     /// days on a grid of cells of `cellSize` metres.
@@ -91,8 +94,8 @@ public struct SelfExcitingPointProcess: Sendable {
             SIMD2(Int64((event.x / bucketSize).rounded(.down)), Int64((event.y / bucketSize).rounded(.down)))
         }
         var buckets: [SIMD2<Int64>: [Int]] = [:]
-        var parents: [[(index: Int, delay: Double, squaredDistance: Double)]] = []
-        parents.reserveCapacity(events.count)
+        var start = [0], delays: [Double] = [], squaredDistances: [Double] = []
+        start.reserveCapacity(events.count + 1)
         let limit = cutoffs.distance * cutoffs.distance
         for (index, event) in events.enumerated() {
             var found: [(index: Int, delay: Double, squaredDistance: Double)] = []
@@ -110,27 +113,52 @@ public struct SelfExcitingPointProcess: Sendable {
                     }
                 }
             }
-            parents.append(found.sorted { $0.index < $1.index })
+            for parent in found.sorted(by: { $0.index < $1.index }) {
+                delays.append(parent.delay)
+                squaredDistances.append(parent.squaredDistance)
+            }
+            start.append(delays.count)
             buckets[home, default: []].append(index)
         }
-        self.parents = parents
+        (parentStart, parentDelay, parentSquaredDistance) = (start, delays, squaredDistances)
     }
+
+    /// The pairs a fit considers: events with an earlier event within the cutoffs, counted once per pair.
+    public var pairs: Int { parentDelay.count }
 
     /// The triggering density of a pair.
     private static func trigger(_ parameters: Parameters, delay: Double, squaredDistance: Double) -> Double {
         let sigma2 = parameters.sigma * parameters.sigma
-        return parameters.theta * parameters.omega * exp(-parameters.omega * delay)
-            * exp(-squaredDistance / (2 * sigma2)) / (2 * Double.pi * sigma2)
+        return parameters.theta * parameters.omega / (2 * Double.pi * sigma2)
+            * exp(-parameters.omega * delay - squaredDistance / (2 * sigma2))
+    }
+
+    /// Each pair's triggering density at `parameters`, in the order of the flat pair arrays.
+    private func triggers(_ parameters: Parameters, into densities: inout [Double]) {
+        let sigma2 = parameters.sigma * parameters.sigma
+        let scale = parameters.theta * parameters.omega / (2 * Double.pi * sigma2)
+        let (omega, spread) = (parameters.omega, 1 / (2 * sigma2))
+        densities.withUnsafeMutableBufferPointer { densities in
+            parentDelay.withUnsafeBufferPointer { delays in
+                parentSquaredDistance.withUnsafeBufferPointer { distances in
+                    for pair in delays.indices { densities[pair] = scale * exp(-omega * delays[pair] - distances[pair] * spread) }
+                }
+            }
+        }
     }
 
     /// The objective at `parameters`.
     public func logLikelihood(_ parameters: Parameters) -> Double {
+        var densities = [Double](repeating: 0, count: parentDelay.count)
+        triggers(parameters, into: &densities)
+        return logLikelihood(parameters, densities: densities)
+    }
+
+    private func logLikelihood(_ parameters: Parameters, densities: [Double]) -> Double {
         var total = 0.0
         for (index, event) in events.enumerated() {
             var intensity = (parameters.background[event.cell] ?? 0) / cellArea
-            for parent in parents[index] {
-                intensity += Self.trigger(parameters, delay: parent.delay, squaredDistance: parent.squaredDistance)
-            }
+            for pair in parentStart[index]..<parentStart[index + 1] { intensity += densities[pair] }
             total += log(intensity)
         }
         return total - window * parameters.background.values.reduce(0, +) - Double(events.count) * parameters.theta
@@ -148,7 +176,9 @@ public struct SelfExcitingPointProcess: Sendable {
     /// rises by less than `tolerance` in an iteration.
     public func fit(from initial: Parameters? = nil, iterations: Int = 100, tolerance: Double = 1e-6) -> Fit {
         var parameters = initial ?? initialParameters()
-        var logLikelihoods = [logLikelihood(parameters)]
+        var densities = [Double](repeating: 0, count: parentDelay.count)
+        triggers(parameters, into: &densities)
+        var logLikelihoods = [logLikelihood(parameters, densities: densities)]
         guard !events.isEmpty else { return Fit(parameters: parameters, logLikelihoods: logLikelihoods) }
         for _ in 0..<iterations {
             // Expectation: each event's chance of being background, and of being triggered by each parent.
@@ -156,17 +186,16 @@ public struct SelfExcitingPointProcess: Sendable {
             var triggered = 0.0, weightedDelay = 0.0, weightedSquaredDistance = 0.0
             for (index, event) in events.enumerated() {
                 let base = (parameters.background[event.cell] ?? 0) / cellArea
-                let triggers = parents[index].map {
-                    Self.trigger(parameters, delay: $0.delay, squaredDistance: $0.squaredDistance)
-                }
-                let intensity = base + triggers.reduce(0, +)
+                let pairs = parentStart[index]..<parentStart[index + 1]
+                var intensity = base
+                for pair in pairs { intensity += densities[pair] }
                 guard intensity > 0 else { continue }
                 background[event.cell, default: 0] += base / intensity
-                for (parent, trigger) in zip(parents[index], triggers) {
-                    let chance = trigger / intensity
+                for pair in pairs {
+                    let chance = densities[pair] / intensity
                     triggered += chance
-                    weightedDelay += chance * parent.delay
-                    weightedSquaredDistance += chance * parent.squaredDistance
+                    weightedDelay += chance * parentDelay[pair]
+                    weightedSquaredDistance += chance * parentSquaredDistance[pair]
                 }
             }
             // Maximisation: each parameter in closed form.
@@ -179,7 +208,8 @@ public struct SelfExcitingPointProcess: Sendable {
             } else {
                 parameters.theta = 0
             }
-            let likelihood = logLikelihood(parameters)
+            triggers(parameters, into: &densities)
+            let likelihood = logLikelihood(parameters, densities: densities)
             let gain = likelihood - logLikelihoods.last!
             logLikelihoods.append(likelihood)
             if gain < tolerance * max(1, abs(likelihood)) { break }
