@@ -7,9 +7,9 @@ import Synchronization
 
 /// Publishes each list's top entries to `rankings` when they change, with the diff from the previous snapshot, when
 /// its `PublishSchedule` says. The last snapshot of each list is kept on disk, so versions go on rising and diffs
-/// stay right across restarts. A snapshot whose diff names people who left the list is followed by one with the
-/// same entries and nothing left, so that neither the compacted topic's live message nor the file goes on naming
-/// people who are no longer ranked.
+/// stay right across restarts. A suspect list's snapshot whose diff names people who left the list is followed by
+/// one with the same entries and nothing left, so that neither the compacted topic's live message nor the file goes
+/// on naming people who are no longer ranked.
 ///
 /// Every replica keeps every list, but only the leader publishes (`Leadership`). Every replica also follows the
 /// snapshots on `rankings` (`followed(_:)`), whoever sent them, and keeps the latest of each list as its own: a
@@ -157,9 +157,11 @@ final class RankingPublisher: Service, @unchecked Sendable {
             let (top, asOf, took) = board.top(of: list)
             schedule.ranked(list, took: took, at: .now)
             let previous = published[list]?.snapshot ?? TopSnapshot(version: 0, entries: [])
-            // The same entries go out again when the last snapshot named those who left the list: `rankings` is
-            // compacted, and its live message must not go on naming people who are no longer ranked.
-            guard top != previous.entries || published[list]?.diff.left.isEmpty == false else { continue }
+            // A suspect list's entries go out again when its last snapshot named people who left it: `rankings` is
+            // compacted, and its live message must not go on naming people who are no longer ranked. (Places are
+            // not people, and cells leave the hotspot list all the time.)
+            let namesSomeoneWhoLeft = list.entity == .suspect && published[list]?.diff.left.isEmpty == false
+            guard top != previous.entries || namesSomeoneWhoLeft else { continue }
             let snapshot = TopSnapshot(version: previous.version + 1, entries: top)
             messages.append(
                 RankingMessage(
@@ -191,7 +193,9 @@ final class RankingPublisher: Service, @unchecked Sendable {
             schedule.published(list, at: .now)
             board.setPublishedVersion(message.version, of: list)
         }
-        schedule.changed(Set(messages.filter { !$0.diff.left.isEmpty }.compactMap { HarmList(rawValue: $0.list) }), at: .now)
+        schedule.changed(
+            Set(messages.filter { !$0.diff.left.isEmpty }.compactMap { HarmList(rawValue: $0.list) }.filter { $0.entity == .suspect }),
+            at: .now)
         logger.debug("published \(messages.map { "\($0.list) v\($0.version)" }.joined(separator: ", "))")
         await saveSent()
         return schedule.untilNextDue(after: .now)

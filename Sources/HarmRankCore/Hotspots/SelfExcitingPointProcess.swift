@@ -123,7 +123,7 @@ public struct SelfExcitingPointProcess: Sendable {
         (parentStart, parentDelay, parentSquaredDistance) = (start, delays, squaredDistances)
     }
 
-    /// The pairs a fit considers: events with an earlier event within the cutoffs, counted once per pair.
+    /// How many pairs the fit considers: an event and an earlier one within the cutoffs.
     public var pairs: Int { parentDelay.count }
 
     /// The triggering density of a pair.
