@@ -123,9 +123,6 @@ public struct SelfExcitingPointProcess: Sendable {
         (parentStart, parentDelay, parentSquaredDistance) = (start, delays, squaredDistances)
     }
 
-    /// How many pairs the fit considers: an event and an earlier one within the cutoffs.
-    public var pairs: Int { parentDelay.count }
-
     /// The triggering density of a pair.
     private static func trigger(_ parameters: Parameters, delay: Double, squaredDistance: Double) -> Double {
         let sigma2 = parameters.sigma * parameters.sigma
