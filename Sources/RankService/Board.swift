@@ -4,7 +4,7 @@ import Synchronization
 /// Every ranked list and the latest score of every entity listed, shared by the partitions that feed it and the
 /// routes that read it. Scores arrive per entity from ScoreService already computed; the board only orders them.
 /// The exception is `hotspots`: a cell's risk depends on the cells around it, which other partitions score, so
-/// the board feeds each cell's counting crimes into one `ProspectiveHotspots` model and ranks its risks when the
+/// the board feeds each cell's counting crimes into one `LiveHotspots` model and ranks its risks when the
 /// list is next read: a backfill applies many batches between two reads, and spreading each batch's changes to the
 /// cells around them was an eighth of RankService's work.
 final class Board: Sendable {
@@ -17,7 +17,7 @@ final class Board: Sendable {
         /// The version of each list's last published snapshot.
         var versions: [HarmList: Int64] = [:]
         /// Fed with each cell's counting crimes, as the cells' scores in `scores` give them.
-        var hotspots: ProspectiveHotspots
+        var hotspots: LiveHotspots
     }
 
     let wards: WardRegistry
@@ -25,23 +25,26 @@ final class Board: Sendable {
     /// How many entries a list shows and publishes (CONTRACT.md section 4; `stop-search-wards` shows every ward).
     let size: Int
     let hotspotParameters: HotspotParameters
+    /// How far back a crime can raise a cell's risk in the served model.
+    let hotspotWindowDays: Int
     /// In event-clock mode the hotspot clock follows the scores' clock; in wall-clock mode it follows time
     /// (`advanceHotspots`), since risk decays weekly whether or not anything is scored.
     let clockMode: ClockMode
     private let state: Mutex<State>
 
-    init(wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: HotspotParameters, clockMode: ClockMode) {
+    init(wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: LiveHotspots, clockMode: ClockMode) {
         self.wards = wards
         self.harmTable = harmTable
         self.size = size
-        self.hotspotParameters = hotspots
+        self.hotspotParameters = hotspots.parameters
+        self.hotspotWindowDays = hotspots.windowDays
         self.clockMode = clockMode
         var lists = Dictionary(uniqueKeysWithValues: HarmList.allCases.map { ($0, RankedList()) })
         var wardList = RankedList(listsZeroScores: true)
         for ward in wards.wards { wardList.update(ward.code, score: .zero) }
         lists[.stopSearchWards] = wardList
         state = Mutex(
-            State(lists: lists, changed: Set(HarmList.allCases), hotspots: ProspectiveHotspots(parameters: hotspots)))
+            State(lists: lists, changed: Set(HarmList.allCases), hotspots: hotspots))
     }
 
     /// How many entries `list` shows: its size, or every ward.
@@ -104,7 +107,7 @@ final class Board: Sendable {
     }
 
     /// Brings the hotspot list up to the model, before anything reads the lists. A cell's score in the list is its
-    /// ProMap risk floored to hundredths, the precision every list score has.
+    /// risk floored to hundredths, the precision every list score has.
     private func rankChangedCells(in state: inout State) {
         guard state.hotspots.hasChangedRisks else { return }
         let denominator = state.hotspots.denominator

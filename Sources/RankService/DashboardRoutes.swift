@@ -14,6 +14,14 @@ struct DashboardRoutes: Sendable {
     /// Where the page finds NotifyService's alerts API (`HARMRANK_ALERTS_URL`), if anywhere; NotifyService must
     /// list the dashboard's origin in `HARMRANK_DASHBOARD_ORIGINS`.
     let alertsURL: String?
+    /// The hotspot grid's cell size in metres, which the map draws the cells with.
+    let hotspotCellSize: Int
+
+    /// What the page needs to know of the services' settings.
+    struct Settings: Codable {
+        var alertsURL: String?
+        var hotspotCellSize: Int
+    }
 
     struct MapWard: Codable {
         var code: String
@@ -59,7 +67,7 @@ struct DashboardRoutes: Sendable {
                 body: .init(asyncSequence: live.subscribe()))
         }
         analysts.get("/v1/dashboard") { _, _ in
-            return try jsonResponse(["alertsURL": alertsURL])
+            return try jsonResponse(Settings(alertsURL: alertsURL, hotspotCellSize: hotspotCellSize))
         }
         analysts.get("/v1/map/wards") { _, _ in
             return try jsonResponse([

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import Shared
 
-/// The lists API of CONTRACT.md section 8: the lists, each list as JSON or CSV, and the explanation of a suspect's
-/// or a ward's scores offence by offence. Every read that shows a suspect is written to the audit log.
+/// The lists API of CONTRACT.md section 8: the lists, each list as JSON or CSV, the explanation of a suspect's or a
+/// ward's scores offence by offence, and of a hotspot cell's risk crime by crime. Every read that shows a suspect is
+/// written to the audit log.
 struct ListRoutes: Sendable {
     let board: Board
     let audit: AuditLog
@@ -66,6 +67,45 @@ struct ListRoutes: Sendable {
         var offences: [Offence]
     }
 
+    /// A hotspot cell's risk and the crimes that raise it: places and crime references, no person.
+    struct CellExplanation: Codable {
+        struct Crime: Codable {
+            var crimeRef: String
+            /// The cell the crime lies in.
+            var cell: String
+            var offenceCode: String?
+            var title: String?
+            var occurredAt: String
+            /// Chebyshev distance in cells from the crime's cell to this one.
+            var distanceCells: Int
+            /// Whole weeks from the crime to `asOf`.
+            var weeks: Int
+            /// Its near-repeat (ProMap) part of the risk.
+            var nearRepeat: Double
+            /// Its background part: a crime of the past 365 days in the cell itself (`default` model only).
+            var background: Double
+        }
+        var id: String
+        /// The model ranking the `hotspots` list: `default` or `promap`.
+        var model: String
+        var asOf: String?
+        var windowDays: Int
+        var rank: Int?
+        /// The list's score: the risk floored to hundredths.
+        var score: Double
+        var risk: Double
+        var nearRepeat: Double
+        var background: Double
+        var cellSize: Int
+        /// D and W of the near-repeat term.
+        var distanceBandwidth: Int
+        var timeBandwidth: Int
+        /// What a crime of the past 365 days in the cell itself adds (`default` model only).
+        var backgroundWeight: Double?
+        /// Largest part first.
+        var crimes: [Crime]
+    }
+
     func register(on router: Router<HarmRankRequestContext>) {
         let analysts = router.requiring(.analyst)
         analysts.get("/v1/lists") { _, context in
@@ -97,6 +137,10 @@ struct ListRoutes: Sendable {
         analysts.get("/v1/wards/:code") { _, context in
             return try jsonResponse(try explanation(of: EntityRef(.ward, try context.parameters.require("code"))))
         }
+        // Places and crime references only, like a ward's explanation: not a read of personal data.
+        analysts.get("/v1/cells/:id") { _, context in
+            return try jsonResponse(try cellExplanation(try context.parameters.require("id")))
+        }
     }
 
     func page(_ name: String, query: Hummingbird.Parameters) throws -> ListPage {
@@ -126,8 +170,8 @@ struct ListRoutes: Sendable {
         }
     }
 
-    /// Hotspot risk looks back W weeks; every other list 365 days.
-    func windowDays(of list: HarmList) -> Int { list == .hotspots ? board.hotspotParameters.timeBandwidth * 7 : 365 }
+    /// Hotspot risk looks back as far as its model does (ProMap: W weeks); every other list 365 days.
+    func windowDays(of list: HarmList) -> Int { list == .hotspots ? board.hotspotWindowDays : 365 }
 
     func explanation(of entity: EntityRef) throws -> Explanation {
         try board.read { state in
@@ -161,6 +205,46 @@ struct ListRoutes: Sendable {
                         title: board.harmTable[offence.offenceCode]?.title, cchiDays: Harm(hundredths: offence.harm).days,
                         occurredAt: offence.occurredAt.rfc3339, expiresAt: offence.expiresAt.rfc3339,
                         lists: offence.lists.inListOrder.map(\.rawValue), ward: offence.ward)
+                })
+        }
+    }
+
+    func cellExplanation(_ id: String) throws -> CellExplanation {
+        let grid = board.hotspotParameters
+        guard let cell = grid.cell(id: id) else {
+            throw APIError(
+                .notFound, code: "not-found",
+                detail: "no cell '\(id)' on this grid: a cell is named by its south-west corner in British National Grid metres, multiples of \(grid.cellSize), as \(grid.id(of: GridCell(x: 2121, y: 723)))")
+        }
+        return board.read { state in
+            let model = state.hotspots
+            var offences: [String: EntityScore.Offence] = [:]
+            var records: [(key: String, cell: GridCell, occurredAt: Instant)] = []
+            for dx in -model.reach...model.reach {
+                for dy in -model.reach...model.reach {
+                    let around = GridCell(x: cell.x + Int32(dx), y: cell.y + Int32(dy))
+                    for offence in state.scores[EntityRef(.cell, grid.id(of: around))]?.offences ?? [] {
+                        records.append((offence.crimeRef, around, offence.occurredAt))
+                        offences[offence.crimeRef] = offence
+                    }
+                }
+            }
+            let risk = model.explain(cell, records: records)
+            let units = Double(risk.denominator)
+            return CellExplanation(
+                id: id, model: model.model.rawValue, asOf: board.asOf(state)?.rfc3339, windowDays: model.windowDays,
+                rank: state.lists[.hotspots]!.rank(of: id).flatMap { $0 <= board.size ? $0 : nil },
+                score: Harm(hundredths: risk.total * 100 / risk.denominator).days, risk: Double(risk.total) / units,
+                nearRepeat: Double(risk.nearRepeat) / units, background: Double(risk.background) / units, cellSize: grid.cellSize,
+                distanceBandwidth: model.nearRepeatParameters.distanceBandwidth, timeBandwidth: model.nearRepeatParameters.timeBandwidth,
+                backgroundWeight: model.model == .blend ? model.blend.backgroundWeight : nil,
+                crimes: risk.contributions.map { part in
+                    let offence = offences[part.key]
+                    return CellExplanation.Crime(
+                        crimeRef: part.key, cell: grid.id(of: part.cell), offenceCode: offence?.offenceCode,
+                        title: offence.flatMap { board.harmTable[$0.offenceCode]?.title }, occurredAt: part.occurredAt.rfc3339,
+                        distanceCells: part.distance, weeks: part.weeks, nearRepeat: Double(part.nearRepeat) / units,
+                        background: Double(part.background) / units)
                 })
         }
     }

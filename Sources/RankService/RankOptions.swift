@@ -9,6 +9,9 @@ struct RankOptions: ParsableArguments {
     @Option(help: "At most one rankings snapshot per list per this many milliseconds (HARMRANK_PUBLISH_INTERVAL_MS; default 1000).")
     var publishIntervalMs: String?
 
+    @Option(help: "What ranks the hotspots list: 'default' (near-repeat ProMap plus each cell's crimes of the past 365 days, the model evaluate-hotspots judges best) or 'promap' (the contract's ProMap alone) (HARMRANK_HOTSPOT_MODEL; default default).")
+    var hotspotModel: String?
+
     @Option(help: "NotifyService's address as the dashboard's browser reaches it, for the alerts view (HARMRANK_ALERTS_URL; default none; 'harmrank up' sets it).")
     var alertsUrl: String?
 
@@ -18,7 +21,17 @@ struct RankOptions: ParsableArguments {
             listSize: try source.wholeNumber(listSize, "--list-size", "HARMRANK_LIST_SIZE") ?? 100,
             publishInterval: .milliseconds(
                 try source.wholeNumber(publishIntervalMs, "--publish-interval-ms", "HARMRANK_PUBLISH_INTERVAL_MS") ?? 1000),
+            hotspotModel: try hotspotModel(source),
             alertsURL: source.value(alertsUrl, "HARMRANK_ALERTS_URL"))
+    }
+
+    private func hotspotModel(_ source: SettingSource) throws -> LiveHotspots.Model {
+        guard let name = source.value(hotspotModel, "HARMRANK_HOTSPOT_MODEL") else { return .blend }
+        guard let model = LiveHotspots.Model(rawValue: name) else {
+            throw ConfigurationError(
+                "--hotspot-model / HARMRANK_HOTSPOT_MODEL '\(name)': use \(LiveHotspots.Model.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        return model
     }
 }
 
@@ -26,5 +39,6 @@ struct RankOptions: ParsableArguments {
 struct RankSettings {
     var listSize: Int
     var publishInterval: Duration
+    var hotspotModel: LiveHotspots.Model
     var alertsURL: String?
 }

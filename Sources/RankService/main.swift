@@ -15,7 +15,8 @@ enum RankService: ServiceDefinition {
         let producer = try KafkaProducer(
             configuration: ProducerConfiguration(kafka: settings.kafka), logger: Logger(label: "RankService.producer"))
         let board = Board(
-            wards: settings.wards, harmTable: settings.harmTable, size: own.listSize, hotspots: settings.hotspots,
+            wards: settings.wards, harmTable: settings.harmTable, size: own.listSize,
+            hotspots: LiveHotspots(model: own.hotspotModel, parameters: settings.hotspots),
             clockMode: settings.clockMode)
         let stateDirectory = settings.stateDirectory.path
         let live = LiveRankings()
@@ -32,7 +33,7 @@ enum RankService: ServiceDefinition {
         let routes = ListRoutes(board: board, audit: audit)
         let dashboard = DashboardRoutes(
             page: try DashboardPage.html(), live: live, audit: audit, wards: settings.wards,
-            boundaries: try WardBoundaries.shipped(), alertsURL: own.alertsURL)
+            boundaries: try WardBoundaries.shipped(), alertsURL: own.alertsURL, hotspotCellSize: settings.hotspots.cellSize)
         // Services stop in reverse order: the consumer first, the election and the producer last.
         return ServiceParts(services: [producer, auditCopy] + publisher.followingServices + [publisher, consumer]) { router in
             routes.register(on: router)

@@ -11,9 +11,10 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         discussion: """
             Each of the last --test-months whole calendar months is predicted at its first instant from every \
             earlier record; the top cells covering 1%, 5% and 10% of the active cells (those with a counting \
-            record anywhere in the data) are flagged. The default model is ProMap reaching --near-repeat-metres \
-            plus --background-weight times the cell's count over the previous 12 months; the baseline is that \
-            count alone; sepp is PredPol's self-exciting point process (Mohler et al. 2011), a background rate \
+            record anywhere in the data) are flagged. The default model (the one RankService serves with \
+            --hotspot-model default) is ProMap reaching --near-repeat-metres plus --background-weight times the \
+            cell's count over the previous 365 days; the baseline is the cell's count over the previous 12 \
+            calendar months alone; sepp is PredPol's self-exciting point process (Mohler et al. 2011), a background rate \
             per cell plus triggering exponential in time and Gaussian in space, fitted by expectation-maximisation \
             on the records before each test month, its fitted parameters printed; kde is a Gaussian kernel density \
             of the year before, its bandwidth chosen on the month before. Each averaged hit rate comes with a 95% \
@@ -29,11 +30,11 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
 
     @OptionGroup var hotspots: HotspotOptions
 
-    @Option(help: "Default model: what a record of the past 12 months in the cell adds, as a share of a record in the cell this week (0: ProMap alone).")
-    var backgroundWeight = HotspotEvaluation.Options().backgroundWeight
+    @Option(help: "Default model: what a record of the past 365 days in the cell adds, as a share of a record in the cell this week (0: near-repeat ProMap alone).")
+    var backgroundWeight = LiveHotspots.Blend().backgroundWeight
 
     @Option(help: "Default model: how far its ProMap term reaches, in metres (the near-repeat range).")
-    var nearRepeatMetres = HotspotEvaluation.Options().nearRepeatMetres
+    var nearRepeatMetres = LiveHotspots.Blend().nearRepeatMetres
 
     @Option(help: "Whole calendar months tested, ending with the last whole month of the data.")
     var testMonths = 3
@@ -65,8 +66,8 @@ struct EvaluateHotspotsCommand: AsyncParsableCommand {
         let offences = read.offences
         var options = HotspotEvaluation.Options()
         options.parameters = parameters
-        options.backgroundWeight = backgroundWeight
-        options.nearRepeatMetres = nearRepeatMetres
+        options.blend.backgroundWeight = backgroundWeight
+        options.blend.nearRepeatMetres = nearRepeatMetres
         options.testMonths = testMonths
         let records = HotspotEvaluation.records(latestOf: offences, harmTable: harmTable, parameters: parameters)
         // A problem with the data (too few months) is named by itself, without the usage text.

@@ -124,6 +124,14 @@ import Testing
         let hotspots = try await get("\(stack.base)/v1/lists/hotspots?limit=100", token: stack.token)
         let cells = Self.elements(map, marker: "rect ", attributes: ["data-cell"]).compactMap { $0["data-cell"] }
         #expect(cells == (hotspots.json?["entries"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        // A hotspot cell's drill-down shows its risk and each crime's part in it, as the API gives them.
+        let topCell = try #require(cells.first)
+        let why = try await get("\(stack.base)/v1/cells/\(topCell)", token: stack.token)
+        let cellPage = try await Self.render(stack, "view=hotspots&explain=cell:\(topCell)", screenshot: "cell-drill-down")
+        let risk = Self.elements(cellPage, marker: "p id=\"detail-cell\"", attributes: ["data-risk", "data-model"])
+        #expect(risk.first?["data-model"] == "default" && Double(risk.first?["data-risk"] ?? "") == why.json?["risk"] as? Double, "\(risk)")
+        let parts = Self.elements(cellPage, marker: "tr data-crime=", attributes: ["data-crime"]).compactMap { $0["data-crime"] }
+        #expect(parts == (why.json?["crimes"] as? [[String: Any]] ?? []).compactMap { $0["crimeRef"] as? String } && !parts.isEmpty)
         let wards = try await get("\(stack.base)/v1/map/wards", token: stack.token)
         let boroughs = Set((wards.json?["wards"] as? [[String: Any]] ?? []).compactMap { $0["borough"] as? String })
         #expect(boroughs.count == 32)

@@ -177,6 +177,21 @@ import FoundationNetworking
             #expect(crimes.compactMap { Self.hundredths($0["cchiDays"]) }.reduce(0, +) == want.score.hundredths, "\(want.id)")
         }
 
+        // The top cells' explanations add up to their scores: near repeats around them and, as the default model's
+        // background, each of the cell's own crimes of the past 365 days (the list's crime count).
+        for want in lists[.hotspots]!.prefix(10) {
+            let cell = try await get("http://127.0.0.1:\(ports.rank)/v1/cells/\(want.id)", token: Self.token)
+            let json = try #require(cell.json, "\(want.id): \(cell.body)")
+            #expect(json["model"] as? String == "default" && json["rank"] != nil, "\(want.id)")
+            #expect(Self.hundredths(json["score"]) == want.score.hundredths, "\(want.id)")
+            let crimes = json["crimes"] as? [[String: Any]] ?? []
+            let parts = crimes.map { ($0["nearRepeat"] as? Double ?? 0) + ($0["background"] as? Double ?? 0) }
+            #expect(abs(parts.reduce(0, +) - (json["risk"] as? Double ?? -1)) < 1e-6, "\(want.id)")
+            #expect(crimes.filter { ($0["background"] as? Double ?? 0) > 0 }.count == want.offences, "\(want.id)")
+            #expect(crimes.allSatisfy { expected.latest[$0["crimeRef"] as? String ?? ""] != nil }, "\(want.id)")
+        }
+        #expect(try await get("http://127.0.0.1:\(ports.rank)/v1/cells/E1N2", token: Self.token).status == 404)
+
         // The last snapshot of each list on `rankings` is what the API shows, at the version it reports.
         let versions = Dictionary(uniqueKeysWithValues: (try await get(
             "http://127.0.0.1:\(ports.rank)/v1/lists", token: Self.token).json?["lists"] as? [[String: Any]] ?? []

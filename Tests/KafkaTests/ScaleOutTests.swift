@@ -29,7 +29,9 @@ import FoundationNetworking
         let up = try ChildProcess(
             "harmrank",
             ["up", "--data-dir", directory.path, "--http-port", String(base), "--clock", "event", "--partitions", "4",
-             "--instances", "ingest=2,score=2"])
+             "--instances", "ingest=2,score=2"],
+            // The contract's ProMap ranks the hotspots here (the default model elsewhere): each is checked end to end.
+            environment: ["HARMRANK_HOTSPOT_MODEL": "promap"])
         defer { up.signal(SIGINT) }
         let token = try await RestartTests.readyStack(up, ports: ports, directory: directory)
         #expect(up.output.contains("ScoreService-2 http://127.0.0.1:\(base + 5)"), "\(up.output.prefix(2000))")
@@ -72,7 +74,7 @@ import FoundationNetworking
             #expect(files.contains { $0.hasSuffix(".sqlite") }, "\(state): \(files)")
         }
 
-        let lists = expected.lists()
+        let lists = expected.lists(hotspotModel: .promap)
         for list in HarmList.allCases {
             let shown = list == .stopSearchWards ? wards.wards.count : 100
             let page = try await get("http://127.0.0.1:\(base)/v1/lists/\(list.rawValue)?limit=\(shown)", token: token)

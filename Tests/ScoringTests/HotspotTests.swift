@@ -170,8 +170,8 @@ import Testing
         var options = HotspotEvaluation.Options()
         options.parameters = parameters
         options.coverages = [0.2, 0.4]
-        options.backgroundWeight = 0
-        options.nearRepeatMetres = 0
+        options.blend.backgroundWeight = 0
+        options.blend.nearRepeatMetres = 0
         func month(_ m: Int64) -> Instant { Instant(milliseconds: Instant.days(fromCivil: 2024, m, 1) * Instant.millisecondsPerDay) }
         func at(_ column: Int, _ m: Int64, _ n: Int) -> HotspotEvaluation.Record {
             HotspotEvaluation.Record(key: "\(column)-\(m)-\(n)", point: GridPoint(easting: Double(column * 100 + 50), northing: 50), occurredAt: month(m))

@@ -40,10 +40,10 @@ public enum BruteForce {
         }
     }
 
-    /// `hotspots` is left empty unless `hotspots` parameters are given.
+    /// `hotspots` is left empty unless `hotspots` parameters are given; it ranks by `hotspotModel`.
     public static func lists(
         of records: some Sequence<OffenceRecord>, table: HarmTable, wards: [String], at clock: Instant,
-        hotspots: HotspotParameters? = nil
+        hotspots: HotspotParameters? = nil, hotspotModel: LiveHotspots.Model = .blend
     ) -> [HarmList: [Entry]] {
         var counting: [HarmList: [String: [(OffenceRecord, HarmOffence)]]] = [:]
         var hotspotRecords: [(cell: GridCell, occurredAt: Instant)] = []
@@ -70,7 +70,7 @@ public enum BruteForce {
                 hotspotRecords.append((cell, record.occurredAt))
             }
         }
-        let risks = hotspots.map { hotspotRisks(hotspotRecords, at: clock, $0) } ?? [:]
+        let risks = hotspots.map { hotspotRisks(hotspotRecords, at: clock, $0, model: hotspotModel) } ?? [:]
         var result: [HarmList: [Entry]] = [:]
         for list in HarmList.allCases {
             var entries: [Entry] = []
@@ -106,13 +106,16 @@ public enum BruteForce {
         return result
     }
 
-    /// ProMap risk of every cell with any (CONTRACT.md section 6), floored to hundredths: a sum over records of
-    /// 1 / ((1 + d)(1 + t)), added up exactly over the common denominator of every such fraction.
-    static func hotspotRisks(
-        _ records: [(cell: GridCell, occurredAt: Instant)], at clock: Instant, _ parameters: HotspotParameters
+    /// Risk of every cell with any, floored to hundredths. ProMap (CONTRACT.md section 6): a sum over records of
+    /// 1 / ((1 + d)(1 + t)), added up exactly over the common denominator of every such fraction. The default
+    /// model: the same with D reaching 400 m, plus one for each record of the past 365 days in the cell itself.
+    public static func hotspotRisks(
+        _ records: [(cell: GridCell, occurredAt: Instant)], at clock: Instant, _ parameters: HotspotParameters,
+        model: LiveHotspots.Model = .promap
     ) -> [String: Harm] {
         let week: Int64 = 7 * 86_400_000
-        let (distances, weeks) = (Int64(parameters.distanceBandwidth), Int64(parameters.timeBandwidth))
+        let reach = model == .promap ? parameters.distanceBandwidth : 1 + (400 + parameters.cellSize - 1) / parameters.cellSize
+        let (distances, weeks) = (Int64(min(16, reach)), Int64(parameters.timeBandwidth))
         func lcm(_ n: Int64) -> Int64 {
             func gcd(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : gcd(b, a % b) }
             return (1...n).reduce(1) { $0 / gcd($0, $1) * $1 }
@@ -120,6 +123,9 @@ public enum BruteForce {
         let denominator = lcm(distances) * lcm(weeks)
         var risks: [GridCell: Int64] = [:]
         for record in records where record.occurredAt <= clock {
+            if model == .blend, clock.milliseconds - record.occurredAt.milliseconds < 365 * 86_400_000 {
+                risks[record.cell, default: 0] += denominator
+            }
             let t = (clock.milliseconds - record.occurredAt.milliseconds) / week
             guard t < weeks else { continue }
             for dx in -(distances - 1)...(distances - 1) {

@@ -44,8 +44,10 @@ public struct Recomputation: Sendable {
         clock = max(clock, record.occurredAt)
     }
 
-    public func lists() -> [HarmList: [BruteForce.Entry]] {
+    /// Every list as RankService should show it, hotspots ranked by `hotspotModel`.
+    public func lists(hotspotModel: LiveHotspots.Model = .blend) -> [HarmList: [BruteForce.Entry]] {
         BruteForce.lists(
-            of: latest.values, table: table, wards: wards.wards.map(\.code), at: clock, hotspots: HotspotParameters())
+            of: latest.values, table: table, wards: wards.wards.map(\.code), at: clock, hotspots: HotspotParameters(),
+            hotspotModel: hotspotModel)
     }
 }

@@ -59,14 +59,8 @@ public struct HotspotEvaluation: Sendable {
     public struct Options: Sendable {
         /// The grid, bandwidths and counting subgroups.
         public var parameters = HotspotParameters()
-        /// In the default model, what one record of the past 12 months in the cell itself adds to its score, as a
-        /// share of a record in the cell this week. It plays the background rate of a self-exciting model, which
-        /// ProMap alone lacks: with monthly timestamps ProMap sees at most the previous month or two.
-        public var backgroundWeight = 1.0
-        /// In the default model, how far the ProMap term reaches: the near-repeat range, about 400 m for burglary
-        /// (Bowers, Johnson & Pease 2004), as a distance bandwidth of 1 + ceil(metres / cell size) cells. The
-        /// `promap` model keeps the grid's own bandwidth.
-        public var nearRepeatMetres = 400
+        /// What the default model weighs: the `hotspots` list's `default` model, evaluated as it is served.
+        public var blend = LiveHotspots.Blend()
         /// The last whole calendar months of the data, each predicted in turn.
         public var testMonths = 3
         /// The shares of the study area flagged, each scored.
@@ -83,14 +77,6 @@ public struct HotspotEvaluation: Sendable {
 
         /// The contract's defaults.
         public init() {}
-
-        /// The ProMap parameters of the default model.
-        var nearRepeatParameters: HotspotParameters {
-            var near = parameters
-            let cells = (nearRepeatMetres + parameters.cellSize - 1) / parameters.cellSize
-            near.distanceBandwidth = min(HotspotParameters.bandwidths.upperBound, 1 + cells)
-            return near
-        }
     }
 
     /// How well one model did at one coverage.
@@ -178,7 +164,7 @@ public struct HotspotEvaluation: Sendable {
         let activeCells = Set(cells).sorted()
 
         var model = ProspectiveHotspots(parameters: options.parameters)
-        var nearRepeat = ProspectiveHotspots(parameters: options.nearRepeatParameters)
+        var blendModel = LiveHotspots(model: .blend, parameters: options.parameters, blend: options.blend)
         var inserted = 0
         var results: [Period] = []
         var durations: [Model: Duration] = [:]
@@ -187,7 +173,7 @@ public struct HotspotEvaluation: Sendable {
             let end = start.monthStart(adding: 1)
             while inserted < records.count, records[inserted].occurredAt < start {
                 model.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
-                nearRepeat.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
+                blendModel.insert(records[inserted].key, cell: cells[inserted], occurredAt: records[inserted].occurredAt)
                 inserted += 1
             }
             var started = clock.now
@@ -195,14 +181,12 @@ public struct HotspotEvaluation: Sendable {
             let promap = model.risks()
             durations[.promap, default: .zero] += started.duration(to: clock.now)
             started = clock.now
-            nearRepeat.advance(to: start)
+            blendModel.advance(to: start)
+            let blend = blendModel.risks()
+            durations[.blend, default: .zero] += started.duration(to: clock.now)
             var counts: [GridCell: Int64] = [:]
             let yearBefore = start.monthStart(adding: -12)
             for index in 0..<inserted where records[index].occurredAt >= yearBefore { counts[cells[index], default: 0] += 1 }
-            let background = Int64((options.backgroundWeight * Double(nearRepeat.denominator)).rounded())
-            var blend = nearRepeat.risks()
-            for (cell, count) in counts { blend[cell, default: 0] += count * background }
-            durations[.blend, default: .zero] += started.duration(to: clock.now)
 
             var tested: [GridCell: Int] = [:]
             var testCells: [GridCell] = []

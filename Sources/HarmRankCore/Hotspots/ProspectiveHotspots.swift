@@ -31,7 +31,7 @@ public struct ProspectiveHotspots: Sendable {
     private var records: [String: Located] = [:]
     /// Per cell holding records: the sum of their current time weights.
     private var sourceWeights: [GridCell: Int64] = [:]
-    private var timeline = MinHeap<Boundary>()
+    private var timeline = MinHeap<RecordBoundary>()
     private var nextGeneration: UInt64 = 0
     /// Cells whose sum changed since `takeChangedRisks` last ran.
     private var changedSources: Set<GridCell> = []
@@ -45,14 +45,6 @@ public struct ProspectiveHotspots: Sendable {
         let generation: UInt64
         /// Index into `timeWeights`, or nil while the record lies ahead of the clock or after it has aged out.
         var weightIndex: Int?
-    }
-
-    /// When one record next changes weight; stale once the record is withdrawn or replaced.
-    struct Boundary: Comparable, Hashable, Sendable {
-        let at: Int64
-        let key: String
-        let generation: UInt64
-        static func < (lhs: Boundary, rhs: Boundary) -> Bool { (lhs.at, lhs.generation) < (rhs.at, rhs.generation) }
     }
 
     /// No records yet, at `clock`.
@@ -87,12 +79,11 @@ public struct ProspectiveHotspots: Sendable {
     public mutating func advance(to time: Instant) {
         guard time > clock else { return }
         clock = time
-        while let boundary = timeline.minimum, boundary.at <= time.milliseconds {
-            _ = timeline.removeMinimum()
-            guard records[boundary.key]?.generation == boundary.generation else { continue }
-            update(boundary.key)
+        while let boundary = timeline.removeDue(by: time) {
+            if records[boundary.key]?.generation == boundary.generation { update(boundary.key) }
         }
-        if timeline.count > 4 * records.count + 1024 { compactTimeline() }
+        let records = self.records
+        timeline.compact(holding: records.count) { records[$0.key]?.generation == $0.generation }
     }
 
     /// Every cell with risk above zero, with its risk: one pass over the cells holding records.
@@ -109,6 +100,9 @@ public struct ProspectiveHotspots: Sendable {
         }
         return risks
     }
+
+    /// The cell's risk as `takeChangedRisks` last left it.
+    public func spreadRisk(of cell: GridCell) -> Int64 { spreadRisks[cell] ?? 0 }
 
     /// Whether a cell's risk may have changed since `takeChangedRisks` last ran.
     public var hasChangedRisks: Bool { !changedSources.isEmpty }
@@ -154,7 +148,7 @@ public struct ProspectiveHotspots: Sendable {
             } else {
                 record.occurredAt.milliseconds
             }
-        if let next { timeline.insert(Boundary(at: next, key: key, generation: record.generation)) }
+        if let next { timeline.insert(RecordBoundary(at: next, key: key, generation: record.generation)) }
     }
 
     private mutating func addToSource(_ cell: GridCell, _ delta: Int64) {
@@ -162,11 +156,6 @@ public struct ProspectiveHotspots: Sendable {
         let total = sourceWeights[cell, default: 0] + delta
         sourceWeights[cell] = total == 0 ? nil : total
         changedSources.insert(cell)
-    }
-
-    private mutating func compactTimeline() {
-        let records = self.records
-        timeline.compact { records[$0.key]?.generation == $0.generation }
     }
 }
 
