@@ -1,3 +1,5 @@
+import Foundation
+
 /// Synthetic London offence records (DESIGN.md section 9), the same for the same seed: the mix of a London year
 /// by crime type, VAWG and domestic abuse at their real share, harm concentrated in a few repeat perpetrators,
 /// multi-suspect crimes, near-repeat burglary, late reports, and the traffic a live feed carries: revisions (reclassified, suspects
@@ -26,9 +28,27 @@ public struct LondonGenerator: Sendable {
         /// Crime numbers count up from here (references are `<number>/<yy>`): give two feeds that run together
         /// different ranges.
         public var firstCrimeNumber = 5_000_000
+        /// How burglaries repeat near each other.
+        public var nearRepeats = NearRepeats()
 
         /// The defaults, with crimes from `start` on.
         public init(start: Instant) { self.start = start }
+    }
+
+    /// Near-repeat burglary as a self-exciting point process plants it (Mohler et al. 2011): a share of burglaries
+    /// follow an earlier one, after an exponentially distributed delay and at a Gaussian displacement; the rest
+    /// are background, placed around their ward. A SEPP fitted on the burglaries should find these parameters.
+    public struct NearRepeats: Sendable, Equatable {
+        /// Share of burglaries that follow an earlier one: the SEPP's θ, crimes triggered per crime.
+        public var share = 0.3
+        /// Mean delay after the burglary followed, in days: the SEPP's 1/ω.
+        public var meanDelayDays = 14.0
+        /// Standard deviation of the displacement from it on each axis, in metres: the SEPP's σ.
+        public var spreadMetres = 150.0
+
+        /// The defaults: near repeats within weeks and a few hundred metres, as burglary shows them (Bowers,
+        /// Johnson & Pease 2004).
+        public init() {}
     }
 
     /// What one line is meant to be, so a test can check what became of it.
@@ -100,9 +120,10 @@ public struct LondonGenerator: Sendable {
             timed.append((time, timed.count, Line(text: text, intent: intent, reportedAt: Instant(milliseconds: time))))
         }
         let year = Self.twoDigitYear(options.start)
-        // Homes near a burgled one run a raised risk for a few weeks (the near-repeat pattern ProMap predicts):
-        // a share of burglaries follow an earlier one, within about 400 m and 8 weeks.
-        var recentBurglaries: [(occurred: Int64, latitude: Double, longitude: Double)] = []
+        // Homes near a burgled one run a raised risk for a few weeks (the near-repeat pattern ProMap predicts).
+        var burglaries: [(occurred: Int64, latitude: Double, longitude: Double)] = []
+        let nearRepeats = options.nearRepeats
+        func normal() -> Double { (-2 * log(max(random.unit(), 1e-300))).squareRoot() * cos(2 * .pi * random.unit()) }
         for index in 0..<options.crimes {
             var occurred = options.start.milliseconds + Int64(random.unit() * Double(span))
             let domestic = random.unit() < 0.065
@@ -132,18 +153,20 @@ public struct LondonGenerator: Sendable {
             var latitude = ward.latitude + (random.unit() - 0.5) * 0.007
             var longitude = ward.longitude + (random.unit() - 0.5) * 0.011
             if Self.burglaryCodes.contains(code) {
-                if !recentBurglaries.isEmpty, random.unit() < Self.nearRepeatShare {
-                    let source = recentBurglaries[random.below(recentBurglaries.count)]
-                    occurred = min(
-                        options.start.milliseconds + span - 1, source.occurred + Int64(random.unit() * Double(Instant.days(56))))
-                    latitude = source.latitude + (random.unit() - 0.5) * 0.007
-                    longitude = source.longitude + (random.unit() - 0.5) * 0.011
+                // The burglary followed is any earlier one generated: crimes are generated in no order of time,
+                // so it is a uniform choice over the period. A follower that would fall after the period is
+                // background instead, so no burglaries pile up on its last day.
+                if !burglaries.isEmpty, random.unit() < nearRepeats.share {
+                    let source = burglaries[random.below(burglaries.count)]
+                    let delay = -log(max(random.unit(), 1e-300)) * nearRepeats.meanDelayDays * Double(Instant.millisecondsPerDay)
+                    if source.occurred + Int64(delay) < options.start.milliseconds + span {
+                        occurred = source.occurred + Int64(delay)
+                        latitude = source.latitude + normal() * nearRepeats.spreadMetres / Self.metresPerDegreeOfLatitude
+                        longitude = source.longitude + normal() * nearRepeats.spreadMetres
+                            / (Self.metresPerDegreeOfLatitude * cos(source.latitude * .pi / 180))
+                    }
                 }
-                if recentBurglaries.count < 2_000 {
-                    recentBurglaries.append((occurred, latitude, longitude))
-                } else {
-                    recentBurglaries[random.below(recentBurglaries.count)] = (occurred, latitude, longitude)
-                }
+                burglaries.append((occurred, latitude, longitude))
             }
             let weapon = !domestic && Self.weaponCodes.contains(code) && random.unit() < 0.3
             let delay: Int64 = random.unit() < 0.05 ? Int64(random.below(60)) * Instant.millisecondsPerDay : Int64(random.below(36 * 3_600_000))
@@ -180,8 +203,8 @@ public struct LondonGenerator: Sendable {
     }
 
     static let burglaryCodes: Set<String> = ["28E", "28F"]
-    /// Share of burglaries that are near repeats of an earlier one.
-    static let nearRepeatShare = 0.3
+    /// Metres in a degree of latitude (on the WGS84 ellipsoid at London's latitude, to a few metres).
+    static let metresPerDegreeOfLatitude = 111_260.0
 
     /// Offences where a weapon flag means something: violence and robbery.
     static let weaponCodes: Set<String> = ["105A", "8N", "8F", "5D", "3B", "34B", "34A", "2", "1"]
@@ -215,7 +238,7 @@ public struct LondonGenerator: Sendable {
         var occurredAt: Int64
         var reportedAt: Int64
         var ward: Ward
-        /// Within about 400 m of the ward's label point, or of the burglary a near repeat follows.
+        /// Within about 400 m of the ward's label point, or near the burglary a near repeat follows.
         var latitude: Double
         var longitude: Double
         var domestic: Bool
