@@ -41,7 +41,8 @@ public struct HotspotEvaluation: Sendable {
 
     /// A way of ranking cells; every model is evaluated the same way.
     public enum Model: String, Sendable, CaseIterable {
-        /// Near-repeat ProMap plus the cell's long-term background rate (`Options`).
+        /// Near-repeat ProMap plus the cell's crimes of the past 365 days: `LiveHotspots`' `default`, as the
+        /// `hotspots` list serves it (`Options.blend`).
         case blend = "default"
         /// Near-repeat ProMap alone, with the grid's bandwidths.
         case promap
