@@ -143,9 +143,9 @@ public struct LiveHotspots: Sendable {
     /// The cells whose risk changed since the last call, with their risk now (0: no longer at risk).
     public mutating func takeChangedRisks() -> [GridCell: Int64] {
         var changed = nearRepeat.takeChangedRisks()
-        guard var background else { return changed }
-        defer { self.background = background }
-        for cell in background.takeChangedCells() where changed[cell] == nil { changed[cell] = nearRepeat.spreadRisk(of: cell) }
+        // Taken in place: a copy of the background would copy its set of changed cells on every read of the list.
+        guard let moved = background?.takeChangedCells(), let background else { return changed }
+        for cell in moved where changed[cell] == nil { changed[cell] = nearRepeat.spreadRisk(of: cell) }
         for cell in changed.keys { changed[cell]! += background.count(of: cell) * backgroundWeight }
         return changed
     }
