@@ -3,7 +3,7 @@ ARG SWIFT_VERSION=6.1
 
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka-dev libsqlite3-dev pkg-config \
+ && apt-get install -y --no-install-recommends librdkafka-dev libsqlite3-dev libxgboost-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so a source change does not fetch them again.
@@ -19,7 +19,7 @@ RUN swift build -c release --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libsqlite3-0 ca-certificates curl \
+ && apt-get install -y --no-install-recommends librdkafka1 libsqlite3-0 libxgboost0 ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /data harmrank \
  && mkdir /data && chown harmrank /data

@@ -40,6 +40,11 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        .systemLibrary(
+            name: "CXGBoost",
+            pkgConfig: "xgboost",
+            providers: [.apt(["libxgboost-dev"])]
+        ),
         // SQLite settings that only its variadic C configuration call can make.
         .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The scoring core: records and their validation, the harm table, windows, Dauntless+, ranked lists,
@@ -56,6 +61,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The forecast's models over the system XGBoost: training, prediction, SHAP contributions and the model file.
+        // The features and metrics they work on are the core's.
+        .target(name: "HarmRankForecast", dependencies: ["HarmRankCore", "CXGBoost"]),
         // The service runtime: settings, HTTP, storage, messages and the partition loop. It re-exports the core and
         // the Kafka layer, so a service imports one module.
         .target(
@@ -94,7 +102,7 @@ let package = Package(
             name: "harmrank",
             dependencies: [
                 // `harmrank chaos` checks a run against the brute-force recomputation the tests use.
-                "Shared", "TestSupport",
+                "Shared", "TestSupport", "HarmRankForecast",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -134,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "ScoringTests",
             dependencies: [
-                "Shared", "HarmRankCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                "Shared", "HarmRankCore", "TestSupport", "HarmRankForecast", .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
     ]

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Synthetic London offence records (DESIGN.md section 9), the same for the same seed: the mix of a London year
-/// by crime type, VAWG and domestic abuse at their real share, harm concentrated in a few repeat perpetrators,
+/// by crime type, VAWG and domestic abuse at their real share, domestic abuse from careers of desistance,
+/// persistence and escalation (`DomesticCareers`), harm concentrated in a few repeat perpetrators,
 /// multi-suspect crimes, near-repeat burglary, late reports, and the traffic a live feed carries: revisions (reclassified, suspects
 /// eliminated or added, cancelled), duplicates, stale versions and a small share of bad records of every kind.
 ///
@@ -78,7 +79,7 @@ public struct LondonGenerator: Sendable {
     let wards: WardRegistry
     let offences: [(code: String, weight: Double)]
     let domesticOffences: [(code: String, weight: Double)]
-    /// What most domestic abusers are reported for once: low-harm offences.
+    /// What most domestic abusers are reported for, once: offences of 10 days' harm or less.
     let minorDomesticOffences: [(code: String, weight: Double)]
 
     /// A generator of crimes in `wards`, of offences in `harmTable`.
@@ -108,10 +109,9 @@ public struct LondonGenerator: Sendable {
         let wardWeights = wards.wards.map { _ in 0.2 + 4 * pow3(random.unit()) }
         let wardPicker = WeightedPicker(wardWeights)
         let offencePicker = WeightedPicker(offences.map(\.weight))
-        let domesticPicker = WeightedPicker(domesticOffences.map(\.weight))
-        let minorDomesticPicker = WeightedPicker(minorDomesticOffences.map(\.weight))
-        // About 36,000 named VAWG suspects a year at London volume, scaled to the crimes asked for.
-        let suspectPool = max(50, options.crimes * 36_000 / 900_000)
+        var careers = DomesticCareers(
+            seed: options.seed, start: options.start.milliseconds, span: Instant.days(Int64(options.days)),
+            minor: minorDomesticOffences, serious: domesticOffences.filter { code, _ in !minorDomesticOffences.contains { $0.code == code } })
         let generalPool = max(100, options.crimes / 6)
         let span = Instant.days(Int64(options.days))
 
@@ -127,21 +127,22 @@ public struct LondonGenerator: Sendable {
         for index in 0..<options.crimes {
             var occurred = options.start.milliseconds + Int64(random.unit() * Double(span))
             let domestic = random.unit() < 0.065
-            let ward = wards.wards[wardPicker.pick(&random)]
+            var ward = wards.wards[wardPicker.pick(&random)]
             var suspects: [String] = []
             var victims: [String] = []
             var code: String
             if domestic {
-                // The power few: 3% of perpetrators commit half of domestic crimes, and nearly all the serious
-                // ones; the rest are reported once or twice, for low-harm offences.
-                let repeaters = max(1, suspectPool * 3 / 100)
-                let isRepeater = random.unit() < 0.5
-                let perpetrator = isRepeater ? random.below(repeaters) : repeaters + random.below(suspectPool - repeaters)
-                code = isRepeater
-                    ? domesticOffences[domesticPicker.pick(&random)].code
-                    : minorDomesticOffences[minorDomesticPicker.pick(&random)].code
-                suspects.append("DA\(perpetrator)")
-                victims.append("VA\(perpetrator)" + (random.unit() < 0.12 ? "-\(random.below(3))" : ""))
+                // Careers decide who offends, when and how gravely; the place is the perpetrator's home ward but
+                // for one offence in five, drawn afterwards so that it plays no part in the career.
+                let offence = careers.next()
+                occurred = offence.occurredAt
+                code = offence.code
+                suspects.append("DA\(offence.perpetrator)")
+                victims.append("VA\(offence.perpetrator)" + (offence.victim > 0 ? "-\(offence.victim)" : ""))
+                if random.unit() < 0.8 {
+                    var home = SplitMix64(seed: options.seed ^ (UInt64(offence.perpetrator) &* 0x9E37_79B9_7F4A_7C15))
+                    ward = wards.wards[wardPicker.pick(&home)]
+                }
             } else {
                 code = offences[offencePicker.pick(&random)].code
                 if random.unit() < 0.35 {

@@ -1,0 +1,158 @@
+import Foundation
+import PropertyBased
+import Testing
+
+@testable import HarmRankCore
+
+/// The forecast's features and measures: what goes in, computed by hand, and nothing a forecast must not see.
+@Suite struct ForecastFeatureTests {
+    static let cutoff = Fixtures.instant("2024-01-01T00:00:00Z")
+
+    static func offence(
+        _ ref: String, daysBefore: Double, code: String, domestic: Bool = true, weapon: Bool = false, victims: [String] = ["V1"],
+        reportedDaysBefore: Double? = nil
+    ) -> SuspectOffence {
+        let row = Fixtures.harmTable[code]!
+        let flags: OffenceRecord.Flags = domestic ? .domestic : []
+        return SuspectOffence(
+            crimeRef: ref, occurredAt: cutoff - Int64(daysBefore * Double(Instant.millisecondsPerDay)),
+            reportedAt: cutoff - Int64((reportedDaysBefore ?? daysBefore) * Double(Instant.millisecondsPerDay)), harm: row.harm,
+            subgroup: row.subgroup, vawg: ListSet.counting(row, flags: flags, for: .suspect).contains(.vawg100), domestic: domestic,
+            weapon: weapon, victims: victims)
+    }
+
+    /// The exact list: a new feature is a decision that a model file records, so it changes this test.
+    @Test func theFeaturesAreTheRecordedOffendingAndNothingElse() {
+        let fixed = [
+            "vawgHarm90", "vawgHarm365", "vawgHarm730", "vawgOffences365", "vawgOffences730", "domesticOffences365",
+            "seriousOffences730", "weaponOffences730", "allHarm365", "allOffences730", "gravity730", "victims365", "victims730",
+            "daysSinceLast", "daysSinceFirst", "harmTrend", "offenceTrend", "recencyPoints", "frequencyPoints", "gravityPoints",
+            "dauntlessScore",
+        ]
+        #expect(ForecastFeatures.names == fixed + Subgroup.allCases.map { "offences730.\($0.rawValue)" })
+        let places = ["ward", "borough", "cell", "lat", "lon", "location", "postcode", "lsoa", "easting", "northing", "address", "home"]
+        for name in ForecastFeatures.names {
+            #expect(!ProtectedCharacteristics.isProtected(fieldName: name.replacingOccurrences(of: "offences730.", with: "")), "\(name)")
+            #expect(!places.contains { name.lowercased().contains($0) }, "\(name) names a place")
+        }
+    }
+
+    /// The same crimes placed in other wards, at other points, give the same features: place cannot reach them.
+    @Test func wardsAndPointsDoNotChangeTheFeatures() {
+        let wards = Fixtures.wards.wards
+        let codes = ["8N", "105A", "8U", "19C", "49"]
+        var random = SplitMix64(seed: 7)
+        var here: [OffenceRecord] = []
+        var there: [OffenceRecord] = []
+        for index in 0..<200 {
+            let at = Self.cutoff - Int64(random.below(900)) * Instant.millisecondsPerDay
+            let suspect = "S\(random.below(20))"
+            let code = codes[random.below(codes.count)]
+            let flags: OffenceRecord.Flags = random.below(2) == 0 ? .domestic : []
+            for (copy, ward) in [(0, random.below(wards.count)), (1, random.below(wards.count))] {
+                let record = OffenceRecord(
+                    crimeRef: "\(index)/23", version: 1, offenceCode: code, occurredAt: at, wardCode: wards[ward].code,
+                    location: .init(latitude: wards[ward].latitude, longitude: wards[ward].longitude), flags: flags,
+                    suspects: [suspect], victims: ["V\(index % 7)"])
+                if copy == 0 { here.append(record) } else { there.append(record) }
+            }
+        }
+        let a = ForecastHistories(records: here, harmTable: Fixtures.harmTable, wards: Fixtures.wards)
+        let b = ForecastHistories(records: there, harmTable: Fixtures.harmTable, wards: Fixtures.wards)
+        #expect(a.population(at: Self.cutoff) == b.population(at: Self.cutoff))
+        for suspect in a.population(at: Self.cutoff) {
+            #expect(ForecastFeatures.values(of: a.offences[suspect]!, at: Self.cutoff) == ForecastFeatures.values(of: b.offences[suspect]!, at: Self.cutoff))
+        }
+    }
+
+    /// A worked history, every feature counted by hand.
+    @Test func aWorkedHistory() {
+        let history = [
+            Self.offence("1/22", daysBefore: 600, code: "105A", victims: ["V1"]),  // 10 days, domestic, a year and more ago
+            Self.offence("2/23", daysBefore: 200, code: "8N", victims: ["V1"]),  // 365 days
+            Self.offence("3/23", daysBefore: 50, code: "8U", victims: ["V2"]),  // 10 days
+            Self.offence("4/23", daysBefore: 10, code: "49", domestic: false, weapon: true, victims: []),  // theft: not VAWG
+            Self.offence("5/23", daysBefore: 5, code: "105A", reportedDaysBefore: -1),  // reported after the cut-off
+            Self.offence("6/20", daysBefore: 800, code: "19C"),  // beyond the look back
+        ]
+        let values = Dictionary(uniqueKeysWithValues: zip(ForecastFeatures.names, ForecastFeatures.values(of: history, at: Self.cutoff)))
+        let expected: [String: Double] = [
+            "vawgHarm90": 10, "vawgHarm365": 375, "vawgHarm730": 385, "vawgOffences365": 2, "vawgOffences730": 3,
+            "domesticOffences365": 2, "seriousOffences730": 1, "weaponOffences730": 1, "allHarm365": 377, "allOffences730": 4,
+            "gravity730": 365, "victims365": 2, "victims730": 2, "daysSinceLast": 50, "daysSinceFirst": 600,
+            "harmTrend": 365, "offenceTrend": 0,
+            // Dauntless+ over the two domestic offences of the year: R 50 days: 20; F 2: 10; G 365: 20; 375 x 1.5.
+            "recencyPoints": 20, "frequencyPoints": 10, "gravityPoints": 20, "dauntlessScore": 562.5,
+            "offences730.violence-without-injury": 1, "offences730.violence-with-injury": 1, "offences730.stalking-harassment": 1,
+            "offences730.theft-other": 1, "offences730.rape": 0,
+        ]
+        for (name, value) in expected { #expect(values[name] == value, "\(name): \(values[name] ?? -1), expected \(value)") }
+    }
+
+    /// Whatever a history holds after the cut-off, or reported after it, changes nothing.
+    @Test func nothingAfterTheCutoffIsSeen() async {
+        let codes = ["8N", "105A", "8U", "19C", "49", "20A"]
+        await propertyCheck(count: 200, input: Gen.int(in: 0...1_000_000)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            let history = (0..<random.below(12)).map { index in
+                let daysBefore = Double(random.below(1_000)) - 200
+                return Self.offence(
+                    "\(index)/23", daysBefore: daysBefore, code: codes[random.below(codes.count)],
+                    domestic: random.below(2) == 0, weapon: random.below(5) == 0, victims: ["V\(random.below(3))"],
+                    reportedDaysBefore: random.below(4) == 0 ? daysBefore - Double(random.below(30)) : nil)
+            }
+            let known = history.filter { ForecastFeatures.isKnown($0, at: Self.cutoff) }
+            #expect(ForecastFeatures.values(of: history, at: Self.cutoff) == ForecastFeatures.values(of: known, at: Self.cutoff))
+            #expect(known.allSatisfy { $0.occurredAt <= Self.cutoff })
+        }
+    }
+
+    // MARK: Measures
+
+    /// The AUC is the share of (offended, did not) pairs ranked the right way round, ties counting half.
+    @Test func aucCountsPairs() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...1_000_000)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            let count = 2 + random.below(40)
+            let scores = (0..<count).map { _ in Double(random.below(6)) }
+            let labels = (0..<count).map { _ in random.below(3) == 0 }
+            var right = 0.0
+            var pairs = 0.0
+            for i in 0..<count where labels[i] {
+                for j in 0..<count where !labels[j] {
+                    pairs += 1
+                    right += scores[i] > scores[j] ? 1 : scores[i] == scores[j] ? 0.5 : 0
+                }
+            }
+            let auc = ForecastMetrics.auc(scores: scores, labels: labels)
+            if pairs == 0 { #expect(auc == nil) } else { #expect(abs(auc! - right / pairs) < 1e-12) }
+        }
+    }
+
+    @Test func brierCalibrationAndTopPrecisionByHand() {
+        #expect(ForecastMetrics.brier(probabilities: [0.9, 0.2, 0.5], labels: [true, false, true]) == (0.01 + 0.04 + 0.25) / 3)
+        let bins = ForecastMetrics.calibration(probabilities: [0.05, 0.07, 0.55, 0.95, 1.0], labels: [false, true, true, true, false])
+        #expect(bins.map(\.count) == [2, 1, 2])
+        #expect(bins.map(\.observedRate) == [0.5, 1, 0.5])
+        #expect(abs(bins[0].meanPredicted - 0.06) < 1e-12)
+        // Top 2 predicted: b (9), then a and c tie at 5: a by id. Top 2 actual: c, then b. One in common.
+        let precision = ForecastMetrics.topPrecision(
+            ids: ["a", "b", "c", "d"], predicted: [5, 9, 5, 1], actual: [.zero, Harm(days: 10), Harm(days: 365), .zero], size: 2)
+        #expect(precision == 0.5)
+        // Fewer who offended than the list is long: the actual top holds only them.
+        #expect(ForecastMetrics.topPrecision(ids: ["a", "b"], predicted: [1, 2], actual: [.zero, Harm(days: 1)], size: 2) == 0.5)
+    }
+
+    @Test func aBaselinesProbabilityIsTheRateOfItsBand() {
+        let scores: [Double] = [0, 0, 0, 0, 10, 10, 20, 30, 40, 50]
+        let labels = [false, false, false, true, false, true, true, true, false, true]
+        let calibration = ScoreCalibration(scores: scores, labels: labels, bands: 5)
+        // Bands of two, equal scores kept together: {0 x4}, {10, 10}, {20, 30}, {40, 50}.
+        #expect(calibration.upperScores == [0, 10, 30])
+        #expect(calibration.rates == [0.25, 0.5, 1, 0.5])
+        #expect(calibration.probability(0) == 0.25)
+        #expect(calibration.probability(5) == 0.5)
+        #expect(calibration.probability(25) == 1)
+        #expect(calibration.probability(1_000) == 0.5)
+    }
+}
