@@ -42,10 +42,10 @@ struct FairnessChart {
                 let offences = (row?.offenceShare ?? 0) * Self.barWidth / largest
                 let colour = row?.flagged == true ? "#a4161a" : "#00468c"
                 out += """
-                    <text x="4" y="\(y + 10)"\(row?.flagged == true ? " fill=\"#a4161a\"" : "")>\(Self.escaped(borough))</text>\
-                    <rect x="\(Self.labelWidth)" y="\(y + 1)" width="\(offences)" height="6" fill="#9db9d9"><title>\(Self.escaped(borough)): \
+                    <text x="4" y="\(y + 10)"\(row?.flagged == true ? " fill=\"#a4161a\"" : "")>\(borough.markupEscaped)</text>\
+                    <rect x="\(Self.labelWidth)" y="\(y + 1)" width="\(offences)" height="6" fill="#9db9d9"><title>\(borough.markupEscaped): \
                     \(FairnessCommand.percent(row?.offenceShare ?? 0))% of offences</title></rect>\
-                    <rect x="\(Self.labelWidth)" y="\(y + 7)" width="\(score)" height="6" fill="\(colour)"><title>\(Self.escaped(borough)): \
+                    <rect x="\(Self.labelWidth)" y="\(y + 7)" width="\(score)" height="6" fill="\(colour)"><title>\(borough.markupEscaped): \
                     \(FairnessCommand.percent(row?.scoreShare ?? 0))% of the score, \(row?.entities ?? 0) in the top</title></rect>
 
                     """
@@ -53,10 +53,5 @@ struct FairnessChart {
             out += "</g>\n"
         }
         return out + "</svg>\n"
-    }
-
-    private static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

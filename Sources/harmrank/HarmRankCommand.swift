@@ -7,7 +7,7 @@ struct HarmRankCommand: AsyncParsableCommand {
         abstract: "HarmRank: police harm rankings (Cambridge Crime Harm Index) kept current as crimes are reported.",
         subcommands: [
             UpCommand.self, BrokerCommand.self, GenerateCommand.self, PublishCommand.self, TopCommand.self, CreateTopicsCommand.self, ConsumeCommand.self, ImportHarmTableCommand.self,
-            ImportPoliceUKCommand.self, EvaluateHotspotsCommand.self, FairnessCommand.self, TokenCommand.self, AuditCommand.self,
+            ImportPoliceUKCommand.self, EvaluateHotspotsCommand.self, ForecastCommand.self, FairnessCommand.self, TokenCommand.self, AuditCommand.self,
             BenchCommand.self, BenchKafkaCommand.self, BenchFailoverCommand.self, ChaosCommand.self,
         ])
 }

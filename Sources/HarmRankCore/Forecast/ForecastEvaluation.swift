@@ -63,6 +63,23 @@ public struct ForecastScorecard: Sendable, Hashable, Codable {
         }
         top100Precision = precisions.isEmpty ? nil : precisions.reduce(0, +) / Double(precisions.count)
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case rows, reoffended, seriousReoffended, auc, seriousAuc, brier, top100Precision, calibration
+    }
+
+    /// Writes every measure, an undefined one as null, so a reader always finds the key.
+    public func encode(to encoder: any Encoder) throws {
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(rows, forKey: .rows)
+        try values.encode(reoffended, forKey: .reoffended)
+        try values.encode(seriousReoffended, forKey: .seriousReoffended)
+        try values.encode(auc, forKey: .auc)
+        try values.encode(seriousAuc, forKey: .seriousAuc)
+        try values.encode(brier, forKey: .brier)
+        try values.encode(top100Precision, forKey: .top100Precision)
+        try values.encode(calibration, forKey: .calibration)
+    }
 }
 
 /// The evaluation of CONTRACT.md section 12: every model and baseline on the same rows, overall and per borough, with
@@ -122,7 +139,8 @@ public struct ForecastEvaluation: Sendable, Codable {
         }
     }
 
-    static func format(_ value: Double?) -> String {
+    /// A measure to three decimal places, `n/a` when undefined.
+    public static func format(_ value: Double?) -> String {
         guard let value else { return "n/a" }
         let scaled = Int((value * 1000).rounded())
         let sign = scaled < 0 ? "-" : ""

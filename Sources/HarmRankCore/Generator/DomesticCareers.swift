@@ -27,7 +27,7 @@ struct DomesticCareers {
         var escalatingShare = 0.3
         /// The chance of a serious offence at each level of gravity (the level rises with serious offences and with
         /// escalation).
-        var seriousChance = [0.01, 0.1, 0.3, 0.5, 0.7]
+        var seriousChance = [0.01, 0.15, 0.4, 0.6, 0.8]
     }
 
     private let start: Int64
@@ -86,8 +86,9 @@ struct DomesticCareers {
             // Each offence makes the next more likely (frequency), a serious one more so (gravity); the noise is
             // what no record shows.
             let goesOn = persistence + 0.05 * Double(min(count - 1, 6)) + (isSerious ? 0.05 : 0) + 0.1 * (random.unit() - 0.5)
-            guard random.unit() < min(0.95, goesOn) else { break }
-            if escalating { meanGapDays *= 0.85 }
+            guard random.unit() < min(0.9, goesOn) else { break }
+            // Escalation quickens the abuse, to no more than about once a month.
+            if escalating { meanGapDays = max(30, meanGapDays * 0.85) }
             time += Int64(-log(max(random.unit(), 1e-300)) * meanGapDays * Double(Instant.millisecondsPerDay))
             guard time < end else { break }
         }
