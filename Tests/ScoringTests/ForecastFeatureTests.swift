@@ -9,30 +9,29 @@ import Testing
     static let cutoff = Fixtures.instant("2024-01-01T00:00:00Z")
 
     static func offence(
-        _ ref: String, daysBefore: Double, code: String, domestic: Bool = true, weapon: Bool = false, victims: [String] = ["V1"],
+        _ ref: String, daysBefore: Double, code: String, domestic: Bool = true, victims: [String] = ["V1"],
         reportedDaysBefore: Double? = nil
     ) -> SuspectOffence {
         let row = Fixtures.harmTable[code]!
-        let flags: OffenceRecord.Flags = domestic ? .domestic : []
+        let lists = ListSet.counting(row, flags: domestic ? .domestic : [], for: .suspect)
         return SuspectOffence(
             crimeRef: ref, occurredAt: cutoff - Int64(daysBefore * Double(Instant.millisecondsPerDay)),
             reportedAt: cutoff - Int64((reportedDaysBefore ?? daysBefore) * Double(Instant.millisecondsPerDay)), harm: row.harm,
-            subgroup: row.subgroup, vawg: ListSet.counting(row, flags: flags, for: .suspect).contains(.vawg100), domestic: domestic,
-            weapon: weapon, victims: victims)
+            subgroup: row.subgroup, vawg: lists.contains(.vawg100), domestic: lists.contains(.dauntless),
+            violence: lists.contains(.violenceHarm), victims: domestic ? victims : [])
     }
 
     /// The exact list: a new feature is a decision that a model file records, so it changes this test.
     @Test func theFeaturesAreTheRecordedOffendingAndNothingElse() {
         let fixed = [
-            "vawgHarm90", "vawgHarm365", "vawgHarm730", "vawgOffences365", "vawgOffences730", "domesticOffences365",
-            "seriousOffences730", "weaponOffences730", "allHarm365", "allOffences730", "gravity730", "victims365", "victims730",
-            "daysSinceLast", "daysSinceFirst", "harmTrend", "offenceTrend", "recencyPoints", "frequencyPoints", "gravityPoints",
-            "dauntlessScore",
+            "vawgHarm90", "vawgHarm182", "vawgHarm365", "vawgOffences90", "vawgOffences365", "domesticOffences365",
+            "seriousOffences365", "violenceHarm365", "violenceOffences365", "gravity365", "victims365", "daysSinceLast",
+            "daysSinceFirst", "harmTrend", "offenceTrend", "recencyPoints", "frequencyPoints", "gravityPoints", "dauntlessScore",
         ]
-        #expect(ForecastFeatures.names == fixed + Subgroup.allCases.map { "offences730.\($0.rawValue)" })
+        #expect(ForecastFeatures.names == fixed + Subgroup.allCases.map { "offences365.\($0.rawValue)" })
         let places = ["ward", "borough", "cell", "lat", "lon", "location", "postcode", "lsoa", "easting", "northing", "address", "home"]
         for name in ForecastFeatures.names {
-            #expect(!ProtectedCharacteristics.isProtected(fieldName: name.replacingOccurrences(of: "offences730.", with: "")), "\(name)")
+            #expect(!ProtectedCharacteristics.isProtected(fieldName: name.replacingOccurrences(of: "offences365.", with: "")), "\(name)")
             #expect(!places.contains { name.lowercased().contains($0) }, "\(name) names a place")
         }
     }
@@ -68,23 +67,24 @@ import Testing
     /// A worked history, every feature counted by hand.
     @Test func aWorkedHistory() {
         let history = [
-            Self.offence("1/22", daysBefore: 600, code: "105A", victims: ["V1"]),  // 10 days, domestic, a year and more ago
-            Self.offence("2/23", daysBefore: 200, code: "8N", victims: ["V1"]),  // 365 days
-            Self.offence("3/23", daysBefore: 50, code: "8U", victims: ["V2"]),  // 10 days
-            Self.offence("4/23", daysBefore: 10, code: "49", domestic: false, weapon: true, victims: []),  // theft: not VAWG
+            Self.offence("1/22", daysBefore: 300, code: "105A", victims: ["V1"]),  // 10 days, domestic, in the older half
+            Self.offence("2/23", daysBefore: 200, code: "8N", victims: ["V1"]),  // 365 days, domestic, older half
+            Self.offence("3/23", daysBefore: 50, code: "8U", victims: ["V2"]),  // 10 days, domestic
+            Self.offence("4/23", daysBefore: 10, code: "34B", domestic: false),  // robbery: violence, not VAWG
             Self.offence("5/23", daysBefore: 5, code: "105A", reportedDaysBefore: -1),  // reported after the cut-off
-            Self.offence("6/20", daysBefore: 800, code: "19C"),  // beyond the look back
+            Self.offence("6/22", daysBefore: 400, code: "19C"),  // before the window
+            Self.offence("7/23", daysBefore: 100, code: "20A", domestic: false),  // 182.25 days, VAWG, not domestic
         ]
         let values = Dictionary(uniqueKeysWithValues: zip(ForecastFeatures.names, ForecastFeatures.values(of: history, at: Self.cutoff)))
         let expected: [String: Double] = [
-            "vawgHarm90": 10, "vawgHarm365": 375, "vawgHarm730": 385, "vawgOffences365": 2, "vawgOffences730": 3,
-            "domesticOffences365": 2, "seriousOffences730": 1, "weaponOffences730": 1, "allHarm365": 377, "allOffences730": 4,
-            "gravity730": 365, "victims365": 2, "victims730": 2, "daysSinceLast": 50, "daysSinceFirst": 600,
-            "harmTrend": 365, "offenceTrend": 0,
-            // Dauntless+ over the two domestic offences of the year: R 50 days: 20; F 2: 10; G 365: 20; 375 x 1.5.
-            "recencyPoints": 20, "frequencyPoints": 10, "gravityPoints": 20, "dauntlessScore": 562.5,
-            "offences730.violence-without-injury": 1, "offences730.violence-with-injury": 1, "offences730.stalking-harassment": 1,
-            "offences730.theft-other": 1, "offences730.rape": 0,
+            "vawgHarm90": 10, "vawgHarm182": 192.25, "vawgHarm365": 567.25, "vawgOffences90": 1, "vawgOffences365": 4,
+            "domesticOffences365": 3, "seriousOffences365": 1, "violenceHarm365": 922.25, "violenceOffences365": 4,
+            "gravity365": 365, "victims365": 2, "daysSinceLast": 50, "daysSinceFirst": 300,
+            "harmTrend": 192.25 - 375, "offenceTrend": 0,
+            // Dauntless+ over the three domestic offences: R 50 days: 20; F 3: 20; G 365: 20; 385 x 1.6.
+            "recencyPoints": 20, "frequencyPoints": 20, "gravityPoints": 20, "dauntlessScore": 616,
+            "offences365.violence-without-injury": 1, "offences365.violence-with-injury": 1, "offences365.stalking-harassment": 1,
+            "offences365.robbery-personal": 1, "offences365.other-sexual": 1, "offences365.rape": 0,
         ]
         for (name, value) in expected { #expect(values[name] == value, "\(name): \(values[name] ?? -1), expected \(value)") }
     }
@@ -98,7 +98,7 @@ import Testing
                 let daysBefore = Double(random.below(1_000)) - 200
                 return Self.offence(
                     "\(index)/23", daysBefore: daysBefore, code: codes[random.below(codes.count)],
-                    domestic: random.below(2) == 0, weapon: random.below(5) == 0, victims: ["V\(random.below(3))"],
+                    domestic: random.below(2) == 0, victims: ["V\(random.below(3))"],
                     reportedDaysBefore: random.below(4) == 0 ? daysBefore - Double(random.below(30)) : nil)
             }
             let known = history.filter { ForecastFeatures.isKnown($0, at: Self.cutoff) }

@@ -59,7 +59,7 @@ import Testing
         let cases: [(String, String)] = [
             (directory + "/missing.json", "no such file"),
             (try { let path = directory + "/text.json"; try Data("not a model".utf8).write(to: URL(fileURLWithPath: path)); return path }(), "is not a HarmRank forecast model (not JSON)"),
-            (try variant("old-features.json") { $0["features"] = Array(ForecastFeatures.names.dropLast()) + ["postcodeArea"] }, "trained with other features than this build computes (without offences730.misc and with postcodeArea)"),
+            (try variant("old-features.json") { $0["features"] = Array(ForecastFeatures.names.dropLast()) + ["postcodeArea"] }, "trained with other features than this build computes (without offences365.misc and with postcodeArea)"),
             (try variant("damaged.json") { file in var trees = file["trees"] as! [String: String]; trees["harm"] = Data("broken".utf8).base64EncodedString(); file["trees"] = trees }, "its 'harm' tree model is damaged"),
             (try variant("no-trees.json") { $0["trees"] = [String: String]() }, "has no 'any' tree model"),
             (try variant("version.json") { $0["version"] = 99 }, "is version 99 of the model format"),

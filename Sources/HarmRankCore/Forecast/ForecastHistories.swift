@@ -1,4 +1,4 @@
-/// Every suspect's offending, from the latest version of each crime, for the forecast's training and evaluation:
+/// Every suspect's counting offences, from the latest version of each crime, for the forecast's training and evaluation:
 /// who is forecast at a cut-off, what their features are, what happened next, and (for the evaluation's per-borough
 /// figures only) where they offended.
 public struct ForecastHistories: Sendable {
@@ -24,11 +24,14 @@ public struct ForecastHistories: Sendable {
             guard let code = record.offenceCode, let row = harmTable[code] else { continue }
             first = min(first ?? record.occurredAt, record.occurredAt)
             last = max(last ?? record.occurredAt, record.occurredAt)
+            // What RankService holds of a suspect: the crimes that count for a suspect list.
+            let lists = ListSet.counting(row, flags: record.flags, for: .suspect)
+            guard !lists.isEmpty else { continue }
             if let ward = record.wardCode.flatMap({ wards[$0] }) { boroughOfCrime[record.crimeRef] = ward.borough }
             let offence = SuspectOffence(
                 crimeRef: record.crimeRef, occurredAt: record.occurredAt, reportedAt: record.reportedAt ?? record.occurredAt,
-                harm: row.harm, subgroup: row.subgroup, vawg: ListSet.counting(row, flags: record.flags, for: .suspect).contains(.vawg100),
-                domestic: record.flags.contains(.domestic), weapon: record.flags.contains(.weapon), victims: record.victims)
+                harm: row.harm, subgroup: row.subgroup, vawg: lists.contains(.vawg100), domestic: lists.contains(.dauntless),
+                violence: lists.contains(.violenceHarm), victims: lists.contains(.dauntless) ? record.victims : [])
             for suspect in record.suspects { offences[suspect, default: []].append(offence) }
         }
         self.offences = offences.mapValues {

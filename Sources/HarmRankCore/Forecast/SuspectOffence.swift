@@ -1,4 +1,5 @@
-/// One crime of a suspect's history as the forecast sees it: when, how harmful, of what kind, against whom.
+/// One crime of a suspect's history as the forecast sees it: what RankService holds of a suspect's counting crime
+/// (when, how harmful, of what kind, which lists it counts for), and when it was reported.
 ///
 /// It carries no place and no protected characteristic, so no feature computed from it can depend on where a suspect
 /// offends or who they are: the type is the proof that the forecast's features cannot see a ward, a borough or a cell.
@@ -17,15 +18,16 @@ public struct SuspectOffence: Sendable, Hashable {
     public let vawg: Bool
     /// Flag `domestic`: what Dauntless+ counts.
     public let domestic: Bool
-    /// Flag `weapon`.
-    public let weapon: Bool
-    /// The victims' ids, sorted.
+    /// Whether it counts for the Violence Harm Index.
+    public let violence: Bool
+    /// The victims' ids, sorted: what Dauntless+ counts of a domestic offence. Empty where not known (RankService
+    /// holds a suspect's count of distinct victims, not who they are).
     public let victims: [String]
 
     /// An offence of a suspect's history.
     public init(
         crimeRef: String, occurredAt: Instant, reportedAt: Instant, harm: Harm, subgroup: Subgroup, vawg: Bool,
-        domestic: Bool, weapon: Bool, victims: [String]
+        domestic: Bool, violence: Bool, victims: [String] = []
     ) {
         self.crimeRef = crimeRef
         self.occurredAt = occurredAt
@@ -34,7 +36,7 @@ public struct SuspectOffence: Sendable, Hashable {
         self.subgroup = subgroup
         self.vawg = vawg
         self.domestic = domestic
-        self.weapon = weapon
+        self.violence = violence
         self.victims = victims
     }
 

@@ -65,7 +65,7 @@ struct ForecastInput: ParsableArguments {
             }
             if cutoff - Instant.days(ForecastFeatures.lookbackDays) < span.lowerBound {
                 FileHandle.standardError.write(Data(
-                    "warning: \(option) \(cutoff.rfc3339.prefix(10)) has less than \(ForecastFeatures.lookbackDays) days of history before it (the data starts \(span.lowerBound.rfc3339.prefix(10))): its 730-day features are cut short\n".utf8))
+                    "warning: \(option) \(cutoff.rfc3339.prefix(10)) has less than \(ForecastFeatures.lookbackDays) days of history before it (the data starts \(span.lowerBound.rfc3339.prefix(10))): its features are cut short\n".utf8))
             }
         }
         return cutoffs.sorted()
