@@ -8,6 +8,6 @@ struct HarmRankCommand: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, BrokerCommand.self, GenerateCommand.self, PublishCommand.self, TopCommand.self, CreateTopicsCommand.self, ConsumeCommand.self, ImportHarmTableCommand.self,
             ImportPoliceUKCommand.self, EvaluateHotspotsCommand.self, ForecastCommand.self, FairnessCommand.self, TokenCommand.self, AuditCommand.self,
-            BenchCommand.self, BenchKafkaCommand.self, BenchFailoverCommand.self, ChaosCommand.self,
+            BenchCommand.self, BenchKafkaCommand.self, BenchFailoverCommand.self, BenchForecastCommand.self, ChaosCommand.self,
         ])
 }
