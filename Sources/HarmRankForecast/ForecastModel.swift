@@ -239,3 +239,10 @@ public struct ForecastOutlook: Sendable, Hashable {
     /// The expected VAWG harm, in CCHI days (never below 0).
     public let expectedHarmDays: Double
 }
+
+extension ForecastModel: ForecastPredictor {
+    /// The expected VAWG harm of each row, in CCHI days: what the `forecast` list ranks by.
+    public func expectedHarm(_ features: [[Double]]) throws -> [Double] {
+        try predict(features).map(\.expectedHarmDays)
+    }
+}
