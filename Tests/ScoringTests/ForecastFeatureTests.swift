@@ -129,6 +129,20 @@ import Testing
         }
     }
 
+    @Test func theAUCsIntervalHoldsItAndRepeatsFromItsSeed() {
+        var random = SplitMix64(seed: 3)
+        let labels = (0..<300).map { _ in random.below(3) == 0 }
+        let scores = labels.map { ($0 ? 0.6 : 0.4) + random.unit() * 0.5 }
+        let auc = ForecastMetrics.auc(scores: scores, labels: labels)!
+        let interval = ForecastMetrics.aucInterval(scores: scores, labels: labels, seed: 9)!
+        #expect(interval.contains(auc))
+        #expect(interval.upperBound - interval.lowerBound > 0.01 && interval.upperBound - interval.lowerBound < 0.3)
+        #expect(ForecastMetrics.aucInterval(scores: scores, labels: labels, seed: 9) == interval)
+        // A perfect ranking stays perfect in every resample.
+        #expect(ForecastMetrics.aucInterval(scores: labels.map { $0 ? 1 : 0 }, labels: labels, seed: 9) == 1...1)
+        #expect(ForecastMetrics.aucInterval(scores: [1, 2], labels: [true, true], seed: 9) == nil)
+    }
+
     @Test func brierCalibrationAndTopPrecisionByHand() {
         #expect(ForecastMetrics.brier(probabilities: [0.9, 0.2, 0.5], labels: [true, false, true]) == (0.01 + 0.04 + 0.25) / 3)
         let bins = ForecastMetrics.calibration(probabilities: [0.05, 0.07, 0.55, 0.95, 1.0], labels: [false, true, true, true, false])

@@ -33,6 +33,8 @@ public struct ForecastScorecard: Sendable, Hashable, Codable {
     public let seriousReoffended: Int
     /// AUC for any VAWG offence in the next 365 days; nil when all or none did.
     public let auc: Double?
+    /// Its 95% interval by the bootstrap over the rows, as [lower, upper].
+    public let aucInterval: [Double]?
     /// AUC for a serious one; nil when all or none did.
     public let seriousAuc: Double?
     /// Brier score of the probability of any VAWG offence.
@@ -42,8 +44,8 @@ public struct ForecastScorecard: Sendable, Hashable, Codable {
     /// Predicted against observed, in ten bands of probability.
     public let calibration: [CalibrationBin]
 
-    /// The measures of `predictions` on `rows` (the same length and order).
-    public init(rows: [ForecastRow], predictions: [ForecastPrediction]) {
+    /// The measures of `predictions` on `rows` (the same length and order); `seed` fixes the bootstrap's resamples.
+    public init(rows: [ForecastRow], predictions: [ForecastPrediction], seed: UInt64 = 1) {
         precondition(rows.count == predictions.count)
         let any = rows.map(\.outcome.any)
         let serious = rows.map(\.outcome.serious)
@@ -51,6 +53,8 @@ public struct ForecastScorecard: Sendable, Hashable, Codable {
         reoffended = any.filter { $0 }.count
         seriousReoffended = serious.filter { $0 }.count
         auc = ForecastMetrics.auc(scores: predictions.map(\.anyScore), labels: any)
+        aucInterval = ForecastMetrics.aucInterval(scores: predictions.map(\.anyScore), labels: any, seed: seed)
+            .map { [$0.lowerBound, $0.upperBound] }
         seriousAuc = ForecastMetrics.auc(scores: predictions.map(\.seriousScore), labels: serious)
         brier = ForecastMetrics.brier(probabilities: predictions.map(\.anyProbability), labels: any)
         calibration = ForecastMetrics.calibration(probabilities: predictions.map(\.anyProbability), labels: any)
@@ -65,7 +69,7 @@ public struct ForecastScorecard: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case rows, reoffended, seriousReoffended, auc, seriousAuc, brier, top100Precision, calibration
+        case rows, reoffended, seriousReoffended, auc, aucInterval, seriousAuc, brier, top100Precision, calibration
     }
 
     /// Writes every measure, an undefined one as null, so a reader always finds the key.
@@ -75,6 +79,7 @@ public struct ForecastScorecard: Sendable, Hashable, Codable {
         try values.encode(reoffended, forKey: .reoffended)
         try values.encode(seriousReoffended, forKey: .seriousReoffended)
         try values.encode(auc, forKey: .auc)
+        try values.encode(aucInterval, forKey: .aucInterval)
         try values.encode(seriousAuc, forKey: .seriousAuc)
         try values.encode(brier, forKey: .brier)
         try values.encode(top100Precision, forKey: .top100Precision)
@@ -104,19 +109,26 @@ public struct ForecastEvaluation: Sendable, Codable {
     public init(rows: [ForecastRow], predictions: [String: [ForecastPrediction]], trained: String) {
         models = predictions.mapValues { ForecastScorecard(rows: rows, predictions: $0) }
         let byBorough = Dictionary(grouping: rows.indices, by: { rows[$0].borough })
-        boroughs = byBorough.mapValues { indices in
-            predictions.mapValues { all in ForecastScorecard(rows: indices.map { rows[$0] }, predictions: indices.map { all[$0] }) }
-        }
+        boroughs = Dictionary(uniqueKeysWithValues: byBorough.map { borough, indices in
+            // Each borough's resamples are its own and the same from run to run.
+            let seed = borough.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+            return (borough, predictions.mapValues { all in
+                ForecastScorecard(rows: indices.map { rows[$0] }, predictions: indices.map { all[$0] }, seed: seed)
+            })
+        })
         verdict = Self.verdict(models, trained: trained)
         var gaps: [(gap: Double, text: String)] = []
         for name in predictions.keys.sorted() {
             guard let overall = models[name]?.auc else { continue }
-            let worst = boroughs.compactMap { borough, cards -> (String, Double)? in
+            let worst = boroughs.compactMap { borough, cards -> (String, Double, [Double]?)? in
                 guard let card = cards[name], card.rows >= 30, let auc = card.auc else { return nil }
-                return (borough, auc - overall)
+                return (borough, auc - overall, card.aucInterval)
             }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(3)
-            for (borough, gap) in worst where gap < 0 {
-                gaps.append((gap, "\(name): AUC in \(borough) is \(Self.format(-gap)) below its \(Self.format(overall)) overall"))
+            for (borough, gap, interval) in worst where gap < 0 {
+                let range = interval.map { " (95% interval \(Self.format($0[0]))-\(Self.format($0[1])))" } ?? ""
+                // A borough's interval that reaches the overall AUC could be chance: said, so it is not read as proof.
+                let chance = interval.map { $0[1] >= overall } == true ? ": within what chance alone gives" : ""
+                gaps.append((gap, "\(name): AUC in \(borough) is \(Self.format(-gap)) below its \(Self.format(overall)) overall\(range)\(chance)"))
             }
         }
         self.gaps = gaps.sorted { $0.gap != $1.gap ? $0.gap < $1.gap : $0.text < $1.text }.map(\.text)

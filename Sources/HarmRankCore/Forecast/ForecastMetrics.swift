@@ -22,6 +22,24 @@ public enum ForecastMetrics {
         return (rankSum - Double(positives) * Double(positives + 1) / 2) / pairs
     }
 
+    /// A 95% interval of the AUC by the bootstrap: the 2.5th and 97.5th percentiles of the AUC over `resamples`
+    /// resamplings of the rows with replacement, from `seed`, so the same rows give the same interval. Nil when the
+    /// AUC itself is.
+    public static func aucInterval(scores: [Double], labels: [Bool], resamples: Int = 200, seed: UInt64) -> ClosedRange<Double>? {
+        guard auc(scores: scores, labels: labels) != nil else { return nil }
+        var random = SplitMix64(seed: seed)
+        var values: [Double] = []
+        for _ in 0..<resamples {
+            let picks = scores.indices.map { _ in random.below(scores.count) }
+            if let value = auc(scores: picks.map { scores[$0] }, labels: picks.map { labels[$0] }) { values.append(value) }
+        }
+        guard !values.isEmpty else { return nil }
+        values.sort()
+        let low = values[Int(Double(values.count - 1) * 0.025)]
+        let high = values[Int((Double(values.count - 1) * 0.975).rounded(.up))]
+        return low...high
+    }
+
     /// The mean squared difference between each probability and what happened (1 or 0): lower is better. Nil for no
     /// rows.
     public static func brier(probabilities: [Double], labels: [Bool]) -> Double? {

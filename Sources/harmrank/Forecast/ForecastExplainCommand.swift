@@ -28,11 +28,18 @@ struct ForecastExplainCommand: AsyncParsableCommand {
     @Option(help: "Features listed for each prediction, largest effect first.")
     var top = 8
 
+    func validate() throws {
+        _ = try ForecastInput.cutoff(cutoff, option: "--cutoff")
+        guard top >= 1 else { throw ValidationError("--top must be 1 or more") }
+    }
+
     func run() async throws {
         let model = try ForecastModel.load(from: model)
-        let histories = try await input.histories()
-        guard let history = histories.offences[suspect] else { throw ConfigurationError("suspect '\(suspect)' has no offence in the files") }
         let cutoff = try ForecastInput.cutoff(cutoff, option: "--cutoff")
+        let histories = try await input.histories()
+        guard let history = histories.offences[suspect] else {
+            throw ConfigurationError("suspect '\(suspect)' has no crime counting for a suspect list in the files")
+        }
         let known = history.filter { ForecastFeatures.isKnown($0, at: cutoff) }
         if !histories.population(at: cutoff).contains(suspect) {
             print("note: \(suspect) has no VAWG offence in the 365 days before \(cutoff.rfc3339.prefix(10)), so the forecast would not list them; explained all the same")

@@ -52,7 +52,8 @@ struct ForecastReportPage {
             \(calibrationPlot)
             <h2>By borough</h2>
             <p>Suspects are placed in the borough of most of their VAWG offences in the year before the cut-off (for \
-            this table only: place is never an input of the model).</p>
+            this table only: place is never an input of the model). The pale bar is the trained model's 95% interval \
+            by the bootstrap: with a few hundred suspects a borough, much of the spread between boroughs is chance.</p>
             \(evaluation.gaps.isEmpty ? "" : "<ul id=\"gaps\">" + evaluation.gaps.map { "<li>\($0.markupEscaped)</li>" }.joined() + "</ul>")
             \(boroughPlot)
             <table id="boroughs"><tr><th>borough</th><th>suspects</th><th>offended again</th>\
@@ -132,6 +133,9 @@ struct ForecastReportPage {
         for (row, borough) in boroughs.enumerated() {
             let y = 20 + row * 14
             svg += "<text x=\"4\" y=\"\(y + 4)\">\(borough.markupEscaped)</text>"
+            if let interval = evaluation.boroughs[borough]?[names[0]]?.aucInterval {
+                svg += "<line x1=\"\(x(max(0.4, interval[0])))\" y1=\"\(y)\" x2=\"\(x(max(0.4, interval[1])))\" y2=\"\(y)\" stroke=\"\(Self.colours[0])\" stroke-opacity=\"0.35\" stroke-width=\"3\"><title>\(borough.markupEscaped), \(names[0]): 95% interval \(f(interval[0]))-\(f(interval[1]))</title></line>"
+            }
             for (position, name) in names.enumerated() {
                 guard let auc = evaluation.boroughs[borough]?[name]?.auc else { continue }
                 svg += "<circle cx=\"\(x(max(0.4, auc)))\" cy=\"\(y)\" r=\"3.5\" fill=\"\(Self.colours[position % 3])\"><title>\(borough.markupEscaped), \(name): AUC \(f(auc))</title></circle>"

@@ -28,6 +28,8 @@ struct ForecastTrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...5_000).contains(rounds) else { throw ValidationError("--rounds must be from 1 to 5000") }
+        // The dates are checked before the history is read; against the history, after.
+        for date in cutoffs.split(separator: ",") { _ = try ForecastInput.cutoff(String(date), option: "--cutoffs") }
     }
 
     func run() async throws {
