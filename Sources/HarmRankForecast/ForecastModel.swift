@@ -19,6 +19,7 @@ public final class ForecastModel: Sendable {
 
         private enum CodingKeys: String, CodingKey { case cutoffs, rows, parameters }
 
+        /// Reads the cut-offs as RFC 3339 times, as the model file writes them.
         public init(from decoder: any Decoder) throws {
             let values = try decoder.container(keyedBy: CodingKeys.self)
             cutoffs = try values.decode([String].self, forKey: .cutoffs).map { text in
@@ -31,6 +32,7 @@ public final class ForecastModel: Sendable {
             parameters = try values.decode(BoostedTrees.Parameters.self, forKey: .parameters)
         }
 
+        /// Writes the cut-offs as RFC 3339 times, readable in the file.
         public func encode(to encoder: any Encoder) throws {
             var values = encoder.container(keyedBy: CodingKeys.self)
             try values.encode(cutoffs.map(\.rfc3339), forKey: .cutoffs)

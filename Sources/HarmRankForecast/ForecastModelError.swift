@@ -5,5 +5,6 @@ public struct ForecastModelError: Error, CustomStringConvertible {
     /// What is wrong.
     public let problem: String
 
+    /// `forecast model FILE: problem`.
     public var description: String { "forecast model \(file): \(problem)" }
 }

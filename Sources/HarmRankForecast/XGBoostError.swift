@@ -7,6 +7,7 @@ public struct XGBoostError: Error, CustomStringConvertible {
     /// XGBoost's own message.
     public let message: String
 
+    /// What failed and why, in one line.
     public var description: String { "XGBoost could not \(operation): \(message)" }
 
     /// Throws with XGBoost's last error when `status` is not 0.
