@@ -157,6 +157,35 @@ import Testing
         #expect(ForecastMetrics.topPrecision(ids: ["a", "b"], predicted: [1, 2], actual: [.zero, Harm(days: 1)], size: 2) == 0.5)
     }
 
+    /// A model no better than last year's harm is told so in words, and one better on one measure only says which.
+    @Test func theVerdictSaysPlainlyWhenTheModelIsNoBetter() {
+        var random = SplitMix64(seed: 5)
+        let cutoff = Self.cutoff
+        let rows = (0..<400).map { index -> ForecastRow in
+            let harm = random.below(4) == 0 ? Harm(days: Int64(1 + random.below(400))) : .zero
+            return ForecastRow(
+                suspect: "S\(index)", cutoff: cutoff, features: [], outcome: ForecastOutcome(offences: harm > .zero ? 1 : 0, harm: harm, serious: harm >= Harm(days: 365)),
+                borough: index % 2 == 0 ? "Camden" : "Hackney")
+        }
+        let calibration = ScoreCalibration(scores: [0, 1], labels: [false, true])
+        // The baseline knows the outcome; the model guesses.
+        let knowing = rows.map { ForecastPrediction(baselineScore: $0.outcome.harm.days, calibration: calibration) }
+        let guessing = rows.map { _ in
+            let p = random.unit()
+            return ForecastPrediction(anyScore: p, anyProbability: p, seriousScore: p, harmScore: p)
+        }
+        let worse = ForecastEvaluation(rows: rows, predictions: ["trees": guessing, ForecastEvaluation.lastYearHarm: knowing], trained: "trees")
+        #expect(worse.verdict.hasPrefix("trees does NOT beat last year's harm"), "\(worse.verdict)")
+        #expect(worse.verdict.contains("adds nothing"))
+        let better = ForecastEvaluation(rows: rows, predictions: ["trees": knowing, ForecastEvaluation.lastYearHarm: guessing], trained: "trees")
+        #expect(better.verdict.hasPrefix("trees beats last year's harm on both"), "\(better.verdict)")
+        // Right about who offends again, wrong about who causes the most harm: better on AUC only.
+        let split = rows.map { ForecastPrediction(anyScore: $0.outcome.any ? 2 : 1, anyProbability: 0.5, seriousScore: 0, harmScore: $0.outcome.any ? -$0.outcome.harm.days : 0) }
+        let partial = ForecastEvaluation(rows: rows, predictions: ["trees": split, ForecastEvaluation.lastYearHarm: guessing], trained: "trees")
+        #expect(partial.verdict.hasPrefix("trees beats last year's harm on AUC only"), "\(partial.verdict)")
+        #expect(Set(worse.boroughs.keys) == ["Camden", "Hackney"])
+    }
+
     @Test func aBaselinesProbabilityIsTheRateOfItsBand() {
         let scores: [Double] = [0, 0, 0, 0, 10, 10, 20, 30, 40, 50]
         let labels = [false, false, false, true, false, true, true, true, false, true]
