@@ -91,7 +91,8 @@ let package = Package(
         ),
         .executableTarget(name: "IngestService", dependencies: ["Shared"]),
         .executableTarget(name: "ScoreService", dependencies: ["Shared"]),
-        .executableTarget(name: "RankService", dependencies: ["Shared", .product(name: "GRDB", package: "GRDB.swift")]),
+        .executableTarget(
+            name: "RankService", dependencies: ["Shared", "HarmRankForecast", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "NotifyService",
             dependencies: [
@@ -129,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: [
-                "Shared", "HarmRankKafka", "CKafka", "TestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                "Shared", "HarmRankKafka", "CKafka", "TestSupport", "HarmRankForecast", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "HeapUsage", path: "Benchmarks/HeapUsage"),

@@ -1,3 +1,5 @@
+import HarmRankForecast
+import Logging
 import Shared
 import Synchronization
 
@@ -6,7 +8,9 @@ import Synchronization
 /// The exception is `hotspots`: a cell's risk depends on the cells around it, which other partitions score, so
 /// the board feeds each cell's counting crimes into one `LiveHotspots` model and ranks its risks when the
 /// list is next read: a backfill applies many batches between two reads, and spreading each batch's changes to the
-/// cells around them was an eighth of RankService's work.
+/// cells around them was an eighth of RankService's work. `forecast` is the other: with a model configured, the
+/// board feeds every suspect's score into one `LiveForecast` and predicts the suspects it marks when the list is next
+/// read.
 final class Board: Sendable {
     struct State {
         var lists: [HarmList: RankedList]
@@ -18,6 +22,8 @@ final class Board: Sendable {
         var versions: [HarmList: Int64] = [:]
         /// Fed with each cell's counting crimes, as the cells' scores in `scores` give them.
         var hotspots: LiveHotspots
+        /// Fed with every suspect's score, when a forecast model is configured.
+        var forecast: LiveForecast?
     }
 
     let wards: WardRegistry
@@ -27,24 +33,38 @@ final class Board: Sendable {
     let hotspotParameters: HotspotParameters
     /// How far back a crime can raise a cell's risk in the served model.
     let hotspotWindowDays: Int
-    /// In event-clock mode the hotspot clock follows the scores' clock; in wall-clock mode it follows time
-    /// (`advanceHotspots`), since risk decays weekly whether or not anything is scored.
+    /// In event-clock mode the hotspot and forecast clocks follow the scores' clock; in wall-clock mode they follow
+    /// time (`advanceClock`), since risk decays weekly and forecast features move daily whether or not anything is
+    /// scored.
     let clockMode: ClockMode
+    /// The forecast model, if one is configured: the `forecast` list exists only then.
+    let forecastModel: ForecastModel?
+    /// The lists the board keeps, in list order: every list scored from crimes, and `forecast` with a model.
+    let lists: [HarmList]
+    private let logger: Logger
     private let state: Mutex<State>
 
-    init(wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: LiveHotspots, clockMode: ClockMode) {
+    init(
+        wards: WardRegistry, harmTable: HarmTable, size: Int, hotspots: LiveHotspots, forecast: ForecastModel? = nil,
+        clockMode: ClockMode, logger: Logger = Logger(label: "RankService.board")
+    ) {
         self.wards = wards
         self.harmTable = harmTable
         self.size = size
         self.hotspotParameters = hotspots.parameters
         self.hotspotWindowDays = hotspots.windowDays
         self.clockMode = clockMode
-        var lists = Dictionary(uniqueKeysWithValues: HarmList.allCases.map { ($0, RankedList()) })
+        self.forecastModel = forecast
+        self.logger = logger
+        self.lists = HarmList.allCases.filter { $0.isScoredFromCrimes || forecast != nil }
+        var lists = Dictionary(uniqueKeysWithValues: self.lists.map { ($0, RankedList()) })
         var wardList = RankedList(listsZeroScores: true)
         for ward in wards.wards { wardList.update(ward.code, score: .zero) }
         lists[.stopSearchWards] = wardList
         state = Mutex(
-            State(lists: lists, changed: Set(HarmList.allCases), hotspots: hotspots))
+            State(
+                lists: lists, changed: Set(self.lists), hotspots: hotspots,
+                forecast: forecast.map { _ in LiveForecast(harmTable: harmTable) }))
     }
 
     /// How many entries `list` shows: its size, or every ward.
@@ -58,7 +78,10 @@ final class Board: Sendable {
     func apply(_ scores: some Sequence<EntityScore>) {
         state.withLock { state in
             for score in scores { apply(score, to: &state) }
-            if clockMode == .event, let clock = state.clock { state.hotspots.advance(to: clock) }
+            if clockMode == .event, let clock = state.clock {
+                state.hotspots.advance(to: clock)
+                state.forecast?.advance(to: clock)
+            }
             noteHotspotChanges(in: &state)
         }
     }
@@ -68,6 +91,7 @@ final class Board: Sendable {
         let previous = state.scores[score.entity]
         state.scores[score.entity] = isEmpty ? nil : score
         if score.kind == .cell { recountCell(score.id, from: previous, to: score, in: &state) }
+        if score.kind == .suspect { state.forecast?.update(score.id, score: isEmpty ? nil : score) }
         for standing in score.standings where standing.list != .hotspots {
             let before = state.lists[standing.list]!.score(of: score.id)
             let after = Harm(hundredths: standing.score)
@@ -78,10 +102,11 @@ final class Board: Sendable {
         if state.clock.map({ score.clock > $0 }) ?? true { state.clock = score.clock }
     }
 
-    /// Moves the hotspot clock (wall-clock mode).
-    func advanceHotspots(to clock: Instant) {
+    /// Moves the clock of what changes with time alone, hotspot risk and forecast features (wall-clock mode).
+    func advanceClock(to clock: Instant) {
         state.withLock { state in
             state.hotspots.advance(to: clock)
+            state.forecast?.advance(to: clock)
             noteHotspotChanges(in: &state)
         }
     }
@@ -104,6 +129,20 @@ final class Board: Sendable {
     /// whether its entries moved.
     private func noteHotspotChanges(in state: inout State) {
         if state.hotspots.hasChangedRisks { state.changed.insert(.hotspots) }
+        if state.forecast?.hasChanges == true { state.changed.insert(.forecast) }
+    }
+
+    /// Predicts the suspects whose forecast is out of date, in one batch, and brings the `forecast` list up to them.
+    private func predictStaleSuspects(in state: inout State) {
+        guard let model = forecastModel, state.forecast?.hasChanges == true else { return }
+        do {
+            try state.forecast!.refresh(with: model)
+            state.lists[.forecast] = state.forecast!.list
+        } catch {
+            // XGBoost fails here only when it cannot allocate; the suspects stay marked, to be predicted at the next
+            // read, and the list keeps their previous predictions meanwhile.
+            logger.error("forecast: predicting \(error); the forecast list holds earlier predictions until it succeeds")
+        }
     }
 
     /// Brings the hotspot list up to the model, before anything reads the lists. A cell's score in the list is its
@@ -129,6 +168,7 @@ final class Board: Sendable {
                     recountCell(entity.id, from: previous, to: nil, in: &state)
                     continue
                 }
+                if entity.kind == .suspect { state.forecast?.update(entity.id, score: nil) }
                 for list in HarmList.lists(of: entity.kind) {
                     if list == .stopSearchWards, wards[entity.id] != nil {
                         state.lists[list]!.update(entity.id, score: .zero)
@@ -145,6 +185,7 @@ final class Board: Sendable {
     func read<T, E: Error>(_ body: (State) throws(E) -> T) throws(E) -> T {
         try state.withLock { state throws(E) in
             rankChangedCells(in: &state)
+            predictStaleSuspects(in: &state)
             return try body(state)
         }
     }
@@ -174,6 +215,7 @@ final class Board: Sendable {
         state.withLock { state in
             let started = ContinuousClock.now
             if list == .hotspots { rankChangedCells(in: &state) }
+            if list == .forecast { predictStaleSuspects(in: &state) }
             let entries = state.lists[list]!.entries(limit: shownSize(of: list))
             return (entries, asOf(state), started.duration(to: .now))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import HarmRankForecast
 import Hummingbird
 import Shared
 
@@ -65,6 +66,33 @@ struct ListRoutes: Sendable {
         var windowDays = 365
         var lists: [ListStanding]
         var offences: [Offence]
+        /// With a forecast model, for a suspect it covers: each prediction taken apart by feature.
+        var forecast: ForecastView?
+    }
+
+    /// A suspect's forecast as the API shows it: each prediction, where it starts and what each feature adds.
+    struct ForecastView: Codable {
+        struct Prediction: Codable {
+            /// A probability, or CCHI days for the expected harm.
+            var value: Double
+            /// The model's value for a suspect of whom nothing is known.
+            var base: Double
+            /// The features that move it, largest effect first; with `base`, every feature's effect adds up to `value`.
+            var features: [Feature]
+        }
+        struct Feature: Codable {
+            var name: String
+            var meaning: String
+            var value: Double
+            var effect: Double
+        }
+        var rank: Int?
+        /// The list's score: the expected harm floored to hundredths of a day.
+        var score: Double
+        var expectedHarm: Prediction
+        var anyOffence: Prediction
+        var seriousOffence: Prediction
+        var trainedAt: [String]
     }
 
     /// A hotspot cell's risk and the crimes that raise it: places and crime references, no person.
@@ -110,7 +138,7 @@ struct ListRoutes: Sendable {
         let analysts = router.requiring(.analyst)
         analysts.get("/v1/lists") { _, context in
             let summaries = board.read { state in
-                HarmList.allCases.map { list in
+                board.lists.map { list in
                     ListSummary(
                         name: list.rawValue, entity: list.entity.rawValue, size: board.shownSize(of: list),
                         windowDays: windowDays(of: list), asOf: board.asOf(state)?.rfc3339, version: state.versions[list] ?? 0,
@@ -146,10 +174,11 @@ struct ListRoutes: Sendable {
     func page(_ name: String, query: Hummingbird.Parameters) throws -> ListPage {
         let limit = try Self.integer(query["limit"], "limit", default: board.size, range: 0...10_000)
         let offset = try Self.integer(query["offset"], "offset", default: 0, range: 0...Int.max)
-        guard let list = HarmList(rawValue: name) else {
+        guard let list = HarmList(rawValue: name), board.lists.contains(list) else {
+            let unconfigured = name == HarmList.forecast.rawValue ? " (forecast needs RankService started with --forecast-model)" : ""
             throw APIError(
                 .notFound, code: "unknown-list",
-                detail: "no list '\(name)'; the lists are \(HarmList.allCases.map(\.rawValue).joined(separator: ", "))")
+                detail: "no list '\(name)'; the lists are \(board.lists.map(\.rawValue).joined(separator: ", "))\(unconfigured)")
         }
         return board.read { state in
             let asOf = board.asOf(state)
@@ -160,7 +189,8 @@ struct ListRoutes: Sendable {
                 name: name, entity: list.entity.rawValue, asOf: asOf?.rfc3339, windowDays: windowDays(of: list), total: total,
                 entries: entries.map { entry in
                     let entity = EntityRef(list.entity, entry.id)
-                    let standing = state.scores[entity]?.standing(in: list)
+                    // A forecast rests on the suspect's VAWG offences: its entries count those.
+                    let standing = state.scores[entity]?.standing(in: list == .forecast ? .vawg100 : list)
                     let ward = list.entity == .ward ? board.wards[entry.id] : nil
                     return ListPage.Entry(
                         rank: entry.rank, id: entry.id, score: entry.score.days, offences: standing?.offences ?? 0,
@@ -205,8 +235,29 @@ struct ListRoutes: Sendable {
                         title: board.harmTable[offence.offenceCode]?.title, cchiDays: Harm(hundredths: offence.harm).days,
                         occurredAt: offence.occurredAt.rfc3339, expiresAt: offence.expiresAt.rfc3339,
                         lists: offence.lists.inListOrder.map(\.rawValue), ward: offence.ward)
+                },
+                forecast: entity.kind == .suspect ? forecastView(of: entity.id, in: state) : nil)
+        }
+    }
+
+    /// The suspect's forecast explained, when a model is configured and the suspect is in its population.
+    func forecastView(of id: String, in state: Board.State) -> ForecastView? {
+        guard let model = board.forecastModel, let asOf = board.asOf(state),
+            let features = state.forecast?.features(of: id, at: asOf), let explanation = try? model.explain(features)
+        else { return nil }
+        func prediction(_ part: ForecastExplanation.Part) -> ForecastView.Prediction {
+            ForecastView.Prediction(
+                value: part.value, base: part.base,
+                features: part.largest(ForecastFeatures.all.count, features: features).map {
+                    ForecastView.Feature(name: $0.feature.name, meaning: $0.feature.meaning, value: $0.value, effect: $0.effect)
                 })
         }
+        let rank = state.lists[.forecast]?.rank(of: id)
+        return ForecastView(
+            rank: rank.flatMap { $0 <= board.size ? $0 : nil }, score: state.lists[.forecast]?.score(of: id)?.days ?? 0,
+            expectedHarm: prediction(explanation.expectedHarm), anyOffence: prediction(explanation.anyOffence),
+            seriousOffence: prediction(explanation.seriousOffence),
+            trainedAt: model.training.cutoffs.map { String($0.rfc3339.prefix(10)) })
     }
 
     func cellExplanation(_ id: String) throws -> CellExplanation {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HarmRankForecast
 import Shared
 
 /// RankService's own flags, each falling back to its `HARMRANK_*` variable.
@@ -12,6 +13,9 @@ struct RankOptions: ParsableArguments {
     @Option(help: "What ranks the hotspots list: 'default' (near-repeat ProMap plus each cell's crimes of the past 365 days, the model evaluate-hotspots judges best) or 'promap' (the contract's ProMap alone) (HARMRANK_HOTSPOT_MODEL; default default).")
     var hotspotModel: String?
 
+    @Option(help: "A model file from 'harmrank forecast train': RankService then lists 'forecast', suspects by the VAWG harm it expects of them over the next 365 days (HARMRANK_FORECAST_MODEL; default none, no forecast list). A file that is missing, damaged or trained with other features stops the start.")
+    var forecastModel: String?
+
     @Option(help: "NotifyService's address as the dashboard's browser reaches it, for the alerts view (HARMRANK_ALERTS_URL; default none; 'harmrank up' sets it).")
     var alertsUrl: String?
 
@@ -22,7 +26,17 @@ struct RankOptions: ParsableArguments {
             publishInterval: .milliseconds(
                 try source.wholeNumber(publishIntervalMs, "--publish-interval-ms", "HARMRANK_PUBLISH_INTERVAL_MS") ?? 1000),
             hotspotModel: try hotspotModel(source),
+            forecastModel: try forecastModel(source),
             alertsURL: source.value(alertsUrl, "HARMRANK_ALERTS_URL"))
+    }
+
+    private func forecastModel(_ source: SettingSource) throws -> ForecastModel? {
+        guard let path = source.value(forecastModel, "HARMRANK_FORECAST_MODEL") else { return nil }
+        do {
+            return try ForecastModel.load(from: path)
+        } catch {
+            throw ConfigurationError("--forecast-model / HARMRANK_FORECAST_MODEL: \(error)")
+        }
     }
 
     private func hotspotModel(_ source: SettingSource) throws -> LiveHotspots.Model {
@@ -40,5 +54,7 @@ struct RankSettings {
     var listSize: Int
     var publishInterval: Duration
     var hotspotModel: LiveHotspots.Model
+    /// Nil when no model is configured: there is then no `forecast` list.
+    var forecastModel: ForecastModel?
     var alertsURL: String?
 }

@@ -139,7 +139,7 @@ final class RankingPublisher: Service, @unchecked Sendable {
                 try await tail?.caughtUp()
                 caughtUpTerm = term
                 takeInFollowed()
-                schedule.changed(Set(HarmList.allCases), at: .now)
+                schedule.changed(Set(board.lists), at: .now)
             }
         }
         // The board fills a partition at a time as the assigned partitions' state is loaded, and empties the same
@@ -147,9 +147,10 @@ final class RankingPublisher: Service, @unchecked Sendable {
         // partition still reading what its log held when it was assigned (a replica on an empty data dir) would
         // show them a list half built.
         guard status.isAssigned, status.isCaughtUp else { return .milliseconds(100) }
-        // Hotspot risk decays as the clock crosses each record's week boundaries, scored or not; this loop wakes
+        // Hotspot risk decays as the clock crosses each record's week boundaries, and forecast features move at whole
+        // days after each crime, scored or not; this loop wakes
         // at least once a second, which is when wall-clock time is worth reading.
-        if board.clockMode == .wall { board.advanceHotspots(to: .now) }
+        if board.clockMode == .wall { board.advanceClock(to: .now) }
         schedule.changed(board.takeChangedLists(), at: .now)
         let due = schedule.takeDue(at: .now)
         var messages: [RankingMessage] = []

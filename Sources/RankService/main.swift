@@ -17,7 +17,7 @@ enum RankService: ServiceDefinition {
         let board = Board(
             wards: settings.wards, harmTable: settings.harmTable, size: own.listSize,
             hotspots: LiveHotspots(model: own.hotspotModel, parameters: settings.hotspots),
-            clockMode: settings.clockMode)
+            forecast: own.forecastModel, clockMode: settings.clockMode)
         let stateDirectory = settings.stateDirectory.path
         let live = LiveRankings()
         let publisher = try RankingPublisher(

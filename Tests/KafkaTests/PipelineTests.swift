@@ -148,7 +148,7 @@ import FoundationNetworking
         #expect(expected.duplicates > 0 && expected.stale > 0 && expected.rejections.count > 20)
 
         let lists = expected.lists()
-        for list in HarmList.allCases {
+        for list in HarmList.scoredFromCrimes {
             let shown = list == .stopSearchWards ? wards.wards.count : 100
             let page = try await get(
                 "http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=\(shown)", token: Self.token)
@@ -197,7 +197,7 @@ import FoundationNetworking
             "http://127.0.0.1:\(ports.rank)/v1/lists", token: Self.token).json?["lists"] as? [[String: Any]] ?? []
         ).compactMap { list in (list["name"] as? String).map { ($0, list["version"] as? Int ?? -1) } })
         let snapshots = try await latestSnapshots(bootstrap: broker.bootstrap)
-        for list in HarmList.allCases {
+        for list in HarmList.scoredFromCrimes {
             let snapshot = try #require(snapshots[list.rawValue], "no snapshot of \(list)")
             #expect(snapshot.version == Int64(versions[list.rawValue] ?? -1))
             let shown = list == .stopSearchWards ? wards.wards.count : 100
@@ -235,7 +235,7 @@ import FoundationNetworking
         try await checkWorkflow(notify: "http://127.0.0.1:\(ports.notify)", bootstrap: broker.bootstrap)
 
         // RankService killed outright comes back with the same lists, from its own state.
-        let listsBefore = try await HarmList.allCases.asyncMap { list in
+        let listsBefore = try await HarmList.scoredFromCrimes.asyncMap { list in
             try await get("http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=1000", token: Self.token).body
         }
         services[2].signal(SIGKILL)
@@ -247,7 +247,7 @@ import FoundationNetworking
         #expect(await eventually(within: .seconds(120)) {
             (try? await get("http://127.0.0.1:\(ports.rank)/health/ready"))?.status == 200
         })
-        let listsAfter = try await HarmList.allCases.asyncMap { list in
+        let listsAfter = try await HarmList.scoredFromCrimes.asyncMap { list in
             try await get("http://127.0.0.1:\(ports.rank)/v1/lists/\(list.rawValue)?limit=1000", token: Self.token).body
         }
         #expect(listsAfter == listsBefore, "\(restarted.errors.suffix(2000))")

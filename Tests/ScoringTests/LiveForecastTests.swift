@@ -77,7 +77,7 @@ import Testing
                 let listed = forecast.list.entries(limit: 100).map { ($0.id, $0.score) }
                 #expect(listed.map(\.0) == expected.map(\.0), "seed \(seed) step \(step)")
                 #expect(listed.map(\.1) == expected.map(\.1), "seed \(seed) step \(step)")
-                #expect(!forecast.hasStalePredictions)
+                #expect(!forecast.hasChanges)
             }
         }
     }

@@ -24,7 +24,7 @@ import TestSupport
 
         init(clock: Instant, wards: [String]) {
             windows = HarmWindows(clock: clock)
-            for list in HarmList.allCases { lists[list] = RankedList(listsZeroScores: list == .stopSearchWards) }
+            for list in HarmList.scoredFromCrimes { lists[list] = RankedList(listsZeroScores: list == .stopSearchWards) }
             for ward in wards { lists[.stopSearchWards]!.update(ward, score: .zero) }
         }
 
@@ -70,14 +70,14 @@ import TestSupport
                     #expect(offence.ward == ward, "\(offence.crimeRef) of \(entity.id) after \(context())")
                 }
             }
-            for list in HarmList.allCases {
+            for list in HarmList.scoredFromCrimes {
                 for (id, standing) in standings[list] ?? [:] where standing.offences > 0 {
                     #expect(explained[EntityRef(list.entity, id)] != nil, "\(id) has crimes after \(context())")
                 }
             }
             let expected = BruteForce.lists(
                 of: ledger.values, table: Fixtures.harmTable, wards: ScoringPropertyTests.wardCodes, at: windows.clock)
-            for list in HarmList.allCases {
+            for list in HarmList.scoredFromCrimes {
                 let ranked = lists[list]!.entries(limit: 100_000)
                 let actual = ranked.map { entry in
                     let standing = standings[list]?[entry.id]

@@ -148,8 +148,9 @@ import Testing
         contribution.isCounting = false
         contribution.harm = 1
         #expect(contribution.harm == 1 && contribution.lists == domesticLists && !contribution.isCounting)
-        // Every list has room, the last one too.
-        let every = ListSet(HarmList.allCases)
+        // Every list scored from crimes has room, the last one too (the forecast is ranked from scores, never a
+        // crime's list).
+        let every = ListSet(HarmList.scoredFromCrimes)
         contribution.lists = every
         #expect(contribution.lists == every && contribution.harm == 1 && !contribution.isCounting)
         contribution.lists = ListSet([.hotspots])

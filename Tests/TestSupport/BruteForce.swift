@@ -72,7 +72,7 @@ public enum BruteForce {
         }
         let risks = hotspots.map { hotspotRisks(hotspotRecords, at: clock, $0, model: hotspotModel) } ?? [:]
         var result: [HarmList: [Entry]] = [:]
-        for list in HarmList.allCases {
+        for list in HarmList.scoredFromCrimes {
             var entries: [Entry] = []
             let byEntity = counting[list] ?? [:]
             let ids =

@@ -18,6 +18,8 @@ public struct LiveForecast: Sendable {
     private var suspects: [String: Suspect] = [:]
     /// Suspects whose prediction is out of date.
     private var stale: Set<String> = []
+    /// Whether a suspect left the list since the last refresh.
+    private var removedSinceRefresh = false
     /// When each suspect's features next move: (instant, suspect), stale entries skipped.
     private var marks = MinHeap<RecordMark>()
     /// The suspects by expected harm, floored to hundredths of a day as every list score is.
@@ -28,13 +30,17 @@ public struct LiveForecast: Sendable {
     /// An empty forecast, whose offence codes are read in `harmTable`.
     public init(harmTable: HarmTable) { self.harmTable = harmTable }
 
-    /// Whether some suspect's prediction waits to be made.
-    public var hasStalePredictions: Bool { !stale.isEmpty }
+    /// Whether the list has changed, or will at the next refresh: a suspect's prediction waits to be made, or a
+    /// suspect left it.
+    public var hasChanges: Bool { !stale.isEmpty || removedSinceRefresh }
 
     /// Takes a suspect's latest complete score, or nil when they no longer have one.
     public mutating func update(_ id: String, score: EntityScore?) {
         guard let score, score.standing(in: .vawg100).map({ $0.score > 0 }) == true else {
-            if suspects.removeValue(forKey: id) != nil { list.remove(id) }
+            if suspects.removeValue(forKey: id) != nil {
+                list.remove(id)
+                removedSinceRefresh = true
+            }
             stale.remove(id)
             return
         }
@@ -59,7 +65,11 @@ public struct LiveForecast: Sendable {
 
     /// Predicts every stale suspect at the clock, in one call of `predictor`, and ranks them.
     public mutating func refresh(with predictor: some ForecastPredictor) throws {
-        guard let clock, !stale.isEmpty else { return }
+        guard let clock else { return }
+        guard !stale.isEmpty else {
+            removedSinceRefresh = false
+            return
+        }
         let ids = stale.sorted { $0.precedesBytewise($1) }
         let harms = try predictor.expectedHarm(ids.map { features(of: $0, at: clock)! })
         for (id, harm) in zip(ids, harms) {
@@ -70,6 +80,7 @@ public struct LiveForecast: Sendable {
             if let mark { marks.insert(RecordMark(at: mark, suspect: id)) }
         }
         stale = []
+        removedSinceRefresh = false
     }
 
     /// A suspect's features at `clock`, nil when they are not in the forecast's population.

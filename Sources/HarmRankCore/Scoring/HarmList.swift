@@ -39,13 +39,16 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
     case dauntless
     /// Grid cells by prospective (ProMap) risk.
     case hotspots
+    /// Suspects by the VAWG harm the forecast model expects of them over the next 365 days (CONTRACT.md section 12):
+    /// ranked by RankService from the suspects' scores when a model is configured, never scored from crimes.
+    case forecast
 
     /// The kind of entity the list ranks.
     public var entity: EntityKind {
         switch self {
         case .stopSearchWards: .ward
         case .hotspots: .cell
-        case .vawg100, .violenceHarm, .dauntless: .suspect
+        case .vawg100, .violenceHarm, .dauntless, .forecast: .suspect
         }
     }
 
@@ -57,10 +60,15 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
         case .stopSearchWards: 2
         case .dauntless: 3
         case .hotspots: 4
+        case .forecast: 5
         }
     }
 
-    /// The lists that rank `kind`, in list order. Computed once: callers ask on every update.
+    /// Whether ScoreService scores the list from the crimes counting for it: every list but the forecast.
+    public var isScoredFromCrimes: Bool { self != .forecast }
+
+    /// The lists scored from crimes that rank `kind`, in list order: what a score's standings hold. Computed once:
+    /// callers ask on every update.
     public static func lists(of kind: EntityKind) -> [HarmList] {
         switch kind {
         case .suspect: suspectLists
@@ -69,9 +77,12 @@ public enum HarmList: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    private static let suspectLists = allCases.filter { $0.entity == .suspect }
-    private static let wardLists = allCases.filter { $0.entity == .ward }
-    private static let cellLists = allCases.filter { $0.entity == .cell }
+    private static let suspectLists = allCases.filter { $0.entity == .suspect && $0.isScoredFromCrimes }
+    private static let wardLists = allCases.filter { $0.entity == .ward && $0.isScoredFromCrimes }
+    private static let cellLists = allCases.filter { $0.entity == .cell && $0.isScoredFromCrimes }
+
+    /// Every list scored from crimes, in list order.
+    public static let scoredFromCrimes = allCases.filter(\.isScoredFromCrimes)
 }
 
 /// The lists one offence counts for, as a bit set: stored with every contribution.

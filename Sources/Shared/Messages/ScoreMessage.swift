@@ -42,7 +42,7 @@ extension EntityScore {
     public static func nothingCounting(suspect id: String, sequence: Int64, clock: Instant) -> EntityScore {
         EntityScore(
             kind: .suspect, id: id, sequence: sequence, clock: clock,
-            standings: HarmList.allCases.filter { $0.entity == .suspect }.map {
+            standings: HarmList.lists(of: .suspect).map {
                 Standing(list: $0, score: 0, offences: 0, lastOffenceAt: nil, components: nil)
             },
             offences: [], withdrawn: nil)

@@ -68,7 +68,7 @@ struct ChaosChecks {
             wrong = await self.listsDiffering(from: lists)
             guard let read = try? await self.rankings() else { return false }
             (latest, versionProblems) = read
-            snapshotsWrong = HarmList.allCases.filter { list in
+            snapshotsWrong = HarmList.scoredFromCrimes.filter { list in
                 let shown = list == .stopSearchWards ? self.expected.wards.wards.count : 100
                 return latest[list.rawValue]?.entries.map(\.id) != lists[list]!.prefix(shown).map(\.id)
             }
@@ -125,7 +125,7 @@ struct ChaosChecks {
     private func listsDiffering(from lists: [HarmList: [BruteForce.Entry]]) async -> [String] {
         var differing: [String] = []
         for port in ports(of: "RankService") {
-            for list in HarmList.allCases {
+            for list in HarmList.scoredFromCrimes {
                 let shown = list == .stopSearchWards ? expected.wards.wards.count : 100
                 let page = (try? await answer(port, "/v1/lists/\(list.rawValue)?limit=\(shown)")) as? [String: Any]
                 let entries = page?["entries"] as? [[String: Any]] ?? []

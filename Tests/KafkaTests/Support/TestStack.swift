@@ -18,11 +18,13 @@ final class TestStack {
 
     func stop() { up.signal(SIGINT) }
 
-    static func start(token: String, principal: String) async throws -> TestStack {
+    /// `environment` reaches every service (`HARMRANK_*` settings).
+    static func start(token: String, principal: String, environment: [String: String] = [:]) async throws -> TestStack {
         let directory = try temporaryDirectory()
         try "\(token) \(principal) admin\n".write(to: directory.appendingPathComponent("tokens.txt"), atomically: true, encoding: .utf8)
         let port = freePort()
-        let up = try ChildProcess("harmrank", ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port)])
+        let up = try ChildProcess(
+            "harmrank", ["up", "--clock", "event", "--data-dir", directory.path, "--http-port", String(port)], environment: environment)
         let stack = TestStack(up: up, directory: directory, port: port)
         for service in services {
             let ready = await eventually(within: .seconds(120)) { (try? await get(stack.base(service) + "/health/ready"))?.status == 200 }
