@@ -75,7 +75,7 @@ import FoundationNetworking
         }
 
         let lists = expected.lists(hotspotModel: .promap)
-        for list in HarmList.allCases {
+        for list in HarmList.scoredFromCrimes {
             let shown = list == .stopSearchWards ? wards.wards.count : 100
             let page = try await get("http://127.0.0.1:\(base)/v1/lists/\(list.rawValue)?limit=\(shown)", token: token)
             let entries = page.json?["entries"] as? [[String: Any]] ?? []

@@ -31,7 +31,7 @@ import Testing
                 .init(
                     crimeRef: text(), version: number(), offenceCode: text(), harm: number(),
                     occurredAt: Instant(milliseconds: number()), expiresAt: Instant(milliseconds: number()),
-                    lists: ListSet(HarmList.allCases.filter { _ in random.below(2) == 0 }),
+                    lists: ListSet(HarmList.scoredFromCrimes.filter { _ in random.below(2) == 0 }),
                     ward: random.below(2) == 0 ? nil : text())
             },
             withdrawn: random.below(2) == 0 ? nil : (0..<random.below(4)).map { _ in text() })
